@@ -1,0 +1,98 @@
+import { Construct } from "constructs";
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
+import { DataGithubActionsEnvironmentSecrets } from "@cdktf/provider-github/lib/data-github-actions-environment-secrets";
+import type { DeploymentEnvironment } from "./deployment-environment";
+
+/** A secret, by name only: its value never passes through the config or the synthesized output. */
+export interface SecretSpec {
+  /** Secret name, as workflows (`secrets.<name>`) and containers see it. */
+  readonly name: string;
+  /** What the secret is for. @default - none */
+  readonly description?: string;
+  /** `terraform`: value from a sensitive Terraform variable; `external`: set outside Terraform. @default "terraform" */
+  readonly managedBy?: "terraform" | "external";
+}
+
+export interface EnvironmentSecretsProps {
+  /** The environment the secrets belong to. */
+  readonly environment: DeploymentEnvironment;
+  /** The secrets. */
+  readonly secrets: readonly SecretSpec[];
+  /** Prefix of the sensitive variables' names (`TF_VAR_<prefix><name in lower case>`). @default "secret_" */
+  readonly variablePrefix?: string;
+}
+
+/**
+ * The secrets of one environment (SOP §1.2 "use environment secrets in CI/CD for deployment").
+ * Terraform-managed secrets take their value from a sensitive variable supplied at deploy time; external ones
+ * are only checked to exist at plan time, so their value never enters Terraform state.
+ */
+export class EnvironmentSecrets extends Construct {
+  /** Names of every declared secret. */
+  public readonly secretNames: readonly string[];
+  private readonly props: EnvironmentSecretsProps;
+  private readonly variables = new Map<string, TerraformVariable>();
+
+  constructor(scope: Construct, id: string, props: EnvironmentSecretsProps) {
+    super(scope, id);
+    this.props = props;
+    const names = props.secrets.map((secret) => secret.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) throw new Error(`EnvironmentSecrets: secret ${duplicate} is declared twice for ${props.environment.environmentName}; declare each name once`);
+    this.secretNames = names;
+
+    const { environment } = props;
+    const external = props.secrets.filter((secret) => secret.managedBy === "external");
+    for (const secret of props.secrets.filter((s) => s.managedBy !== "external")) {
+      new ActionsEnvironmentSecret(this, `secret-${secret.name}`, {
+        repository: environment.repository,
+        environment: environment.resource.environment,
+        secretName: secret.name,
+        plaintextValue: this.valueOf(secret.name),
+      });
+    }
+    if (external.length > 0) {
+      // Externally managed: no resource (the value stays out of state); the plan fails if one is missing.
+      const existing = new DataGithubActionsEnvironmentSecrets(this, "external-secrets", {
+        name: environment.repository,
+        environment: environment.resource.environment,
+      });
+      existing.lifecycle = {
+        postcondition: external.map((secret) => ({
+          condition: `\${contains([for s in self.secrets : s.name], "${secret.name}")}`,
+          errorMessage: `The secret ${secret.name} of environment ${environment.environmentName} is managed outside Terraform but is not set. Set it with: gh secret set ${secret.name} --env ${environment.environmentName}`,
+        })),
+      };
+    }
+  }
+
+  /**
+   * A reference to the sensitive variable holding a secret's value, for use in other resources (container
+   * environment). For an external secret, the deploy workflow supplies it from the GitHub secret of that name.
+   */
+  public valueOf(name: string): string {
+    const secret = this.props.secrets.find((s) => s.name === name);
+    if (!secret) {
+      throw new Error(`EnvironmentSecrets: no secret named ${name} in ${this.props.environment.environmentName}; declare it in environments.${this.props.environment.environmentName}.secrets`);
+    }
+    let variable = this.variables.get(name);
+    if (!variable) {
+      const variableName = EnvironmentSecrets.variableName(name, this.props.variablePrefix);
+      // Variables live at stack level so their names are exactly what TF_VAR_ expects.
+      variable = new TerraformVariable(TerraformStack.of(this), variableName, {
+        type: "string",
+        sensitive: true,
+        nullable: false,
+        description: `Value of secret ${name} of environment ${this.props.environment.environmentName}${secret.description ? ` (${secret.description})` : ""}. Supply as TF_VAR_${variableName}.`,
+      });
+      this.variables.set(name, variable);
+    }
+    return variable.stringValue;
+  }
+
+  /** Name of the sensitive variable of a secret: `secret_database_url` for DATABASE_URL. */
+  public static variableName(secretName: string, prefix = "secret_"): string {
+    return `${prefix}${secretName.toLowerCase()}`;
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./deployment-environment";
+export * from "./environment-secrets";
+export * from "./repository-governance";

@@ -1,0 +1,34 @@
+/**
+ * The CDKTF app: `npm run synth`, `cdktf synth` and `cdktf deploy <stack>` all run this.
+ * It validates the config before any construct exists, then synthesizes every stack atomically.
+ */
+import { ConfigError } from "./config/errors";
+import { loadConfig } from "./config/load";
+import { synthesizePipeline } from "./stacks/synthesize";
+
+function main(): number {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error("Nothing was synthesized; the previous output is unchanged.");
+      return 1;
+    }
+    throw error;
+  }
+  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  try {
+    const result = synthesizePipeline({ config: loaded.config, outdir });
+    for (const warning of result.warnings) console.error(`warning: ${warning}`);
+    console.log(`Synthesized ${result.stacks.join(", ")} and ${result.artifacts.length} artifact(s) into ${outdir}`);
+    return 0;
+  } catch (error) {
+    console.error(`synth failed: ${(error as Error).message}`);
+    console.error("The previous output is unchanged.");
+    return 1;
+  }
+}
+
+process.exitCode = main();

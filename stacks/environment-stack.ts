@@ -1,0 +1,50 @@
+import type { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { GithubProvider } from "@cdktf/provider-github/lib/provider";
+import type { EnvironmentName } from "../config/environments";
+import type { PipelineConfig } from "../config/types";
+import { DeploymentEnvironment } from "../constructs/github/deployment-environment";
+import { EnvironmentSecrets } from "../constructs/github/environment-secrets";
+import { configureBackend } from "./backend";
+
+export interface EnvironmentStackProps {
+  /** The resolved pipeline config. */
+  readonly config: PipelineConfig;
+  /** Which of the SOP's environments this stack provisions. */
+  readonly environment: EnvironmentName;
+}
+
+/**
+ * Everything one environment needs (development, staging or production): its GitHub environment with
+ * protection rules, variables and secrets; the container runtime; monitoring. `cdktf deploy <environment>`
+ * deploys exactly this.
+ */
+export class EnvironmentStack extends TerraformStack {
+  public readonly deploymentEnvironment: DeploymentEnvironment;
+  public readonly secrets: EnvironmentSecrets;
+
+  constructor(scope: Construct, props: EnvironmentStackProps) {
+    super(scope, props.environment);
+    const { config } = props;
+    const profile = config.environments[props.environment];
+    configureBackend(this, props.environment, profile.backend);
+    new GithubProvider(this, "github", { owner: config.repository.owner });
+
+    this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {
+      repository: config.repository.name,
+      environmentName: profile.name,
+      reviewerUsers: profile.reviewers.users,
+      reviewerTeams: profile.reviewers.teams,
+      preventSelfReview: profile.preventSelfReview,
+      waitTimerMinutes: profile.waitTimerMinutes,
+      canAdminsBypass: profile.canAdminsBypass,
+      branchPatterns: profile.policyBranches,
+      tagPatterns: profile.tags,
+      variables: profile.settings,
+    });
+    this.secrets = new EnvironmentSecrets(this, "secrets", {
+      environment: this.deploymentEnvironment,
+      secrets: profile.secrets,
+    });
+  }
+}

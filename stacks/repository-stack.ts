@@ -1,0 +1,36 @@
+import type { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { GithubProvider } from "@cdktf/provider-github/lib/provider";
+import type { PipelineConfig } from "../config/types";
+import { RepositoryGovernance } from "../constructs/github/repository-governance";
+import { configureBackend } from "./backend";
+
+/** Name of the stack that owns repository-wide resources. */
+export const REPOSITORY_STACK_NAME = "repository";
+
+export interface RepositoryStackProps {
+  /** The resolved pipeline config. */
+  readonly config: PipelineConfig;
+}
+
+/**
+ * Repository-wide resources, owned here and nowhere else: the rulesets and the workflow files.
+ * Environment stacks never manage these, so no two stacks fight over one Terraform object.
+ */
+export class RepositoryStack extends TerraformStack {
+  public readonly governance: RepositoryGovernance;
+
+  constructor(scope: Construct, props: RepositoryStackProps) {
+    super(scope, REPOSITORY_STACK_NAME);
+    const { config } = props;
+    configureBackend(this, REPOSITORY_STACK_NAME, config.repository.backend ?? { type: "local" });
+    new GithubProvider(this, "github", { owner: config.repository.owner });
+
+    this.governance = new RepositoryGovernance(this, "governance", {
+      repository: config.repository.name,
+      requiredApprovals: config.repository.requiredApprovals,
+      requiredDeploymentEnvironments: ["staging"],
+      releaseTagPatterns: config.environments.production.tags,
+    });
+  }
+}
