@@ -30,6 +30,7 @@ export const stakeholderContactSchema = z.discriminatedUnion(
 export const monitoringSchema = z.strictObject({
   grafanaUrl: z.url().meta({ description: "Base URL of the Grafana instance.", "x-sop": "§6.2" }),
   metrics: metricsSchema.default({ requestsTotal: "http_requests_total", statusLabel: "status", durationHistogram: "http_request_duration_seconds", jobLabel: "job" }).meta({ description: "Metric and label names the dashboards and alerts query." }),
+  pushgatewayUrl: z.url().optional().meta({ description: "Prometheus Pushgateway the workflows push deployment records to (frequency, success rate, lead time); omit to skip.", "x-sop": "§8.2" }),
   stakeholders: stakeholderContactSchema.optional().meta({ description: "Stakeholder contact point for deployment and alert notices.", "x-sop": "§4.2" }),
   sentry: z
     .strictObject({

@@ -46,5 +46,9 @@ export class EnvironmentStack extends TerraformStack {
       environment: this.deploymentEnvironment,
       secrets: profile.secrets,
     });
+
+    // runtime (issue 4): the Docker host and one ServiceDeployment per application.
+
+    // monitoring (issue 5): Grafana folder, data source, dashboards, alert rules, contact points.
   }
 }

@@ -32,5 +32,7 @@ export class RepositoryStack extends TerraformStack {
       requiredDeploymentEnvironments: ["staging"],
       releaseTagPatterns: config.environments.production.tags,
     });
+
+    // workflows (issue 3): every generated workflow as a github_repository_file, and under cdktf.out/workflows/.
   }
 }
