@@ -67,3 +67,16 @@ export const DEPLOYMENT_METRICS = {
   /** Gauge: seconds from the deployed commit to its deployment. */
   leadTime: "wtfb_deployment_lead_time_seconds",
 } as const;
+
+/** Slots a container can fill; names carry them so operators can read `docker ps`. */
+export type Slot = "blue" | "green" | "stable" | "canary" | "proxy" | "backup" | "migrate" | number;
+
+/** Container name: `<app>-<env>-<slot>` (`web-production-canary`, `web-development-1`). */
+export function containerName(applicationName: string, environment: string, slot: Slot): string {
+  return `${applicationName}-${environment}-${slot}`;
+}
+
+/** The Docker network an environment's containers share. */
+export function networkName(environment: string): string {
+  return `wtfb-${environment}`;
+}
