@@ -1,0 +1,91 @@
+import { Testing } from "cdktf";
+import { ENVIRONMENT_NAMES } from "../../config/environments";
+import type { PipelineConfig } from "../../config/types";
+import { addPipelineStacks } from "../../stacks/pipeline";
+import { dataSourcesOf, resourcesOf, shippedConfig } from "../helpers";
+
+/** Synthesizes the whole app for a config; stack name → parsed cdk.tf.json. */
+function synthesizeAll(config: PipelineConfig): Record<string, any> {
+  const app = Testing.app();
+  const stacks = addPipelineStacks(app, config);
+  return Object.fromEntries([...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
+}
+
+const shipped = synthesizeAll(shippedConfig());
+
+/** `${type.name.attribute}` → that attribute's value in the same stack, so identities compare real names. */
+function resolveReference(stack: any, value: unknown): unknown {
+  const match = typeof value === "string" ? /^\$\{([a-z_]+)\.([^.}]+)\.([a-z_]+)\}$/.exec(value) : null;
+  const target = match ? stack.resource?.[match[1]]?.[match[2]] : undefined;
+  return target ? resolveReference(stack, target[match![3]]) : value;
+}
+
+describe("the pipeline's stacks", () => {
+  test("one stack per environment, named exactly development, staging and production, plus the repository stack", () => {
+    expect(Object.keys(shipped)).toEqual(["development", "staging", "production", "repository"]);
+  });
+
+  test("production: environment with reviewers, self-review prevented, no admin bypass, policies for main, v* and hotfix/*", () => {
+    const production = shipped.production;
+    const environments = Object.values(resourcesOf(production, "github_repository_environment"));
+    expect(environments).toHaveLength(1);
+    expect(environments[0]).toMatchObject({ environment: "production", prevent_self_review: true, can_admins_bypass: false });
+    expect(environments[0].reviewers[0].users.length + environments[0].reviewers[0].teams.length).toBeGreaterThanOrEqual(1);
+    const policies = Object.values(resourcesOf(production, "github_repository_environment_deployment_policy"));
+    expect(policies.map((p) => p.branch_pattern ?? `tag ${p.tag_pattern}`).sort()).toEqual(["hotfix/*", "main", "tag v*"]);
+  });
+
+  test("every environment secret's value is a reference to a sensitive variable, never a literal", () => {
+    for (const name of ENVIRONMENT_NAMES) {
+      const stack = shipped[name];
+      const secrets = Object.values(resourcesOf(stack, "github_actions_environment_secret"));
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const secret of secrets) {
+        const match = /^\$\{var\.([a-z0-9_]+)\}$/.exec(secret.plaintext_value);
+        expect(match).not.toBeNull();
+        expect(stack.variable[match![1]]).toMatchObject({ sensitive: true });
+        expect(secret.encrypted_value).toBeUndefined();
+      }
+    }
+  });
+
+  test("a reviewer or branch change in the config reaches the environment of that stack only", () => {
+    const changed = synthesizeAll(
+      shippedConfig((raw) => {
+        raw.environments.production.reviewers = { users: ["release-captain"] };
+        raw.environments.staging.branches = ["qa/*"];
+      }),
+    );
+    expect(Object.values(dataSourcesOf(changed.production, "github_user")).map((u) => u.username)).toEqual(["release-captain"]);
+    expect(dataSourcesOf(changed.production, "github_team")).toEqual({});
+    const stagingPolicies = Object.values(resourcesOf(changed.staging, "github_repository_environment_deployment_policy")).map((p) => p.branch_pattern);
+    expect(stagingPolicies.sort()).toEqual(["hotfix/*", "qa/*"]);
+    expect(changed.development).toEqual(shipped.development);
+  });
+
+  test("each Terraform object has exactly one owning stack", () => {
+    // The identity of a remote object: its type and the attributes that name it on the remote side.
+    const identityKeys = ["repository", "environment", "secret_name", "variable_name", "file", "branch_pattern", "tag_pattern", "name", "title", "uid", "folder_uid"];
+    const owners = new Map<string, string>();
+    for (const [stackName, stack] of Object.entries(shipped)) {
+      for (const [type, resources] of Object.entries<Record<string, any>>(stack.resource ?? {})) {
+        for (const resource of Object.values(resources)) {
+          const identity = JSON.stringify([type, ...identityKeys.map((key) => resolveReference(stack, resource[key]) ?? null)]);
+          const owner = owners.get(identity);
+          if (owner !== undefined && owner !== stackName) throw new Error(`${identity} is managed by both ${owner} and ${stackName}`);
+          owners.set(identity, stackName);
+        }
+      }
+    }
+    expect(owners.size).toBeGreaterThan(10);
+  });
+
+  test("state: local state lives beside the project, written relative to the stack directory; production uses its S3 backend", () => {
+    expect(shipped.development.terraform.backend.local.path).toBe("../../../terraform.development.tfstate");
+    expect(shipped.production.terraform.backend.s3).toMatchObject({ bucket: "wtfb-terraform-state", key: "wtfb-deploy/production.tfstate", encrypt: true });
+  });
+
+  test.each([...ENVIRONMENT_NAMES, "repository"])("%s stack matches its snapshot", (name) => {
+    expect(shipped[name]).toMatchSnapshot();
+  });
+});
