@@ -69,11 +69,14 @@ export const DEPLOYMENT_METRICS = {
 } as const;
 
 /** Slots a container can fill; names carry them so operators can read `docker ps`. */
-export type Slot = "blue" | "green" | "stable" | "canary" | "proxy" | "backup" | "migrate" | number;
+export type Slot = "blue" | "green" | "stable" | "canary" | "proxy" | "routing" | "backup" | "migrate" | number;
 
-/** Container name: `<app>-<env>-<slot>` (`web-production-canary`, `web-development-1`). */
-export function containerName(applicationName: string, environment: string, slot: Slot): string {
-  return `${applicationName}-${environment}-${slot}`;
+/**
+ * Container name: `<app>-<env>-<slot>` (`web-production-canary`, `web-development-1`), optionally qualified by the
+ * step or generation it belongs to (`web-staging-blue-migrate`, `web-development-1-3f9a2c1d`).
+ */
+export function containerName(applicationName: string, environment: string, slot: Slot, ...qualifiers: string[]): string {
+  return [applicationName, environment, String(slot), ...qualifiers].join("-");
 }
 
 /** The Docker network an environment's containers share. */

@@ -1,0 +1,169 @@
+/**
+ * The scripts the runtime's containers run, executed by the real /bin/sh with stub `nginx` and `pg_dump` binaries
+ * on PATH, in scratch directories standing in for the containers' volumes.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BACKUP_SCRIPT, PROXY_SUPERVISOR_SCRIPT, ROUTING_PUBLISH_SCRIPT } from "../../constructs/runtime/private/shell-scripts";
+
+let scratch: string;
+beforeEach(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-scripts-"));
+});
+afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Writes an executable stub into scratch/bin. */
+function stub(name: string, body: string): void {
+  fs.mkdirSync(path.join(scratch, "bin"), { recursive: true });
+  fs.writeFileSync(path.join(scratch, "bin", name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+function runScript(script: string, args: string[], env: Record<string, string>): SpawnSyncReturns<string> {
+  return spawnSync("/bin/sh", ["-c", script, "wtfb", ...args], {
+    encoding: "utf8",
+    env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env },
+    timeout: 20000,
+  });
+}
+
+function cksumOf(file: string): string {
+  return spawnSync("/bin/sh", ["-c", 'cksum < "$1"', "cksum", file], { encoding: "utf8" }).stdout.trim();
+}
+
+async function eventually(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it.each([
+  ["the backup", BACKUP_SCRIPT],
+  ["the routing publisher", ROUTING_PUBLISH_SCRIPT],
+  ["the proxy supervisor", PROXY_SUPERVISOR_SCRIPT],
+])("%s is valid POSIX sh without Terraform template syntax", (_, script) => {
+  expect(spawnSync("/bin/sh", ["-n", "-c", script]).status).toBe(0);
+  expect(script).not.toMatch(/[$%]\{/);
+});
+
+describe("backup script", () => {
+  const env = () => ({ WTFB_BACKUP_DIR: scratch, WTFB_BACKUP_PREFIX: "web-staging", WTFB_RELEASE_VERSION: "1.4.2-3f9a2c1", WTFB_BACKUPS_KEPT: "2" });
+
+  it("dumps with pg_dump into a file stamped at run time, and keeps only the newest backups", () => {
+    // GIVEN three older backups and a pg_dump that writes its --file
+    const now = Date.now() / 1000;
+    ["a", "b", "c"].forEach((name, index) => {
+      const file = path.join(scratch, `web-staging-old-${name}.dump`);
+      fs.writeFileSync(file, "old");
+      fs.utimesSync(file, now - 300 + index * 100, now - 300 + index * 100);
+    });
+    stub("pg_dump", 'for arg; do case "$arg" in --file=*) echo dump > "${arg#--file=}";; esac; done; echo "$@" > "$(dirname "$0")/pg_dump.args"');
+    // WHEN the backup runs
+    const result = runScript(BACKUP_SCRIPT, [], { ...env(), WTFB_DATABASE_URL: "postgres://db/web" });
+    // THEN the dump is complete under a UTC timestamp and the version, and the oldest backups are gone
+    expect(result.status).toBe(0);
+    const files = fs.readdirSync(scratch).filter((file) => file.endsWith(".dump")).sort();
+    expect(files).toEqual([expect.stringMatching(/^web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump$/), "web-staging-old-c.dump"]);
+    expect(fs.readFileSync(path.join(scratch, "bin", "pg_dump.args"), "utf8")).toContain("--format=custom --no-owner --file=");
+    expect(fs.readFileSync(path.join(scratch, "bin", "pg_dump.args"), "utf8")).toContain("--dbname=postgres://db/web");
+    expect(result.stdout).toContain("wtfb: removed old backup");
+  });
+
+  it("runs a custom backup command that writes $BACKUP_FILE", () => {
+    const result = runScript(BACKUP_SCRIPT, ["sh", "-c", 'echo custom > "$BACKUP_FILE"'], env());
+    expect(result.status).toBe(0);
+    const [file] = fs.readdirSync(scratch);
+    expect(fs.readFileSync(path.join(scratch, file), "utf8")).toBe("custom\n");
+  });
+
+  it("fails when the backup command leaves no dump, so no migration runs without a backup", () => {
+    const result = runScript(BACKUP_SCRIPT, ["true"], env());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/wtfb: backup failed: .*web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump is missing or empty/);
+  });
+});
+
+describe("routing publisher", () => {
+  const env = () => ({ WTFB_ROUTING_DIR: path.join(scratch, "routing"), WTFB_CHECK_DIR: path.join(scratch, "check"), WTFB_ROUTING_TIMEOUT_SECONDS: "2", WTFB_PROXY_CONTAINER: "web-staging-proxy" });
+  beforeEach(() => {
+    fs.mkdirSync(path.join(scratch, "routing"));
+    fs.mkdirSync(path.join(scratch, "check", "routing"), { recursive: true });
+    fs.writeFileSync(path.join(scratch, "check", "nginx.conf"), "main");
+    fs.writeFileSync(path.join(scratch, "check", "routing", "routing.conf"), "default green;\n");
+    fs.writeFileSync(path.join(scratch, "routing", "routing.conf"), "default blue;\n");
+  });
+
+  it("validates with nginx -t, then publishes the routing when no proxy runs yet", () => {
+    stub("nginx", 'echo "$@" >> "$(dirname "$0")/nginx.calls"');
+    const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(path.join(scratch, "bin", "nginx.calls"), "utf8")).toBe(`-t -q -c ${path.join(scratch, "check", "nginx.conf")}\n`);
+    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("default green;\n");
+  });
+
+  it("fails when nginx -t rejects the routing, and leaves the published routing alone", () => {
+    stub("nginx", "exit 1");
+    const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
+    expect(result.status).not.toBe(0);
+    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("default blue;\n");
+  });
+
+  it("waits until the running proxy acknowledges the new routing", async () => {
+    // GIVEN a running proxy that acknowledges what it loads, a moment after the file changes
+    stub("nginx", "exit 0");
+    fs.writeFileSync(path.join(scratch, "routing", "applied"), `${cksumOf(path.join(scratch, "routing", "routing.conf"))}\n`);
+    const publisher = spawn("/bin/sh", ["-c", ROUTING_PUBLISH_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env(), WTFB_ROUTING_TIMEOUT_SECONDS: "10" } });
+    const exited = new Promise<number | null>((resolve) => publisher.on("exit", resolve));
+    await eventually(() => fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8") === "default green;\n", "the routing is published");
+    fs.writeFileSync(path.join(scratch, "routing", "applied"), `${cksumOf(path.join(scratch, "routing", "routing.conf"))}\n`);
+    // THEN the publisher finishes successfully
+    expect(await exited).toBe(0);
+  });
+
+  it("fails when the running proxy does not load the new routing in time", () => {
+    stub("nginx", "exit 0");
+    fs.writeFileSync(path.join(scratch, "routing", "applied"), "stale\n");
+    const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("wtfb: web-staging-proxy did not load the new routing within 2 seconds; see: docker logs web-staging-proxy");
+  });
+});
+
+describe("proxy supervisor", () => {
+  it("reloads nginx when the routing changes, acknowledges it, and shuts down gracefully", async () => {
+    // GIVEN published routing and an nginx stub: the daemon sleeps, signals are recorded
+    const routingDir = path.join(scratch, "routing");
+    fs.mkdirSync(routingDir);
+    const routing = path.join(routingDir, "routing.conf");
+    fs.writeFileSync(routing, "default blue;\n");
+    const calls = path.join(scratch, "nginx.calls");
+    stub(
+      "nginx",
+      `echo "$@" >> "${calls}"
+case "$*" in
+  *"daemon off;"*) echo $$ > "${scratch}/daemon.pid"; exec sleep 60 ;;
+  "-s quit") kill "$(cat "${scratch}/daemon.pid")" ;;
+esac`,
+    );
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir } });
+    const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
+    const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
+    try {
+      await eventually(() => applied() === cksumOf(routing), "the initial routing is acknowledged");
+      // WHEN a new routing is published
+      fs.writeFileSync(routing, "default green;\n");
+      // THEN nginx is checked and reloaded, and the new routing acknowledged
+      await eventually(() => applied() === cksumOf(routing), "the new routing is acknowledged");
+      expect(fs.readFileSync(calls, "utf8")).toContain("-t -q\n-s reload\n");
+    } finally {
+      // WHEN the container is stopped / THEN nginx quits gracefully and the acknowledgement is withdrawn
+      supervisor.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(fs.readFileSync(calls, "utf8")).toContain("-s quit\n");
+    expect(fs.existsSync(path.join(routingDir, "applied"))).toBe(false);
+  });
+});

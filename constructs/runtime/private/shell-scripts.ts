@@ -1,0 +1,98 @@
+/**
+ * POSIX sh scripts the runtime's containers run. They are fixed text (per-container values, directories included,
+ * arrive as environment variables), and they never contain `${` or `%{`, which Terraform would read.
+ */
+
+/** Directory of the proxy's routing volume, as the proxy and the routing container mount it. */
+export const ROUTING_DIR = "/etc/nginx/routing";
+/** Where the routing container stages the files it validates before publishing the routing. */
+export const ROUTING_CHECK_DIR = "/wtfb/check";
+/** Where backup containers mount the backup volume. */
+export const BACKUP_DIR = "/backups";
+/** Seconds the routing container waits for the running proxy to load new routing. */
+export const ROUTING_ACK_TIMEOUT_SECONDS = 30;
+
+/**
+ * Entry point of the proxy container: runs nginx, and reloads it (gracefully, no dropped connections) whenever the
+ * routing file changes, acknowledging each loaded version in `applied` so the routing container knows it is live.
+ * Environment: WTFB_ROUTING_DIR.
+ */
+export const PROXY_SUPERVISOR_SCRIPT = `set -u
+routing="$WTFB_ROUTING_DIR/routing.conf"
+applied="$WTFB_ROUTING_DIR/applied"
+nginx -g 'daemon off;' &
+nginx_pid=$!
+trap 'rm -f "$applied"; nginx -s quit; wait "$nginx_pid"; exit 0' TERM INT QUIT
+loaded=$(cksum < "$routing")
+echo "$loaded" > "$applied"
+while kill -0 "$nginx_pid" 2>/dev/null; do
+  sleep 1 &
+  wait $!
+  current=$(cksum < "$routing")
+  if [ "$current" != "$loaded" ]; then
+    if nginx -t -q && nginx -s reload; then
+      echo "$current" > "$applied"
+      echo "wtfb: routing reloaded"
+    else
+      echo "wtfb: new routing rejected by nginx -t; still serving the previous routing" >&2
+    fi
+    loaded=$current
+  fi
+done
+echo "wtfb: nginx exited" >&2
+exit 1
+`;
+
+/**
+ * Command of the one-off routing container: validates the new routing together with the proxy's nginx.conf, publishes
+ * it atomically into the routing volume, then waits until a running proxy has loaded it (none yet: nothing to wait for).
+ * Environment: WTFB_ROUTING_DIR, WTFB_CHECK_DIR, WTFB_ROUTING_TIMEOUT_SECONDS, WTFB_PROXY_CONTAINER (for messages).
+ */
+export const ROUTING_PUBLISH_SCRIPT = `set -eu
+nginx -t -q -c "$WTFB_CHECK_DIR/nginx.conf"
+cp "$WTFB_CHECK_DIR/routing/routing.conf" "$WTFB_ROUTING_DIR/.routing.conf.next"
+mv -f "$WTFB_ROUTING_DIR/.routing.conf.next" "$WTFB_ROUTING_DIR/routing.conf"
+want=$(cksum < "$WTFB_ROUTING_DIR/routing.conf")
+echo "wtfb: routing published:"
+cat "$WTFB_ROUTING_DIR/routing.conf"
+if [ -f "$WTFB_ROUTING_DIR/applied" ]; then
+  waited=0
+  until [ "$(cat "$WTFB_ROUTING_DIR/applied" 2>/dev/null)" = "$want" ]; do
+    if [ "$waited" -ge "$WTFB_ROUTING_TIMEOUT_SECONDS" ]; then
+      echo "wtfb: $WTFB_PROXY_CONTAINER did not load the new routing within $WTFB_ROUTING_TIMEOUT_SECONDS seconds; see: docker logs $WTFB_PROXY_CONTAINER" >&2
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "wtfb: $WTFB_PROXY_CONTAINER serves the new routing"
+fi
+`;
+
+/**
+ * Command of the one-off backup container. The file name's timestamp is taken when the container runs. With
+ * arguments, runs them as the backup command (it must write $BACKUP_FILE); without, dumps $WTFB_DATABASE_URL with
+ * pg_dump. Fails when no non-empty dump exists afterwards, then keeps the newest $WTFB_BACKUPS_KEPT dumps.
+ * Environment: WTFB_BACKUP_DIR, WTFB_BACKUP_PREFIX, WTFB_RELEASE_VERSION, WTFB_BACKUPS_KEPT (and WTFB_DATABASE_URL
+ * for pg_dump).
+ */
+export const BACKUP_SCRIPT = `set -eu
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+BACKUP_FILE="$WTFB_BACKUP_DIR/$WTFB_BACKUP_PREFIX-$stamp-$WTFB_RELEASE_VERSION.dump"
+export BACKUP_FILE
+if [ "$#" -gt 0 ]; then
+  "$@"
+else
+  pg_dump --format=custom --no-owner --file="$BACKUP_FILE.partial" --dbname="$WTFB_DATABASE_URL"
+  mv "$BACKUP_FILE.partial" "$BACKUP_FILE"
+fi
+if [ ! -s "$BACKUP_FILE" ]; then
+  echo "wtfb: backup failed: $BACKUP_FILE is missing or empty" >&2
+  exit 1
+fi
+echo "wtfb: backup written: $BACKUP_FILE ($(wc -c < "$BACKUP_FILE") bytes)"
+ls -1t "$WTFB_BACKUP_DIR/$WTFB_BACKUP_PREFIX"-*.dump | tail -n +$((WTFB_BACKUPS_KEPT + 1)) | while read -r old; do
+  rm -f -- "$old"
+  echo "wtfb: removed old backup $old"
+done
+`;

@@ -1,0 +1,83 @@
+import type { Construct } from "constructs";
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { releaseVariables, type ReleaseVariables, type Slot } from "../contract";
+import type { DeploymentStrategy } from "./deployment-strategy";
+
+/** An image tag as registries accept it; versions are tags, e.g. 1.4.2, 1.4.2-3f9a2c1, sha-3f9a2c1. */
+const IMAGE_TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+
+/** A version variable and the slot it pins (`undefined` for rolling, whose one version serves every replica). */
+export interface ReleaseVersion {
+  /** Slot the version runs in; rolling releases have none. */
+  readonly slot?: Extract<Slot, string>;
+  /** Reference to the version variable (an image tag). */
+  readonly version: string;
+}
+
+/**
+ * The Terraform variables through which the deploy and rollback workflows choose what runs, named by the shared
+ * contract (`releaseVariables`). They have no defaults: every apply states the versions it deploys.
+ */
+export class ReleaseInputs {
+  /** Names of the variables, as the contract defines them. */
+  public readonly names: ReleaseVariables;
+  /** One entry per version the strategy runs: one for rolling, two for blue-green and canary. */
+  public readonly versions: readonly ReleaseVersion[];
+  /** Reference to the blue-green active slot (`blue` or `green`). */
+  public readonly activeSlot?: string;
+  /** Reference to the canary weight (whole percent, 0–100). */
+  public readonly canaryWeightPercent?: number;
+
+  constructor(scope: Construct, applicationName: string, environmentName: string, strategy: DeploymentStrategy) {
+    // Stack-level variables so their names are exactly what TF_VAR_ expects.
+    const stack = TerraformStack.of(scope);
+    const names = releaseVariables(applicationName, strategy.config);
+    this.names = names;
+    const version = (variableName: string, slot?: Extract<Slot, string>): ReleaseVersion => {
+      const where = slot ? `the ${slot} slot of ${applicationName}` : `every replica of ${applicationName}`;
+      const variable = new TerraformVariable(stack, variableName, {
+        type: "string",
+        nullable: false,
+        description: `Image tag ${where} runs in ${environmentName} (e.g. 1.4.2-3f9a2c1). Set by the deploy workflow as TF_VAR_${variableName}; rollback sets the known-good version.`,
+        validation: [
+          {
+            condition: `\${can(regex("${IMAGE_TAG_PATTERN}", var.${variableName}))}`,
+            errorMessage: `${variableName} must be an image tag (letters, digits, _ . -, at most 128 characters, not starting with . or -), e.g. 1.4.2 or 1.4.2-3f9a2c1.`,
+          },
+        ],
+      });
+      return { slot, version: variable.stringValue };
+    };
+
+    switch (names.strategy) {
+      case "rolling":
+        this.versions = [version(names.version)];
+        break;
+      case "blue-green": {
+        this.versions = [version(names.blueVersion, "blue"), version(names.greenVersion, "green")];
+        this.activeSlot = new TerraformVariable(stack, names.activeSlot, {
+          type: "string",
+          nullable: false,
+          description: `Slot of ${applicationName} that receives all traffic in ${environmentName}: blue or green. Switching is a change of this variable only.`,
+          validation: [{ condition: `\${contains(["blue", "green"], var.${names.activeSlot})}`, errorMessage: `${names.activeSlot} must be "blue" or "green".` }],
+        }).stringValue;
+        break;
+      }
+      case "canary": {
+        this.versions = [version(names.stableVersion, "stable"), version(names.canaryVersion, "canary")];
+        this.canaryWeightPercent = new TerraformVariable(stack, names.canaryWeight, {
+          type: "number",
+          nullable: false,
+          description: `Percent of requests to ${applicationName} in ${environmentName} that go to the canary slot (0–100); 0 sends every request to stable.`,
+          validation: [
+            {
+              condition: `\${var.${names.canaryWeight} >= 0 && var.${names.canaryWeight} <= 100 && floor(var.${names.canaryWeight}) == var.${names.canaryWeight}}`,
+              errorMessage: `${names.canaryWeight} must be a whole percentage from 0 to 100.`,
+            },
+          ],
+        }).numberValue;
+        break;
+      }
+    }
+  }
+}
