@@ -1,0 +1,42 @@
+import { promqlProblems, substituteGrafanaIntervals } from "../../constructs/monitoring/promql";
+
+describe("PromQL checking", () => {
+  test.each([
+    'sum by (version) (rate(http_requests_total{job="web",status=~"5.."}[1m])) / sum by (version) (rate(http_requests_total{job="web"}[1m]))',
+    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="web"}[$__rate_interval])))',
+    'changes(container_start_time_seconds{name=~"web-production-(blue|green)"}[15m])',
+    'up{job="web"}',
+  ])("accepts %s", (expression) => {
+    expect(promqlProblems(expression)).toEqual([]);
+  });
+
+  test("fails when a parenthesis is never closed, even at the very end (the editor linter lets that pass)", () => {
+    const problems = promqlProblems('rate(http_requests_total{job="web"}[5m]');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^syntax error at column \d+/);
+  });
+
+  test("fails when a label matcher is malformed, giving the column", () => {
+    expect(promqlProblems('probe_success{job="blackbox",instance=}')).toEqual([expect.stringMatching(/syntax error at column 3\d/)]);
+  });
+
+  test("fails when a function gets the wrong type (type check of codemirror-promql)", () => {
+    expect(promqlProblems('rate(http_requests_total{job="web"})')).toEqual([expect.stringContaining('expected type matrix in call to function "rate", got vector')]);
+  });
+
+  test("fails when a function gets the wrong number of arguments", () => {
+    expect(promqlProblems("abs(up, up)")[0]).toContain('expected 1 argument(s) in call to "abs", got 2');
+  });
+
+  test("fails when the result is a range vector, which no alert or graph can use", () => {
+    expect(promqlProblems('http_requests_total{job="web"}[5m]')).toEqual([expect.stringContaining("gives a range vector, but an instant vector is needed")]);
+  });
+
+  test("fails when the expression is empty", () => {
+    expect(promqlProblems("  ")).toEqual(["the expression is empty"]);
+  });
+
+  test("Grafana's interval variables are replaced, in both spellings, and nothing else is", () => {
+    expect(substituteGrafanaIntervals("rate(x[$__rate_interval]) + rate(y[${__interval}]) + z_$__rangeish", "1m")).toBe("rate(x[1m]) + rate(y[1m]) + z_$__rangeish");
+  });
+});

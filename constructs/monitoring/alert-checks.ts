@@ -1,0 +1,109 @@
+/**
+ * Config checks of the monitoring (in CONFIG_CHECKS, so `npm run validate` and `npm run synth` report them):
+ * every alert's PromQL parses and type-checks, thresholds are in range, probes and extra alerts name an
+ * application, alert names are unique, and environments do not share a Grafana organization.
+ * Each problem names the alert and the config path to edit.
+ */
+import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
+import type { ConfigIssue } from "../../config/errors";
+import type { PipelineConfig } from "../../config/types";
+import { alertApplication, environmentAlerts, pascalCase } from "./alert-model";
+import { promqlProblems } from "./promql";
+
+type Check = (config: PipelineConfig) => ConfigIssue[];
+
+/** Grafana base URL of an environment, without a trailing slash: its own, else the pipeline's. */
+export function environmentGrafanaUrl(config: PipelineConfig, environment: EnvironmentName): string {
+  return (config.environments[environment].monitoring.grafanaUrl ?? config.monitoring.grafanaUrl).replace(/\/+$/, "");
+}
+
+function thresholdIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
+  const monitoring = config.environments[environment].monitoring;
+  const path = `environments.${environment}.monitoring`;
+  const alertsOf = (suffix: string) => config.applications.map((application) => `${pascalCase(application.name)}${suffix}`).join(", ");
+  const issues: ConfigIssue[] = [];
+  const error = monitoring.errorRateThresholdPercent;
+  if (!(error > 0 && error <= 100)) {
+    issues.push({ path: `${path}.errorRateThresholdPercent`, message: `alert ${alertsOf("ErrorRateHigh")}: the error-rate threshold ${error}% is outside its range (above 0, at most 100)`, fix: "set a percentage, e.g. 1 (SOP §5.1: roll back when the error rate exceeds 1%)" });
+  }
+  const latency = monitoring.latencyP95Seconds;
+  if (!(latency > 0 && latency <= 300)) {
+    issues.push({ path: `${path}.latencyP95Seconds`, message: `alert ${alertsOf("LatencyP95High")}: the p95 latency limit ${latency}s is outside its range (above 0, at most 300 seconds)`, fix: "set the limit in seconds, e.g. 0.5" });
+  }
+  const restarts = monitoring.containerRestartLimit;
+  if (!(restarts >= 1 && restarts <= 1000)) {
+    issues.push({ path: `${path}.containerRestartLimit`, message: `alert ${alertsOf("ContainerRestarts")}: the restart limit ${restarts} is outside its range (1 to 1000)`, fix: "set how many restarts within containerRestartWindowMinutes are too many, e.g. 3" });
+  }
+  return issues;
+}
+
+function applicationIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
+  const monitoring = config.environments[environment].monitoring;
+  const path = `environments.${environment}.monitoring`;
+  const applications = config.applications.map((application) => application.name);
+  const issues: ConfigIssue[] = [];
+  const check = (alert: string, requested: string | undefined, needed: boolean, at: string) => {
+    if (requested !== undefined && !applications.includes(requested)) {
+      issues.push({ path: `${at}.application`, message: `alert ${alert}: no application is named ${JSON.stringify(requested)}`, fix: `use one of ${applications.join(", ")}` });
+    } else if (needed && alertApplication(requested, applications) === undefined) {
+      issues.push({ path: `${at}.application`, message: `alert ${alert} rolls an application back, but there are ${applications.length} applications and it names none`, fix: `set application to one of ${applications.join(", ")}` });
+    }
+  };
+  monitoring.criticalFlowProbes.forEach((probe, index) => check(`${pascalCase(probe.name)}FlowBroken`, probe.application, true, `${path}.criticalFlowProbes[${index}]`));
+  monitoring.extraAlerts.forEach((alert, index) => check(alert.name, alert.application, alert.rollback, `${path}.extraAlerts[${index}]`));
+  return issues;
+}
+
+/** Every alert's name is unique in its environment, and every expression is valid PromQL giving an instant vector. */
+function alertIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
+  const profile = config.environments[environment];
+  const rules = environmentAlerts({
+    environment,
+    applications: config.applications.map((application) => application.name),
+    metrics: config.monitoring.metrics,
+    monitoring: profile.monitoring,
+    grafanaUrl: environmentGrafanaUrl(config, environment),
+  });
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    if (seen.has(rule.name)) {
+      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${environment}`, fix: "give the alert another name (built-in alerts are <Application>ErrorRateHigh, …LatencyP95High, …TargetDown, …ContainerRestarts; probes are <Flow>FlowBroken)" });
+    }
+    seen.add(rule.name);
+    for (const problem of promqlProblems(rule.query)) {
+      issues.push({ path: rule.source, message: `alert ${rule.name}: invalid PromQL: ${problem}`, fix: `correct the expression ${JSON.stringify(rule.query)} (try it in Prometheus's query page)` });
+    }
+  }
+  return issues;
+}
+
+/** The checks of every environment's alerts. */
+export const checkAlerts: Check = (config) =>
+  ENVIRONMENT_NAMES.flatMap((environment) => [...thresholdIssues(config, environment), ...applicationIssues(config, environment), ...alertIssues(config, environment)]);
+
+/**
+ * A Grafana organization has one notification policy tree, and each environment stack provisions its own; two
+ * environments in one organization would overwrite each other's alert routing at every apply.
+ */
+export const checkGrafanaOrganizations: Check = (config) => {
+  const owners = new Map<string, EnvironmentName>();
+  const issues: ConfigIssue[] = [];
+  for (const environment of ENVIRONMENT_NAMES) {
+    const url = environmentGrafanaUrl(config, environment);
+    const orgId = config.environments[environment].monitoring.grafanaOrgId;
+    const key = `${url}#${orgId ?? "credentials"}`;
+    const owner = owners.get(key);
+    if (owner) {
+      const organization = orgId === undefined ? "the organization of the Grafana credentials (no grafanaOrgId)" : `organization ${orgId}`;
+      issues.push({
+        path: `environments.${environment}.monitoring.grafanaOrgId`,
+        message: `${environment} and ${owner} would both provision the notification policy of ${organization} in ${url}; it is one tree per organization, so each stack would overwrite the other's alert routing`,
+        fix: `give each environment its own Grafana organization (e.g. "grafanaOrgId": ${ENVIRONMENT_NAMES.indexOf(environment) + 2}; create it under Administration → Organizations) or its own Grafana (environments.${environment}.monitoring.grafanaUrl)`,
+      });
+    } else {
+      owners.set(key, environment);
+    }
+  }
+  return issues;
+};

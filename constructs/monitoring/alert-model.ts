@@ -1,0 +1,223 @@
+/**
+ * The alerts of one environment, modelled once as plain data (SOP §5.1 automatic rollback triggers, §4.3 watching
+ * error rates and performance) and rendered twice: as Grafana-managed rules and as a Prometheus rule file.
+ */
+import type { EnvironmentName } from "../../config/environments";
+import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
+import { dashboardUrl, promDuration, serviceDashboardUid } from "./names";
+
+/** What a firing alert makes happen; the notification policy routes on it. */
+export type AlertAction = "rollback" | "notify";
+
+/** How urgently people hear about it; the notification policy routes on it. */
+export type AlertSeverity = "critical" | "warning";
+
+/** What Grafana reports when the query returns nothing. */
+export type NoDataBehaviour = "OK" | "NoData" | "Alerting";
+
+/** One alert: a PromQL query compared against a threshold for a while. */
+export interface AlertRule {
+  /** Alert name: the Grafana rule title and the Prometheus `alert`, PascalCase. */
+  readonly name: string;
+  /** PromQL giving an instant vector; may use Grafana's `$__rate_interval`. */
+  readonly query: string;
+  /** Fire when the query's value is above or below the threshold. */
+  readonly comparator: "above" | "below";
+  readonly threshold: number;
+  /** Minutes the condition must hold before the alert fires. */
+  readonly forMinutes: number;
+  readonly severity: AlertSeverity;
+  readonly action: AlertAction;
+  /** Application the alert is about; the rollback workflow rolls it back. */
+  readonly application?: string;
+  /** Labels beyond environment, application, severity and action. */
+  readonly extraLabels: Readonly<Record<string, string>>;
+  /** One line for notifications and the rollback reason. */
+  readonly summary: string;
+  /** What it means and what happens next. */
+  readonly description: string;
+  /** Link to the dashboard to look at. */
+  readonly dashboardUrl: string;
+  readonly noData: NoDataBehaviour;
+  /** Config path the alert comes from, for error messages. */
+  readonly source: string;
+}
+
+export interface EnvironmentAlertsInput {
+  readonly environment: EnvironmentName;
+  /** Names of the applications deployed to the environment. */
+  readonly applications: readonly string[];
+  readonly metrics: MetricNames;
+  readonly monitoring: EnvironmentMonitoring;
+  /** Grafana base URL, for dashboard links. */
+  readonly grafanaUrl: string;
+}
+
+/** The rate window alerts use: four scrape intervals, what Grafana's `$__rate_interval` gives at its smallest. */
+export function alertRateWindow(metrics: MetricNames): string {
+  return promDuration(4 * metrics.scrapeIntervalSeconds);
+}
+
+/**
+ * PromQL label-matcher regex for the containers serving an application: the runtime contract's `containerName`
+ * with a serving slot (blue, green, stable, canary or a replica number) and at most a generation qualifier, so
+ * the proxy and one-off migration and backup containers are left out. Names are DNS labels: no escaping needed.
+ */
+export function servingContainerPattern(application: string, environment: EnvironmentName): string {
+  return `${application}-${environment}-(blue|green|stable|canary|[0-9]+)(-[0-9a-f]+)?`;
+}
+
+/** The application a flow probe or extra alert is about: the one it names, or the only application. */
+export function alertApplication(requested: string | undefined, applications: readonly string[]): string | undefined {
+  return requested ?? (applications.length === 1 ? applications[0] : undefined);
+}
+
+/** Every alert of an environment, in a stable order: per application the built-in ones, then probes, then extras. */
+export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
+  const { environment, metrics, monitoring } = input;
+  const window = alertRateWindow(metrics);
+  const link = dashboardUrl(input.grafanaUrl, serviceDashboardUid(environment));
+  const path = `environments.${environment}.monitoring`;
+  const rules: AlertRule[] = [];
+
+  for (const application of input.applications) {
+    const prefix = pascalCase(application);
+    const job = `${metrics.jobLabel}="${application}"`;
+    const perVersion = `sum by (${metrics.versionLabel})`;
+    const errorPercent = monitoring.errorRateThresholdPercent;
+    rules.push({
+      name: `${prefix}ErrorRateHigh`,
+      query:
+        `${perVersion} (rate(${metrics.requestsTotal}{${job},${metrics.statusLabel}=~"5.."}[${window}]))` +
+        ` / ${perVersion} (rate(${metrics.requestsTotal}{${job}}[${window}]))`,
+      comparator: "above",
+      threshold: errorPercent / 100,
+      forMinutes: monitoring.errorRateForMinutes,
+      severity: "critical",
+      action: "rollback",
+      application,
+      extraLabels: {},
+      summary: `${application} in ${environment}: more than ${errorPercent}% of requests fail with 5xx`,
+      description: `The 5xx error rate of ${application} stayed above ${errorPercent}% for ${monitoring.errorRateForMinutes} minutes. The rollback workflow redeploys the known-good version (SOP §5.1).`,
+      dashboardUrl: link,
+      noData: "OK",
+      source: `${path}.errorRateThresholdPercent`,
+    });
+    const latencyRollback = monitoring.rollbackOnLatency;
+    rules.push({
+      name: `${prefix}LatencyP95High`,
+      query: `histogram_quantile(0.95, sum by (le, ${metrics.versionLabel}) (rate(${metrics.durationHistogram}_bucket{${job}}[${window}])))`,
+      comparator: "above",
+      threshold: monitoring.latencyP95Seconds,
+      forMinutes: monitoring.latencyForMinutes,
+      severity: latencyRollback ? "critical" : "warning",
+      action: latencyRollback ? "rollback" : "notify",
+      application,
+      extraLabels: {},
+      summary: `${application} in ${environment}: p95 latency above ${monitoring.latencyP95Seconds}s`,
+      description: `The 95th percentile request duration of ${application} stayed above ${monitoring.latencyP95Seconds}s for ${monitoring.latencyForMinutes} minutes (performance degradation). ${latencyRollback ? "The rollback workflow redeploys the known-good version (SOP §5.1)." : "Investigate before promoting this version."}`,
+      dashboardUrl: link,
+      noData: "OK",
+      source: `${path}.latencyP95Seconds`,
+    });
+    rules.push({
+      name: `${prefix}TargetDown`,
+      query: `up{${job}}`,
+      comparator: "below",
+      threshold: 1,
+      forMinutes: monitoring.availabilityForMinutes,
+      severity: "critical",
+      action: "notify",
+      application,
+      extraLabels: {},
+      summary: `${application} in ${environment}: a target is down`,
+      description: `Prometheus could not scrape ${application} for ${monitoring.availabilityForMinutes} minutes: the service, or one of its replicas, is unavailable.`,
+      dashboardUrl: link,
+      noData: "Alerting",
+      source: `${path}.availabilityForMinutes`,
+    });
+    rules.push({
+      name: `${prefix}ContainerRestarts`,
+      query: `changes(${metrics.containerStartTime}{${metrics.containerNameLabel}=~"${servingContainerPattern(application, environment)}"}[${promDuration(monitoring.containerRestartWindowMinutes * 60)}])`,
+      comparator: "above",
+      threshold: monitoring.containerRestartLimit,
+      forMinutes: 0,
+      severity: "warning",
+      action: "notify",
+      application,
+      extraLabels: {},
+      summary: `${application} in ${environment}: a container restarted more than ${monitoring.containerRestartLimit} times in ${monitoring.containerRestartWindowMinutes} minutes`,
+      description: `A container of ${application} keeps restarting (crash loop or failing health check); see its logs on the Docker host.`,
+      dashboardUrl: link,
+      noData: "OK",
+      source: `${path}.containerRestartLimit`,
+    });
+  }
+
+  monitoring.criticalFlowProbes.forEach((probe, index) => {
+    const application = alertApplication(probe.application, input.applications);
+    rules.push({
+      name: `${pascalCase(probe.name)}FlowBroken`,
+      query: probe.expr,
+      comparator: "below",
+      threshold: 1,
+      forMinutes: probe.forMinutes,
+      severity: "critical",
+      action: "rollback",
+      application,
+      extraLabels: { flow: probe.name },
+      summary: `${probe.name} flow broken in ${environment}`,
+      description: `The ${probe.name} probe has failed for ${probe.forMinutes} minutes: critical functionality is broken. The rollback workflow redeploys the known-good version (SOP §5.1).`,
+      dashboardUrl: link,
+      // A missing probe is reported, but only a failing one may roll back.
+      noData: "NoData",
+      source: `${path}.criticalFlowProbes[${index}].expr`,
+    });
+  });
+
+  monitoring.extraAlerts.forEach((alert, index) => {
+    const sign = alert.comparator === "above" ? ">" : "<";
+    rules.push({
+      name: alert.name,
+      query: alert.expr,
+      comparator: alert.comparator,
+      threshold: alert.threshold,
+      forMinutes: alert.forMinutes,
+      severity: alert.severity,
+      action: alert.rollback ? "rollback" : "notify",
+      application: alertApplication(alert.application, input.applications),
+      extraLabels: {},
+      summary: alert.summary ?? `${alert.name} in ${environment}: value ${sign} ${alert.threshold}`,
+      description: `${alert.name} held ${alert.comparator} ${alert.threshold} for ${alert.forMinutes} minutes.${alert.rollback ? " The rollback workflow redeploys the known-good version." : ""}`,
+      dashboardUrl: link,
+      noData: "NoData",
+      source: `${path}.extraAlerts[${index}].expr`,
+    });
+  });
+  return rules;
+}
+
+/** Labels every render attaches: the notification policy routes on action and severity. */
+export function alertLabels(rule: AlertRule, environment: EnvironmentName): Record<string, string> {
+  return {
+    environment,
+    ...(rule.application ? { application: rule.application } : {}),
+    severity: rule.severity,
+    action: rule.action,
+    ...rule.extraLabels,
+  };
+}
+
+/** Annotations every render attaches; the message template and the rollback dispatch read them. */
+export function alertAnnotations(rule: AlertRule): Record<string, string> {
+  return { summary: rule.summary, description: rule.description, dashboard: rule.dashboardUrl };
+}
+
+/** `web-api` → `WebApi`: application and flow names as part of an alert name. */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join("");
+}

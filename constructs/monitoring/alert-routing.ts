@@ -1,0 +1,155 @@
+import { Construct } from "constructs";
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { ContactPoint } from "../../gen/providers/grafana/contact-point";
+import { MessageTemplate } from "../../gen/providers/grafana/message-template";
+import { NotificationPolicy } from "../../gen/providers/grafana/notification-policy";
+import type { EnvironmentName } from "../../config/environments";
+import type { MonitoringConfig } from "../../config/types";
+import { ROLLBACK_DISPATCH_EVENT } from "../contract";
+import { messageTemplateName, rollbackContactPointName, stakeholderContactPointName } from "./names";
+
+/** Terraform variable holding the GitHub token the rollback contact point sends `repository_dispatch` with. */
+export const ROLLBACK_DISPATCH_TOKEN_VARIABLE = "rollback_dispatch_token";
+
+export interface AlertRoutingProps {
+  /** The environment whose alerts are routed. */
+  readonly environment: EnvironmentName;
+  /** Owner of the application repository the rollback workflow runs in. */
+  readonly repositoryOwner: string;
+  /** Name of the application repository. */
+  readonly repositoryName: string;
+  /** GitHub API base URL. @default "https://api.github.com" */
+  readonly githubApiUrl?: string;
+  /** Who hears about every alert (email addresses or a Slack webhook held in a sensitive variable). */
+  readonly stakeholders: MonitoringConfig["stakeholders"];
+  /** Grafana organization. @default - the organization of the provider's credentials */
+  readonly orgId?: string;
+}
+
+/**
+ * Where alerts go (SOP §5.1, §5.2): a webhook contact point that sends GitHub `repository_dispatch` so a firing
+ * `action=rollback` alert starts the rollback workflow; a stakeholder contact point; a notification policy
+ * routing by `action` and `severity`; and the message template (environment, version, dashboard link).
+ */
+export class AlertRouting extends Construct {
+  /** Title, message and rollback-dispatch templates. */
+  public readonly messageTemplate: MessageTemplate;
+  /** The webhook that starts the rollback workflow. */
+  public readonly rollbackContactPoint: ContactPoint;
+  /** Email or Slack to the stakeholders. */
+  public readonly stakeholderContactPoint: ContactPoint;
+  /** The organization's routing tree. */
+  public readonly notificationPolicy: NotificationPolicy;
+
+  constructor(scope: Construct, id: string, props: AlertRoutingProps) {
+    super(scope, id);
+    const { environment } = props;
+    const templates = messageTemplateName(environment);
+    const stack = TerraformStack.of(this);
+
+    this.messageTemplate = new MessageTemplate(this, "message-template", {
+      name: templates,
+      template: messageTemplates(templates),
+      orgId: props.orgId,
+    });
+
+    // Variables live at stack level so their names are exactly what TF_VAR_ expects.
+    const token = new TerraformVariable(stack, ROLLBACK_DISPATCH_TOKEN_VARIABLE, {
+      type: "string",
+      sensitive: true,
+      nullable: false,
+      description: `GitHub token Grafana sends repository_dispatch with when a rollback alert fires in ${environment} (fine-grained: Contents read and write on ${props.repositoryOwner}/${props.repositoryName}). Supply as TF_VAR_${ROLLBACK_DISPATCH_TOKEN_VARIABLE}.`,
+    });
+    this.rollbackContactPoint = new ContactPoint(this, "rollback", {
+      name: rollbackContactPointName(environment),
+      orgId: props.orgId,
+      webhook: [
+        {
+          url: `${(props.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "")}/repos/${props.repositoryOwner}/${props.repositoryName}/dispatches`,
+          httpMethod: "POST",
+          authorizationScheme: "Bearer",
+          authorizationCredentials: token.stringValue,
+          headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
+          // A resolved alert must not start a second rollback.
+          disableResolveMessage: true,
+          payload: { template: `{{ template "${templates}.rollback-dispatch" . }}`, vars: { event_type: ROLLBACK_DISPATCH_EVENT } },
+        },
+      ],
+      dependsOn: [this.messageTemplate],
+    });
+
+    this.stakeholderContactPoint = new ContactPoint(this, "stakeholders", {
+      name: stakeholderContactPointName(environment),
+      orgId: props.orgId,
+      ...stakeholderIntegration(props.stakeholders, stack, templates, environment),
+      dependsOn: [this.messageTemplate],
+    });
+
+    const groupBy = ["alertname", "environment", "application"];
+    this.notificationPolicy = new NotificationPolicy(this, "notification-policy", {
+      orgId: props.orgId,
+      contactPoint: this.stakeholderContactPoint.name,
+      groupBy,
+      groupWait: "30s",
+      groupInterval: "5m",
+      repeatInterval: "4h",
+      policy: [
+        {
+          // Grafana's own error and no-data alerts carry the rule's labels; they must never start a rollback.
+          matcher: [
+            { label: "action", match: "=", value: "rollback" },
+            { label: "alertname", match: "!~", value: "DatasourceError|DatasourceNoData" },
+          ],
+          contactPoint: this.rollbackContactPoint.name,
+          groupBy,
+          groupWait: "0s",
+          groupInterval: "1m",
+          repeatInterval: "6h",
+          // Stakeholders hear about the rollback too (SOP §5.2), through the severity routes below.
+          continue: true,
+        },
+        { matcher: [{ label: "severity", match: "=", value: "critical" }], contactPoint: this.stakeholderContactPoint.name, groupBy, groupWait: "30s", repeatInterval: "1h" },
+        { matcher: [{ label: "severity", match: "=", value: "warning" }], contactPoint: this.stakeholderContactPoint.name, groupBy, groupWait: "2m", groupInterval: "10m", repeatInterval: "12h" },
+      ],
+    });
+  }
+}
+
+function stakeholderIntegration(stakeholders: MonitoringConfig["stakeholders"], stack: TerraformStack, templates: string, environment: EnvironmentName) {
+  const title = `{{ template "${templates}.title" . }}`;
+  const message = `{{ template "${templates}.message" . }}`;
+  if (stakeholders.type === "email") {
+    return { email: [{ addresses: [...stakeholders.addresses], singleEmail: true, subject: title, message }] };
+  }
+  const variableName = stakeholders.webhookUrlSecret.toLowerCase();
+  const url = new TerraformVariable(stack, variableName, {
+    type: "string",
+    sensitive: true,
+    nullable: false,
+    description: `Slack incoming-webhook URL the ${environment} alerts are posted to. Supply as TF_VAR_${variableName}.`,
+  });
+  return { slack: [{ url: url.stringValue, recipient: stakeholders.channel, title, text: message }] };
+}
+
+/**
+ * The message template group: title and message for people, and the repository_dispatch body for the rollback
+ * workflow (`data.ToJSON` escapes the values, so a summary with quotes still gives valid JSON).
+ */
+export function messageTemplates(prefix: string): string {
+  return [
+    `{{ define "${prefix}.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} · {{ .CommonLabels.environment }}{{ end }}`,
+    "",
+    `{{ define "${prefix}.message" }}{{ range .Alerts }}{{ .Status | toUpper }}: {{ .Labels.alertname }}`,
+    `Environment: {{ .Labels.environment }}`,
+    `Application: {{ or .Labels.application "-" }}`,
+    `Version: {{ or .Labels.version "unknown" }}`,
+    `Action: {{ if eq .Labels.action "rollback" }}automatic rollback to the known-good version{{ else }}investigate{{ end }}`,
+    `{{ .Annotations.summary }}`,
+    `{{ .Annotations.description }}`,
+    `Dashboard: {{ .Annotations.dashboard }}`,
+    `{{ end }}{{ end }}`,
+    "",
+    `{{ define "${prefix}.rollback-dispatch" }}{{ coll.Dict "event_type" .Vars.event_type "client_payload" (coll.Dict "environment" .CommonLabels.environment "application" .CommonLabels.application "alertname" .CommonLabels.alertname "reason" (or .CommonAnnotations.summary .CommonLabels.alertname)) | data.ToJSON }}{{ end }}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,54 @@
+import { Construct } from "constructs";
+import type { DataSource } from "../../gen/providers/grafana/data-source";
+import type { Folder } from "../../gen/providers/grafana/folder";
+import { RuleGroup } from "../../gen/providers/grafana/rule-group";
+import type { EnvironmentName } from "../../config/environments";
+import { Artifacts } from "../artifacts";
+import type { AlertRule } from "./alert-model";
+import { grafanaRule } from "./grafana-rules";
+import { ruleGroupName } from "./names";
+import { renderPrometheusRules } from "./prometheus-rules";
+
+export interface AlertRulesProps {
+  /** The environment the alerts watch. */
+  readonly environment: EnvironmentName;
+  /** The alerts (see `environmentAlerts`). */
+  readonly rules: readonly AlertRule[];
+  /** Folder holding the rule group. */
+  readonly folder: Folder;
+  /** Prometheus data source the queries run on. */
+  readonly dataSource: DataSource;
+  /** Uid of the dashboard the rules link to. */
+  readonly dashboardUid: string;
+  /** Duration replacing Grafana's `$__rate_interval` in the Prometheus rule file, e.g. 1m. */
+  readonly rateWindow: string;
+  /** Seconds between evaluations of the rule group. @default 60 */
+  readonly evaluationIntervalSeconds?: number;
+  /** Grafana organization. @default - the organization of the provider's credentials */
+  readonly orgId?: string;
+}
+
+/**
+ * An environment's alerts, rendered twice from one model: a Grafana-managed rule group (query → reduce →
+ * threshold) and the Prometheus rule file `alerts/<environment>.rules.yml` in the output directory.
+ */
+export class AlertRules extends Construct {
+  /** The `grafana_rule_group` resource. */
+  public readonly ruleGroup: RuleGroup;
+  /** Path of the Prometheus rule file, relative to the output directory. */
+  public readonly ruleFilePath: string;
+
+  constructor(scope: Construct, id: string, props: AlertRulesProps) {
+    super(scope, id);
+    if (props.rules.length === 0) throw new Error(`AlertRules: ${props.environment} has no alerts; a rule group needs at least one (is applications empty?)`);
+    this.ruleGroup = new RuleGroup(this, "rule-group", {
+      name: ruleGroupName(props.environment),
+      folderUid: props.folder.uid,
+      intervalSeconds: props.evaluationIntervalSeconds ?? 60,
+      orgId: props.orgId,
+      rule: props.rules.map((rule) => grafanaRule(rule, { environment: props.environment, dataSourceUid: props.dataSource.uid, dashboardUid: props.dashboardUid })),
+    });
+    this.ruleFilePath = `alerts/${props.environment}.rules.yml`;
+    Artifacts.of(this).add(this.ruleFilePath, renderPrometheusRules({ environment: props.environment, rules: props.rules, rateWindow: props.rateWindow }));
+  }
+}

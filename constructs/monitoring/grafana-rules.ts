@@ -1,0 +1,56 @@
+/**
+ * Renders an alert as a Grafana-managed rule: query (A) → reduce to the last value (B) → threshold (C).
+ * Same model as the Prometheus rule file; only the shape differs.
+ */
+import type { RuleGroupRule, RuleGroupRuleData } from "../../gen/providers/grafana/rule-group";
+import type { EnvironmentName } from "../../config/environments";
+import { alertAnnotations, alertLabels, type AlertRule } from "./alert-model";
+
+/** Grafana's uid for server-side expressions (reduce, threshold). */
+const EXPRESSION_DATASOURCE_UID = "__expr__";
+
+/** Seconds of data the query sees; longer than any range the alert queries use inside their expression. */
+const QUERY_LOOKBACK_SECONDS = 600;
+
+export interface GrafanaRuleOptions {
+  readonly environment: EnvironmentName;
+  /** Uid of the Prometheus data source the query runs on. */
+  readonly dataSourceUid: string;
+  /** Dashboard the rule links to (Grafana shows it beside the alert and fills `.DashboardURL`). */
+  readonly dashboardUid: string;
+}
+
+/** One `rule` block of `grafana_rule_group`. */
+export function grafanaRule(rule: AlertRule, options: GrafanaRuleOptions): RuleGroupRule {
+  const data: RuleGroupRuleData[] = [
+    {
+      refId: "A",
+      datasourceUid: options.dataSourceUid,
+      relativeTimeRange: { from: QUERY_LOOKBACK_SECONDS, to: 0 },
+      model: JSON.stringify({ refId: "A", expr: rule.query, instant: true, range: false, editorMode: "code", intervalMs: 1000, maxDataPoints: 43200 }),
+    },
+    {
+      refId: "B",
+      datasourceUid: EXPRESSION_DATASOURCE_UID,
+      relativeTimeRange: { from: 0, to: 0 },
+      model: JSON.stringify({ refId: "B", type: "reduce", expression: "A", reducer: "last", settings: { mode: "dropNN" } }),
+    },
+    {
+      refId: "C",
+      datasourceUid: EXPRESSION_DATASOURCE_UID,
+      relativeTimeRange: { from: 0, to: 0 },
+      model: JSON.stringify({ refId: "C", type: "threshold", expression: "B", conditions: [{ evaluator: { type: rule.comparator === "above" ? "gt" : "lt", params: [rule.threshold] } }] }),
+    },
+  ];
+  return {
+    name: rule.name,
+    condition: "C",
+    for: `${rule.forMinutes}m`,
+    noDataState: rule.noData,
+    // A query error is shown as an error alert; the rollback route does not take it (see alert-routing.ts).
+    execErrState: "Error",
+    labels: alertLabels(rule, options.environment),
+    annotations: { ...alertAnnotations(rule), __dashboardUid__: options.dashboardUid },
+    data,
+  };
+}

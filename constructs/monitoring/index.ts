@@ -1,0 +1,6 @@
+export * from "./alert-model";
+export * from "./alert-rules";
+export * from "./alert-routing";
+export * from "./environment-dashboards";
+export * from "./environment-monitoring";
+export * from "./promql";

@@ -1,0 +1,61 @@
+/**
+ * PromQL checking with Prometheus's own grammar: `@prometheus-io/lezer-promql` parses, and the static analysis of
+ * `@prometheus-io/codemirror-promql` (the Prometheus UI's linter) type-checks function arguments, aggregations,
+ * binary operations and matchers. Grafana's interval variables are replaced by a duration first.
+ */
+import { LRLanguage } from "@codemirror/language";
+import { EditorState } from "@codemirror/state";
+import { parser } from "@prometheus-io/lezer-promql";
+// Deep imports: the package index also loads the autocompletion client, which synth does not need.
+import { Parser } from "@prometheus-io/codemirror-promql/dist/cjs/parser/parser";
+import { getType } from "@prometheus-io/codemirror-promql/dist/cjs/parser/type";
+
+/** Grafana's interval variables ($__rate_interval, ${__interval}, $__range), which are not PromQL. */
+const GRAFANA_INTERVAL_VARIABLE = /\$(?:__(rate_interval|interval|range)(?![A-Za-z0-9_])|\{__(rate_interval|interval|range)\})/g;
+
+const promqlLanguage = LRLanguage.define({ parser });
+
+/** Replaces Grafana's interval variables by a Prometheus duration, e.g. for a Prometheus rule file. */
+export function substituteGrafanaIntervals(expression: string, duration: string): string {
+  return expression.replace(GRAFANA_INTERVAL_VARIABLE, duration);
+}
+
+export interface PromQLCheckOptions {
+  /** The value type the expression must have: alert conditions and graph queries need an instant vector. @default "vector" */
+  readonly expectedType?: "vector" | "scalar-or-vector";
+}
+
+/**
+ * Problems of a PromQL expression, each a sentence with the column it starts at; empty when the expression is
+ * valid. Never throws.
+ */
+export function promqlProblems(expression: string, options: PromQLCheckOptions = {}): string[] {
+  const source = substituteGrafanaIntervals(expression, "5m");
+  if (source.trim() === "") return ["the expression is empty"];
+  const problems: string[] = [];
+  const tree = parser.parse(source);
+  // The linter skips error nodes at the end (an editor's half-typed query); a config has no such excuse.
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError && problems.length < 3) {
+        const near = source.slice(node.from, Math.max(node.to, node.from + 12)).trim();
+        problems.push(`syntax error at column ${node.from + 1}${near ? ` near ${JSON.stringify(near)}` : " (the expression ends too early)"}`);
+      }
+    },
+  });
+  if (problems.length > 0) return problems;
+
+  const analysis = new Parser(EditorState.create({ doc: source, extensions: promqlLanguage }));
+  analysis.analyze();
+  for (const diagnostic of analysis.getDiagnostics()) {
+    if (diagnostic.severity === "error") problems.push(`${diagnostic.message} (column ${diagnostic.from + 1})`);
+  }
+  if (problems.length > 0) return problems;
+
+  const type = getType(tree.topNode.firstChild);
+  const allowed = options.expectedType === "scalar-or-vector" ? ["vector", "scalar"] : ["vector"];
+  if (!allowed.includes(type)) {
+    problems.push(`the expression gives a ${type === "matrix" ? "range vector" : type}, but an instant vector is needed${type === "matrix" ? " (wrap it in a function such as rate() or max_over_time())" : ""}`);
+  }
+  return problems;
+}
