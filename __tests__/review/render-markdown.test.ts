@@ -1,0 +1,178 @@
+import { diffSynthesizedApps } from "../../review/plan-diff";
+import type { PlanReview, SynthesizedApp } from "../../review/plan-model";
+import { renderReviewMarkdown } from "../../review/render-markdown";
+import { app, rule, SECRET_VARIABLE, stack, WORKFLOW_AFTER, WORKFLOW_BEFORE } from "./fixtures";
+
+const DIAGRAM = (reviewer: string) => `# Deployment pipeline\n\nGenerated.\n\n\`\`\`mermaid\nflowchart TD\n  a["approval by @${reviewer}"]\n\`\`\`\n`;
+
+function production(options: { reviewer: string; rules: string[]; secrets: string[]; variableValue?: string }) {
+  return stack({
+    resource: {
+      github_repository_environment: { env: { repository: "wtfb-app", environment: "production", reviewers: [{ users: [`\${data.github_user.${options.reviewer}.id}`], teams: [] }] } },
+      github_actions_environment_secret: Object.fromEntries(
+        options.secrets.map((name) => [name, { repository: "wtfb-app", environment: "production", secret_name: name, plaintext_value: `\${var.secret_${name.toLowerCase()}}` }]),
+      ),
+      github_actions_environment_variable: options.variableValue ? { old: { environment: "production", variable_name: "OLD", value: options.variableValue } } : {},
+      grafana_rule_group: { rules: { name: "production", folder_uid: "f", interval_seconds: 60, rule: options.rules.map((name) => rule(name, 1)) } },
+    },
+    variable: Object.fromEntries(options.secrets.map((name) => [`secret_${name.toLowerCase()}`, SECRET_VARIABLE])),
+  });
+}
+
+function repository(content: string) {
+  return stack({ resource: { github_repository_file: { deploy: { repository: "wtfb-app", file: ".github/workflows/deploy.yml", content } } } });
+}
+
+const BASE: SynthesizedApp = app(
+  { production: production({ reviewer: "auggie", rules: ["HighErrorRate", "CheckoutSlow"], secrets: ["DATABASE_URL"], variableValue: "1" }), repository: repository(WORKFLOW_BEFORE) },
+  { "pipeline.md": DIAGRAM("auggie") },
+);
+const HEAD: SynthesizedApp = app(
+  { production: production({ reviewer: "release-captain", rules: ["HighErrorRate"], secrets: ["DATABASE_URL", "API_KEY"] }), repository: repository(WORKFLOW_AFTER) },
+  { "pipeline.md": DIAGRAM("release-captain") },
+);
+
+function review(base: SynthesizedApp | undefined, head: SynthesizedApp, sides: Partial<PlanReview> = {}): PlanReview {
+  return { base: { label: "HEAD~1", commit: "0123456789abcdef", synthesized: true }, head: { label: "working tree", synthesized: true }, ...diffSynthesizedApps(base, head), ...sides };
+}
+
+describe("plan review Markdown", () => {
+  const markdown = renderReviewMarkdown(review(BASE, HEAD));
+
+  test("names both sides and sums up each stack in a table", () => {
+    // THEN
+    expect(markdown.startsWith("## Plan review: HEAD~1 (0123456) → working tree\n")).toBe(true);
+    expect(markdown).toContain("| `production` | 1 | 0 | 2 | 1 | 1 |  |");
+    expect(markdown).toContain("| `repository` | 0 | 0 | 1 | 0 | 0 |  |");
+  });
+
+  test("destroys and removals are flagged first, before any stack's details", () => {
+    // THEN
+    const attention = markdown.indexOf("### ⚠️ Needs attention");
+    const firstStack = markdown.indexOf("### Stack");
+    expect(attention).toBeGreaterThan(0);
+    expect(attention).toBeLessThan(firstStack);
+    const flagged = markdown.slice(attention, firstStack);
+    expect(flagged).toContain("**destroy** `github_actions_environment_variable.old`");
+    expect(flagged).toContain('**removes** `rule[name="CheckoutSlow"]` from `grafana_rule_group.rules`');
+  });
+
+  test("within a stack: destroy, then updates, then creates", () => {
+    // THEN
+    const stackSection = markdown.slice(markdown.indexOf("### Stack `production`"), markdown.indexOf("### Stack `repository`"));
+    const order = ["#### 🗑️ Destroy", "#### ✏️ Update in place", "#### ➕ Create", "#### ⚙️ Inputs and settings"].map((heading) => stackSection.indexOf(heading));
+    expect(order.every((position) => position >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  test("the reviewer change is shown attribute by attribute", () => {
+    // THEN
+    expect(markdown).toContain("  - `reviewers[0].users`: `[\"${data.github_user.auggie.id}\"]` → `[\"${data.github_user.release-captain.id}\"]`");
+  });
+
+  test("the new secret is created with its value masked; no sensitive reference appears anywhere", () => {
+    // THEN
+    const create = markdown.slice(markdown.indexOf("#### ➕ Create"));
+    expect(create).toContain("- `github_actions_environment_secret.API_KEY`");
+    expect(create).toContain("  - `plaintext_value` = **(sensitive)**");
+    expect(create).toContain("  - `secret_name` = `\"API_KEY\"`");
+    expect(markdown).not.toMatch(/\$\{var\.secret_/);
+    expect(markdown).toContain("supply `TF_VAR_secret_api_key` when deploying this stack");
+  });
+
+  test("the workflow change is a diff of its YAML lines, not an escaped string", () => {
+    // THEN
+    expect(markdown).toContain("  - `content`: YAML changed (+1 −0 lines)");
+    expect(markdown).toContain("    ```diff\n    @@ -7,3 +7,4 @@\n         runs-on: ubuntu-latest\n");
+    expect(markdown).toContain("\n    +      - run: npm run smoke\n");
+    expect(markdown).not.toContain("\\n");
+  });
+
+  test("a changed pipeline diagram is included so the comment renders it", () => {
+    // THEN
+    const files = markdown.slice(markdown.indexOf("### Generated files"));
+    expect(files).toContain("- `pipeline.md`: changed (+1 −1 lines)");
+    expect(files).toContain('  ```mermaid\n  flowchart TD\n    a["approval by @release-captain"]\n  ```');
+  });
+
+  test("when the base cannot be synthesized, the reason is given and everything is labelled added", () => {
+    // GIVEN
+    const unavailable = review(undefined, HEAD, { base: { label: "v0.0.1", commit: "fedcba9876543210", synthesized: false, reason: "v0.0.1 has no cdktf.json: it predates the project" } });
+    // WHEN
+    const text = renderReviewMarkdown(unavailable);
+    // THEN
+    expect(text).toContain("> **The base v0.0.1 could not be synthesized**, so every resource below is shown as added");
+    expect(text).toContain("```text\nv0.0.1 has no cdktf.json: it predates the project\n```");
+    expect(text).toContain("| `production` | 0 | 0 | 0 | 4 | 5 | new stack |");
+    expect(text).not.toContain("#### 🗑️ Destroy");
+  });
+
+  test("when the head cannot be synthesized, there is nothing but the reason", () => {
+    // GIVEN
+    const failed: PlanReview = {
+      base: { label: "main", synthesized: true },
+      head: { label: "working tree", synthesized: false, reason: "pipeline.config.json: 1 problem\n  ✖ environments.production.reviewers: production needs at least one reviewer" },
+      stacks: [],
+      artifacts: [],
+    };
+    // WHEN
+    const text = renderReviewMarkdown(failed);
+    // THEN
+    expect(text).toContain("**working tree could not be synthesized**");
+    expect(text).toContain("environments.production.reviewers: production needs at least one reviewer");
+    expect(text).not.toContain("| Stack |");
+  });
+
+  test("no change at all says so", () => {
+    // WHEN
+    const text = renderReviewMarkdown(review(BASE, BASE));
+    // THEN
+    expect(text.trimEnd().endsWith("No changes.")).toBe(true);
+  });
+
+  test("a changed lookup shows what it looked up before and after", () => {
+    // GIVEN
+    const lookup = (slug: string) => app({ p: stack({ data: { github_team: { reviewers: { slug } } } }) });
+    // WHEN
+    const text = renderReviewMarkdown(review(lookup("qa"), lookup("release-managers")));
+    // THEN
+    expect(text).toContain("#### 🔎 Lookups (data sources: read, never changed)\n\n- `data.github_team.reviewers` · `stack/reviewers`\n  - `slug`: `\"qa\"` → `\"release-managers\"`");
+  });
+
+  test("values with backticks stay inside their code span", () => {
+    // GIVEN
+    const before = app({ p: stack({ resource: { github_actions_environment_variable: { v: { environment: "p", variable_name: "A", value: "run `make`" } } } }) });
+    const after = app({ p: stack({ resource: { github_actions_environment_variable: { v: { environment: "p", variable_name: "A", value: "run ``make all``" } } } }) });
+    // WHEN
+    const text = renderReviewMarkdown(review(before, after));
+    // THEN
+    expect(text).toContain('  - `value`: ``"run `make`"`` → ```"run ``make all``"```');
+  });
+
+  describe("length limit", () => {
+    const large = (lines: number, changed: number) =>
+      app({ repository: repository(Array.from({ length: lines }, (_, i) => `key${i}: ${i % changed === 0 ? "new" : "old"}`).join("\n") + "\n") });
+    const big = review(large(3000, 1_000_000), large(3000, 2));
+
+    test("leaves line diffs out when the report would not fit, and says how to see them", () => {
+      // WHEN
+      const text = renderReviewMarkdown(big, { maxLength: 20_000, command: "npm run review -- --base main" });
+      // THEN
+      expect(renderReviewMarkdown(big).length).toBeGreaterThan(20_000);
+      expect(text.length).toBeLessThanOrEqual(20_000);
+      expect(text).not.toContain("```diff");
+      expect(text).toContain("YAML changed (+1499 −1499 lines) — diff left out to fit; run `npm run review -- --base main` locally to see it");
+    });
+
+    test("cuts a report that still does not fit at a line, closing an open code fence", () => {
+      // GIVEN
+      const many = app({ p: stack({ resource: { github_actions_environment_variable: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`v${i}`, { environment: "p", variable_name: `V${i}`, value: "x".repeat(50) }])) } }) });
+      // WHEN
+      const text = renderReviewMarkdown(review(undefined, many), { maxLength: 5_000 });
+      // THEN
+      expect(text.length).toBeLessThanOrEqual(5_000);
+      expect(text).toMatch(/the report is longer than 5000 characters and was cut here/);
+      expect((text.match(/^\s*```/gm) ?? []).length % 2).toBe(0);
+    });
+  });
+});

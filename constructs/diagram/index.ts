@@ -1,0 +1,3 @@
+export * from "./pipeline-diagram";
+export * from "./pipeline-diagram-model";
+export { renderMermaidFlowchart } from "./mermaid";

@@ -1,0 +1,268 @@
+/** Renders a `PlanReview` as the Markdown a reviewer reads: in a terminal, or as a pull-request comment. */
+import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, PlanReview, SideStatus, StackReview } from "./plan-model";
+import { Sensitive, SENSITIVE_TEXT } from "./sensitive";
+
+export interface RenderOptions {
+  /** Longest report, in characters (GitHub comments hold 65,536): past it, line diffs are left out, then the end is cut. @default - no limit */
+  readonly maxLength?: number;
+  /** How to run the review locally, named where something was left out. @default "npm run review" */
+  readonly command?: string;
+}
+
+/** Inline values longer than this are cut (the full value is in the synthesized stack). */
+const MAX_INLINE_VALUE = 300;
+
+const ACTION_TITLES: Record<BlockAction, string> = {
+  destroy: "🗑️ Destroy",
+  replace: "♻️ Replace",
+  "may-replace": "⚠️ Update, may replace",
+  update: "✏️ Update in place",
+  create: "➕ Create",
+  read: "🔎 Look up",
+  forget: "Stop looking up",
+};
+
+export function renderReviewMarkdown(review: PlanReview, options: RenderOptions = {}): string {
+  const command = options.command ?? "npm run review";
+  const full = render(review, { documentBodies: true, command });
+  if (options.maxLength === undefined || full.length <= options.maxLength) return full;
+  const compact = render(review, { documentBodies: false, command });
+  if (compact.length <= options.maxLength) return compact;
+  return truncate(compact, options.maxLength, command);
+}
+
+interface RenderContext {
+  readonly documentBodies: boolean;
+  readonly command: string;
+}
+
+function render(review: PlanReview, context: RenderContext): string {
+  const out: string[] = [`## Plan review: ${sideTitle(review.base)} → ${sideTitle(review.head)}`, ""];
+  out.push("Synthesized offline and without credentials: what the code and config change in each stack's Terraform. Values only known at apply time (computed attributes, drift) are not shown.", "");
+  if (!review.head.synthesized) {
+    out.push(`> [!CAUTION]`, `> **${review.head.label} could not be synthesized**, so there is nothing to review yet:`, "", fenced(review.head.reason, "text"), "");
+    return out.join("\n");
+  }
+  if (!review.base.synthesized) {
+    out.push(
+      `> [!WARNING]`,
+      `> **The base ${review.base.label} could not be synthesized**, so every resource below is shown as added (it may already exist). Reason:`,
+      "",
+      fenced(review.base.reason, "text"),
+      "",
+    );
+  }
+  out.push(...summaryTable(review.stacks), "");
+  const attention = attentionItems(review.stacks);
+  if (attention.length > 0) out.push("### ⚠️ Needs attention", "", ...attention, "");
+  for (const stack of review.stacks) {
+    if (stack.status === "unchanged") continue;
+    out.push(...renderStack(stack, context), "");
+  }
+  if (review.artifacts.length > 0) {
+    out.push("### Generated files", "");
+    for (const artifact of review.artifacts) out.push(...renderArtifact(artifact, context), "");
+  }
+  if (review.stacks.every((stack) => stack.status === "unchanged") && review.artifacts.length === 0) out.push("No changes.", "");
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+function sideTitle(side: SideStatus): string {
+  return side.commit ? `${side.label} (${side.commit.slice(0, 7)})` : side.label;
+}
+
+function summaryTable(stacks: readonly StackReview[]): string[] {
+  const rows = stacks.map((stack) => {
+    const resources = stack.changes.filter((change) => change.kind === "resource");
+    const count = (...actions: BlockAction[]) => resources.filter((change) => actions.includes(change.action)).length;
+    const other = stack.changes.length - resources.length;
+    const status = { added: "new stack", removed: "**removed from the app**", changed: "", unchanged: "no changes" }[stack.status];
+    return `| ${code(stack.name)} | ${count("destroy")} | ${count("replace", "may-replace")} | ${count("update")} | ${count("create")} | ${other} | ${status} |`;
+  });
+  return ["| Stack | Destroy | Replace | Update | Create | Lookups & settings | |", "|:--|--:|--:|--:|--:|--:|:--|", ...rows];
+}
+
+/** Destroys, replacements, removals inside updates, backend moves and removed stacks: listed before anything else. */
+function attentionItems(stacks: readonly StackReview[]): string[] {
+  const items: string[] = [];
+  for (const stack of stacks) {
+    if (stack.status === "removed") {
+      const count = stack.changes.filter((change) => change.kind === "resource").length;
+      items.push(`- ${code(stack.name)}: **stack removed from the app** — \`cdktf deploy\` no longer manages its ${count} resource(s); they stay deployed unless you run \`cdktf destroy ${stack.name}\` from the base first.`);
+      continue;
+    }
+    for (const change of stack.changes) {
+      if (change.kind === "resource" && change.action === "destroy") items.push(`- ${code(stack.name)}: **destroy** ${code(change.address)}`);
+      else if (change.kind === "resource" && change.action === "replace") items.push(`- ${code(stack.name)}: **replace** ${code(change.address)} (forced by ${forcingAttributes(change, "replaces")})`);
+      else if (change.kind === "resource" && change.action === "may-replace") items.push(`- ${code(stack.name)}: **may replace** ${code(change.address)} (${forcingAttributes(change, "may-replace")}: the provider's behaviour is not known here)`);
+      if (change.kind === "resource" && (change.action === "update" || change.action === "may-replace" || change.action === "replace")) {
+        for (const removed of change.attributes.filter(isRemovedPart)) items.push(`- ${code(stack.name)}: **removes** ${code(removed.path)} from ${code(change.address)}`);
+      }
+      if (change.kind === "backend" && change.action !== "create") items.push(`- ${code(stack.name)}: **state backend changes** — ${change.notes.join("; ") || "check where the state lives"}`);
+    }
+  }
+  return items;
+}
+
+function isRemovedPart(attribute: AttributeChange): boolean {
+  return attribute.after === undefined && attribute.before !== null && typeof attribute.before === "object" && !(attribute.before instanceof Sensitive);
+}
+
+function forcingAttributes(change: BlockChange, verdict: "replaces" | "may-replace"): string {
+  const attributes = [...new Set(change.attributes.filter((attribute) => attribute.replacement === verdict).map((attribute) => /^[^.[]+/.exec(attribute.path)?.[0] ?? attribute.path))];
+  return attributes.map(code).join(", ");
+}
+
+function renderStack(stack: StackReview, context: RenderContext): string[] {
+  const title = { added: " (new stack)", removed: " (removed from the app)", changed: "", unchanged: "" }[stack.status];
+  const out = [`### Stack ${code(stack.name)}${title}`, ""];
+  if (stack.status === "removed") {
+    out.push("Nothing in the app plans this stack any more: its resources stay deployed, and in its state, until destroyed from the base.", "");
+  }
+  let section: string | undefined;
+  for (const change of stack.changes) {
+    const heading = change.kind === "resource" ? ACTION_TITLES[change.action] : change.kind === "data" ? "🔎 Lookups (data sources: read, never changed)" : "⚙️ Inputs and settings";
+    if (heading !== section) {
+      if (out[out.length - 1] !== "") out.push("");
+      out.push(`#### ${heading}`, "");
+      section = heading;
+    }
+    out.push(...renderBlock(change, stack.status, context));
+  }
+  return out;
+}
+
+function renderBlock(change: BlockChange, stackStatus: StackReview["status"], context: RenderContext): string[] {
+  const where = change.constructPath ? ` · ${code(change.constructPath)}` : "";
+  const verb = change.kind === "resource" || change.kind === "data" ? "" : `${{ create: "added", destroy: "removed" }[change.action as "create" | "destroy"] ?? "changed"}: `;
+  const out = [`- ${verb}${code(change.address)}${where}`];
+  for (const note of change.notes) out.push(`  - ℹ️ ${note}`);
+  // A destroyed block's old attributes matter less than what replaces them: list them folded.
+  const folded = change.action === "destroy" || change.action === "forget" || stackStatus === "removed";
+  const attributes = change.attributes.flatMap((attribute) => renderAttribute(attribute, change.action, context));
+  if (attributes.length === 0) return out;
+  if (folded) out.push("", "  <details><summary>attributes before</summary>", "", ...attributes, "", "  </details>", "");
+  else out.push(...attributes);
+  return out;
+}
+
+function renderAttribute(attribute: AttributeChange, action: BlockAction, context: RenderContext): string[] {
+  const name = code(attribute.path);
+  const flag = attribute.replacement === "replaces" ? " — **forces replacement**" : attribute.replacement === "may-replace" ? " — may force replacement" : "";
+  // Whole blocks (new, removed) list their values; changed ones, before → after.
+  const listsValues = action === "destroy" || action === "forget" || ((action === "create" || action === "read") && attribute.before === undefined);
+  if (attribute.document) {
+    const { diff, language } = attribute.document;
+    const counts = `+${diff.addedLines} −${diff.removedLines} lines`;
+    if (listsValues) {
+      const text = attribute.document.diff.text.split("\n").filter((line) => !line.startsWith("@@")).map((line) => line.slice(1)).join("\n");
+      const summary = `  - ${name}: ${language.toUpperCase()} document (${action === "destroy" || action === "forget" ? diff.removedLines : diff.addedLines} lines)${flag}`;
+      if (!context.documentBodies || action === "destroy" || action === "forget") return [summary];
+      return [summary, "", "    <details><summary>content</summary>", "", indent(fenced(text, language), 4), "", "    </details>", ""];
+    }
+    const summary = `  - ${name}: ${language.toUpperCase()} changed (${counts})${flag}`;
+    if (!context.documentBodies) return [`${summary} — diff left out to fit; run \`${context.command}\` locally to see it`];
+    return [summary, "", indent(fenced(diff.text, "diff"), 4), ""];
+  }
+  if (listsValues) return [`  - ${name} = ${value(attribute.after ?? attribute.before)}`];
+  if (attribute.before === undefined) {
+    if (!isPlainObject(attribute.after)) return [`  - ${name}: added ${value(attribute.after)}${flag}`];
+    return [`  - ${name}: added${flag}`, ...leaves(attribute.after).map(([path, leaf]) => `    - ${code(path)} = ${value(leaf)}`)];
+  }
+  if (attribute.after === undefined) return [`  - ${name}: **removed**${isPlainObject(attribute.before) ? "" : ` (was ${value(attribute.before)})`}${flag}`];
+  const listChange = scalarListChange(attribute.before, attribute.after);
+  if (listChange) return [`  - ${name}: ${listChange}${flag}`];
+  const bothMasked = attribute.before instanceof Sensitive && attribute.after instanceof Sensitive && attribute.before.display === attribute.after.display;
+  return [`  - ${name}: ${value(attribute.before)} → ${value(attribute.after)}${bothMasked ? " (the value behind it changes)" : ""}${flag}`];
+}
+
+function renderArtifact(artifact: ArtifactChange, context: RenderContext): string[] {
+  const verb = { create: "new", update: "changed", destroy: "removed" }[artifact.action];
+  const counts = `+${artifact.diff.addedLines} −${artifact.diff.removedLines} lines`;
+  const out = [`- ${code(artifact.path)}: ${verb} (${counts})`];
+  const diagram = artifact.content === undefined ? undefined : /```mermaid\n[\s\S]*?\n```/.exec(artifact.content)?.[0];
+  if (diagram && artifact.action !== "destroy") out.push("", indent(diagram, 2));
+  if (context.documentBodies && artifact.action === "update") {
+    out.push("", "  <details><summary>diff</summary>", "", indent(fenced(artifact.diff.text, "diff"), 2), "", "  </details>");
+  }
+  return out;
+}
+
+/** A change of a list of plain values, as what it adds and removes, when the whole lists would be hard to compare. */
+function scalarListChange(before: unknown, after: unknown): string | undefined {
+  if (!Array.isArray(before) || !Array.isArray(after) || [...before, ...after].some((item) => item !== null && typeof item === "object" && !(item instanceof Sensitive))) return undefined;
+  // Short lists read best side by side.
+  if (Math.max(before.length, after.length) <= 3 || value(before).length + value(after).length < 120) return undefined;
+  const key = (item: unknown) => (item instanceof Sensitive ? `sensitive:${item.fingerprint}` : JSON.stringify(item));
+  const remaining = new Map<string, number>();
+  for (const item of before) remaining.set(key(item), (remaining.get(key(item)) ?? 0) + 1);
+  const added: unknown[] = [];
+  for (const item of after) {
+    const count = remaining.get(key(item)) ?? 0;
+    if (count > 0) remaining.set(key(item), count - 1);
+    else added.push(item);
+  }
+  const removed = before.filter((item) => {
+    const count = remaining.get(key(item)) ?? 0;
+    if (count > 0) remaining.set(key(item), count - 1);
+    return count > 0;
+  });
+  const parts = [...(added.length > 0 ? [`adds ${added.map(value).join(", ")}`] : []), ...(removed.length > 0 ? [`removes ${removed.map(value).join(", ")}`] : [])];
+  return parts.length > 0 ? `${parts.join("; ")} (${before.length} → ${after.length} items)` : `same ${after.length} items, reordered`;
+}
+
+/** The leaves of an added block, with paths relative to it. */
+function leaves(object: Record<string, unknown>, prefix = ""): Array<[string, unknown]> {
+  return Object.entries(object).flatMap(([key, item]): Array<[string, unknown]> => {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    if (isPlainObject(item)) return leaves(item, path);
+    if (Array.isArray(item) && item.length > 0 && item.every(isPlainObject)) return item.flatMap((element, index) => leaves(element as Record<string, unknown>, `${path}[${index}]`));
+    return [[path, item]];
+  });
+}
+
+function isPlainObject(item: unknown): item is Record<string, unknown> {
+  return item !== null && typeof item === "object" && !Array.isArray(item) && !(item instanceof Sensitive);
+}
+
+/** A value inline: JSON for data, masked values as `(sensitive)`; long values cut. */
+function value(raw: unknown): string {
+  if (raw instanceof Sensitive && raw.display === SENSITIVE_TEXT) return "**(sensitive)**";
+  const text = JSON.stringify(raw instanceof Sensitive ? raw.display : raw) ?? "null";
+  return code(text.length > MAX_INLINE_VALUE ? `${text.slice(0, MAX_INLINE_VALUE)}…` : text);
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const padding = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${fence}${padding}${text}${padding}${fence}`;
+}
+
+function fenced(text: string, language: string): string {
+  const longestRun = Math.max(2, ...(text.match(/^`{3,}/gm) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  return `${fence}${language}\n${text.replace(/\n$/, "")}\n${fence}`;
+}
+
+function indent(text: string, spaces: number): string {
+  const padding = " ".repeat(spaces);
+  return text.split("\n").map((line) => (line === "" ? line : padding + line)).join("\n");
+}
+
+/** Cuts a report at a line boundary, closing an open code fence, and says so. */
+function truncate(report: string, maxLength: number, command: string): string {
+  const note = `\n\n… the report is longer than ${maxLength} characters and was cut here; run \`${command}\` locally for all of it.\n`;
+  const lines = report.slice(0, Math.max(0, maxLength - note.length - 10)).split("\n");
+  lines.pop();
+  let openFence: string | undefined;
+  for (const line of lines) {
+    const fence = /^\s*(`{3,})/.exec(line)?.[1];
+    if (!fence) continue;
+    if (openFence === undefined) openFence = fence;
+    else if (fence.length >= openFence.length && line.trim() === fence) openFence = undefined;
+  }
+  return `${lines.join("\n")}${openFence ? `\n${openFence}` : ""}${note}`;
+}
+

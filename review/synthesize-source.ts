@@ -1,0 +1,157 @@
+/**
+ * Synthesizes one side of a review: the working tree, or any git commit. Each side is built with its own code and
+ * config and run as `cdktf synth` would run it (the app command of its cdktf.json, with CDKTF_OUTDIR set), so a base
+ * with another config schema or other stacks synthesizes as it did then. A commit is exported with `git archive`
+ * into a scratch directory (the repository, its index and the user's cdktf.out are never touched) and reuses the
+ * project's node_modules through a symlink. Children get no credentials: synth must not need any.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { StackJson, SynthesizedApp } from "./plan-model";
+
+export type SynthesisOutcome =
+  | { readonly ok: true; readonly app: SynthesizedApp; readonly commit?: string }
+  | { readonly ok: false; readonly reason: string; readonly commit?: string };
+
+/** A synth that runs longer than this has hung (a build waiting on input, a network call). */
+const SYNTH_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Lines of a failed build's output kept in the reason. */
+const FAILURE_TAIL_LINES = 30;
+
+/** Environment variables a synth child inherits; anything else (tokens, TF_VAR_ values, cloud credentials) is dropped. */
+const INHERITED_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_[A-Z0-9_]+)$/;
+
+/** Synthesizes the project as it is on disk into `outdir`. */
+export async function synthesizeWorkingTree(projectDir: string, outdir: string): Promise<SynthesisOutcome> {
+  const failure = await runApp(projectDir, projectDir, outdir);
+  return failure === undefined ? { ok: true, app: readSynthesizedApp(outdir) } : { ok: false, reason: failure };
+}
+
+/** Synthesizes the project as it was at a git ref, working in `scratchDir`. */
+export async function synthesizeGitRef(projectDir: string, ref: string, scratchDir: string): Promise<SynthesisOutcome> {
+  if (ref.startsWith("-")) return { ok: false, reason: `${JSON.stringify(ref)} is not a git ref` };
+  const toplevel = git(projectDir, ["rev-parse", "--show-toplevel"]);
+  if (!toplevel.ok) return { ok: false, reason: `${projectDir} is not inside a git repository, so there is no ${ref} to compare with (${toplevel.output})` };
+  const commit = git(projectDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  if (!commit.ok || commit.output === "") {
+    return { ok: false, reason: `${ref} is not a commit in this repository. In a shallow clone (CI), fetch it first, e.g. \`git fetch --depth=1 origin ${ref}\`.` };
+  }
+  const sha = commit.output;
+  const prefix = git(projectDir, ["rev-parse", "--show-prefix"]).output;
+  const tree = path.join(scratchDir, "tree");
+  const archive = path.join(scratchDir, "source.tar");
+  fs.mkdirSync(tree, { recursive: true });
+  const exported = git(toplevel.output, ["archive", "--format=tar", `--output=${archive}`, sha]);
+  if (!exported.ok) return { ok: false, commit: sha, reason: `git archive ${sha} failed: ${exported.output}` };
+  const unpacked = spawnSync("tar", ["-xf", archive, "-C", tree], { encoding: "utf8" });
+  fs.rmSync(archive, { force: true });
+  if (unpacked.status !== 0) return { ok: false, commit: sha, reason: `unpacking ${sha} failed: ${unpacked.stderr || unpacked.error?.message}` };
+
+  const dir = path.join(tree, prefix);
+  if (!fs.existsSync(path.join(dir, "cdktf.json"))) {
+    return { ok: false, commit: sha, reason: `${ref} has no ${prefix}cdktf.json: it predates the project (or the project lived elsewhere then).` };
+  }
+  // The base builds with today's dependencies: node_modules is shared, never installed.
+  if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+  // Local overrides apply to both sides alike, so they never show up as a change.
+  const dotEnv = path.join(projectDir, ".env");
+  if (fs.existsSync(dotEnv)) fs.copyFileSync(dotEnv, path.join(dir, ".env"));
+
+  const outdir = path.join(scratchDir, "out");
+  const failure = await runApp(dir, projectDir, outdir);
+  return failure === undefined ? { ok: true, commit: sha, app: readSynthesizedApp(outdir) } : { ok: false, commit: sha, reason: failure };
+}
+
+/** Reads a synth output directory: every stack the manifest lists, and every other file as an artifact. */
+export function readSynthesizedApp(outdir: string): SynthesizedApp {
+  const manifestFile = path.join(outdir, "manifest.json");
+  const stackFiles: Record<string, string> = {};
+  if (fs.existsSync(manifestFile)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks?: Record<string, { synthesizedStackPath?: string }> };
+    for (const [name, stack] of Object.entries(manifest.stacks ?? {})) {
+      if (stack.synthesizedStackPath) stackFiles[name] = path.join(outdir, stack.synthesizedStackPath);
+    }
+  }
+  const stacks: Record<string, StackJson> = {};
+  for (const [name, file] of Object.entries(stackFiles)) stacks[name] = JSON.parse(fs.readFileSync(file, "utf8")) as StackJson;
+
+  const artifacts: Record<string, string> = {};
+  const visit = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      const relative = path.relative(outdir, full).split(path.sep).join("/");
+      if (relative === "stacks" || relative === "manifest.json") continue;
+      if (entry.isDirectory()) visit(full);
+      else if (entry.isFile()) artifacts[relative] = fs.readFileSync(full, "utf8");
+    }
+  };
+  if (fs.existsSync(outdir)) visit(outdir);
+  return { stacks, artifacts };
+}
+
+/** Runs a project's cdktf app into `outdir`; returns why it failed, or undefined. */
+async function runApp(dir: string, projectDir: string, outdir: string): Promise<string | undefined> {
+  const cdktfJson = path.join(dir, "cdktf.json");
+  let app: unknown;
+  try {
+    app = (JSON.parse(fs.readFileSync(cdktfJson, "utf8")) as { app?: unknown }).app;
+  } catch (error) {
+    return `cannot read ${cdktfJson}: ${(error as Error).message}`;
+  }
+  if (typeof app !== "string" || app.trim() === "") return `${cdktfJson} has no "app" command`;
+
+  const result = await run(app, dir, { ...childEnvironment(projectDir), CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" });
+  if (result.timedOut) return `\`${app}\` did not finish within ${SYNTH_TIMEOUT_MS / 60000} minutes`;
+  if (result.status !== 0) return `\`${app}\` failed (exit ${result.status}):\n${tail(result.output, FAILURE_TAIL_LINES)}`;
+  if (!fs.existsSync(path.join(outdir, "manifest.json"))) return `\`${app}\` succeeded but wrote no manifest.json into CDKTF_OUTDIR`;
+  return undefined;
+}
+
+function run(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", command], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      // Keep the end only: that is where a build or synth says what went wrong.
+      output = (output + chunk.toString("utf8")).slice(-64 * 1024);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, "SIGKILL");
+    }, SYNTH_TIMEOUT_MS);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ status: null, output: `${output}${error.message}`, timedOut });
+    });
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, output, timedOut });
+    });
+  });
+}
+
+/** The synth child's environment: no credentials; PIPELINE_CONFIG inside the project made relative, so each side reads its own copy. */
+function childEnvironment(projectDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => INHERITED_VARIABLES.test(name)));
+  const config = env.PIPELINE_CONFIG;
+  if (config && path.isAbsolute(config)) {
+    const relative = path.relative(projectDir, config);
+    if (!relative.startsWith("..") && !path.isAbsolute(relative)) env.PIPELINE_CONFIG = relative;
+  }
+  return env;
+}
+
+function git(cwd: string, args: string[]): { ok: boolean; output: string } {
+  const result = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (result.error) return { ok: false, output: result.error.message };
+  return { ok: result.status === 0, output: (result.status === 0 ? result.stdout : result.stderr).trim() };
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench [-- --runs <n>] [--check]`: how long synth takes, and how much memory, against the floor of
+ * `node -e 'require("cdktf")'`, for the shipped config and for generated configs of 10, 25 and 50 applications
+ * (3 environments each), all from compiled JavaScript on this machine in one run. Prints the median wall time and
+ * peak RSS per scenario, PASS/MISS per target, and which modules the shipped synth spends its loading time in.
+ * Exit 0 unless `--check` is given and a target is missed.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
+const SHIPPED_CONFIG = path.join(PROJECT_ROOT, "pipeline.config.json");
+const APPLICATION_COUNTS = [10, 25, 50] as const;
+
+const TARGETS = {
+  shippedRatio: 1.5,
+  shippedPeakMb: 150,
+  fiftyRatio: 3,
+  /** The 50-application time may exceed the straight line through the smaller configs by this much. */
+  linearTolerance: 0.2,
+};
+
+/** Written into the scratch directory and preloaded with `node -r`: each child reports its own peak RSS. */
+const RSS_PROBE = `process.on("exit", () => require("fs").writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`;
+
+/** Preloaded for one extra run: self time of every module load, grouped by package (or project folder). */
+const MODULE_PROBE = `
+const Module = require("module");
+const { performance } = require("perf_hooks");
+const load = Module._load;
+const selfTime = new Map();
+const childTime = [];
+function owner(file) {
+  const at = file.lastIndexOf("node_modules/");
+  if (at >= 0) {
+    const parts = file.slice(at + 13).split("/");
+    return parts[0].startsWith("@") ? parts[0] + "/" + parts[1] : parts[0];
+  }
+  if (!file.startsWith("/")) return "node builtins";
+  const relative = require("path").relative(process.env.BENCH_PROJECT_DIST, file).split("/");
+  return "project " + (relative.length > 2 ? relative.slice(0, 2).join("/") : relative[0]);
+}
+Module._load = function (request, parent, isMain) {
+  const start = performance.now();
+  childTime.push(0);
+  try {
+    return load.apply(this, arguments);
+  } finally {
+    const total = performance.now() - start;
+    const children = childTime.pop();
+    if (childTime.length > 0) childTime[childTime.length - 1] += total;
+    let file = request;
+    try { file = Module._resolveFilename(request, parent, isMain); } catch {}
+    // The entry module's own time is the app running: constructing, synthesizing, writing.
+    const key = isMain ? "main.js running (constructs, synth, writing files; its requires excluded)" : owner(file);
+    selfTime.set(key, (selfTime.get(key) || 0) + total - children);
+  }
+};
+process.on("exit", () => require("fs").writeFileSync(process.env.BENCH_MODULES_FILE, JSON.stringify({ total: performance.now(), modules: Object.fromEntries(selfTime) })));
+`;
+
+interface Scenario {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Applications in the config, for the growth check; undefined for the floor. */
+  readonly applications?: number;
+}
+
+interface Measurement {
+  readonly wallMs: number;
+  readonly rssMb: number;
+}
+
+function main(): number {
+  const args = process.argv.slice(2);
+  const runsIndex = args.indexOf("--runs");
+  const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 7;
+  const check = args.includes("--check");
+  if (!Number.isInteger(runs) || runs < 1 || args.some((arg, index) => !["--runs", "--check"].includes(arg) && args[index - 1] !== "--runs")) {
+    console.error("usage: npm run bench -- [--runs <n>] [--check]");
+    return 2;
+  }
+  if (!fs.existsSync(MAIN)) {
+    console.error(`${MAIN} is missing: run npm run build first (npm run bench does)`);
+    return 2;
+  }
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-bench-"));
+  try {
+    const probe = path.join(scratch, "rss-probe.js");
+    fs.writeFileSync(probe, RSS_PROBE);
+    const scenarios = buildScenarios(scratch);
+    const results = new Map<Scenario, Measurement[]>(scenarios.map((scenario) => [scenario, []]));
+    // One discarded warm-up each (file cache), then the runs interleaved so drift hits every scenario alike.
+    for (const scenario of scenarios) measure(scenario, probe, scratch);
+    for (let run = 0; run < runs; run++) {
+      for (const scenario of scenarios) results.get(scenario)!.push(measure(scenario, probe, scratch));
+    }
+    const missed = report(scenarios, results, runs);
+    reportModuleCosts(scenarios[1], scratch);
+    return check && missed > 0 ? 1 : 0;
+  } catch (error) {
+    console.error(`bench failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function buildScenarios(scratch: string): Scenario[] {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
+  const synth = (name: string, config: string, applications: number): Scenario => ({
+    name,
+    args: [MAIN],
+    // Run outside the project so a local .env cannot change what is measured.
+    cwd: scratch,
+    env: { ...env, CHECKPOINT_DISABLE: "1", PIPELINE_CONFIG: config, CDKTF_OUTDIR: path.join(scratch, `out-${applications}`) },
+    applications,
+  });
+  const shipped = JSON.parse(fs.readFileSync(SHIPPED_CONFIG, "utf8")) as { applications: unknown[] };
+  return [
+    { name: `floor: node -e 'require("cdktf")'`, args: ["-e", 'require("cdktf")'], cwd: PROJECT_ROOT, env },
+    synth(`shipped config (${shipped.applications.length} app)`, SHIPPED_CONFIG, shipped.applications.length),
+    ...APPLICATION_COUNTS.map((count) => {
+      const file = path.join(scratch, `apps-${count}.json`);
+      fs.writeFileSync(file, JSON.stringify(generatedConfig(shipped, count), null, 2));
+      return synth(`${count} applications × 3 environments`, file, count);
+    }),
+  ];
+}
+
+/** The shipped config with `count` applications shaped like its first one (the first keeps its name: alerts may name it). */
+function generatedConfig(shipped: { applications: unknown[] }, count: number): unknown {
+  const template = shipped.applications[0] as Record<string, unknown>;
+  const applications = Array.from({ length: count }, (_, index) => {
+    const name = index === 0 ? (template.name as string) : `app-${String(index + 1).padStart(2, "0")}`;
+    return { ...template, name, image: `ghcr.io/wtfb/${name}`, ...(template.hostPort === undefined ? {} : { hostPort: 20000 + index }) };
+  });
+  return { ...shipped, applications };
+}
+
+function measure(scenario: Scenario, probe: string, scratch: string): Measurement {
+  const rssFile = path.join(scratch, "rss");
+  fs.rmSync(rssFile, { force: true });
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ["-r", probe, ...scenario.args], { cwd: scenario.cwd, env: { ...scenario.env, BENCH_RSS_FILE: rssFile }, encoding: "utf8" });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${scenario.name} exited with ${result.status}:\n${result.stderr}`);
+  return { wallMs, rssMb: Number(fs.readFileSync(rssFile, "utf8")) / 1024 };
+}
+
+/** Prints the table and the targets; returns how many targets were missed. */
+function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, Measurement[]>, runs: number): number {
+  const summary = scenarios.map((scenario) => {
+    const measurements = results.get(scenario)!;
+    return { scenario, wallMs: median(measurements.map((m) => m.wallMs)), rssMb: Math.max(...measurements.map((m) => m.rssMb)) };
+  });
+  const floor = summary[0].wallMs;
+  const cpu = os.cpus();
+  console.log(`wtfb-deploy synth benchmark — ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${runs} runs each, median wall time, peak RSS over the runs`);
+  console.log("");
+  const width = Math.max(...summary.map((row) => row.scenario.name.length));
+  console.log(`${"scenario".padEnd(width)}  ${"wall".padStart(9)}  ${"× floor".padStart(7)}  ${"peak RSS".padStart(9)}`);
+  for (const row of summary) {
+    console.log(`${row.scenario.name.padEnd(width)}  ${`${row.wallMs.toFixed(0)} ms`.padStart(9)}  ${(row.wallMs / floor).toFixed(2).padStart(7)}  ${`${row.rssMb.toFixed(0)} MB`.padStart(9)}`);
+  }
+
+  const shipped = summary[1];
+  const bySize = summary.slice(1).map((row) => ({ applications: row.scenario.applications!, wallMs: row.wallMs }));
+  const largest = bySize[bySize.length - 1];
+  const line = fitLine(bySize.slice(0, -1));
+  const predicted = line.intercept + line.slope * largest.applications;
+  const checks: Array<[boolean, string, string]> = [
+    [shipped.wallMs / floor <= TARGETS.shippedRatio, `shipped config ≤ ${TARGETS.shippedRatio}× floor`, `${(shipped.wallMs / floor).toFixed(2)}×`],
+    [shipped.rssMb < TARGETS.shippedPeakMb, `shipped config peak RSS < ${TARGETS.shippedPeakMb} MB`, `${shipped.rssMb.toFixed(0)} MB`],
+    [largest.wallMs / floor <= TARGETS.fiftyRatio, `${largest.applications} applications ≤ ${TARGETS.fiftyRatio}× floor`, `${(largest.wallMs / floor).toFixed(2)}×`],
+    [
+      largest.wallMs <= predicted * (1 + TARGETS.linearTolerance),
+      `growth is linear in applications (within ${TARGETS.linearTolerance * 100}%)`,
+      `${largest.wallMs.toFixed(0)} ms at ${largest.applications}, line through ${bySize.slice(0, -1).map((p) => p.applications).join("/")} predicts ${predicted.toFixed(0)} ms; ${line.slope.toFixed(1)} ms per application`,
+    ],
+  ];
+  console.log("");
+  for (const [passed, target, actual] of checks) console.log(`${passed ? "PASS" : "MISS"}  ${target.padEnd(48)} ${actual}`);
+  return checks.filter(([passed]) => !passed).length;
+}
+
+/** One extra run of the shipped synth with every module load timed: where the loading time goes. */
+function reportModuleCosts(shipped: Scenario, scratch: string): void {
+  const probe = path.join(scratch, "module-probe.js");
+  const output = path.join(scratch, "modules.json");
+  fs.writeFileSync(probe, MODULE_PROBE);
+  const result = spawnSync(process.execPath, ["-r", probe, ...shipped.args], {
+    cwd: shipped.cwd,
+    env: { ...shipped.env, BENCH_MODULES_FILE: output, BENCH_PROJECT_DIST: path.join(PROJECT_ROOT, "dist") },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`the module timing run failed:\n${result.stderr}`);
+  const { total, modules } = JSON.parse(fs.readFileSync(output, "utf8")) as { total: number; modules: Record<string, number> };
+  const loading = Object.values(modules).reduce((sum, ms) => sum + ms, 0);
+  console.log("");
+  console.log(`where the shipped synth's time goes (one instrumented run, ${total.toFixed(0)} ms in the process; self time per package, requires made while synthesizing included):`);
+  const sorted = Object.entries(modules).sort(([, a], [, b]) => b - a);
+  for (const [owner, ms] of sorted.slice(0, 15)) console.log(`  ${`${ms.toFixed(1)} ms`.padStart(9)}  ${owner}`);
+  const rest = sorted.slice(15).reduce((sum, [, ms]) => sum + ms, 0);
+  if (sorted.length > 15) console.log(`  ${`${rest.toFixed(1)} ms`.padStart(9)}  ${sorted.length - 15} more`);
+  console.log(`  ${`${(total - loading).toFixed(1)} ms`.padStart(9)}  node starting and exiting`);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Least-squares line through the points. */
+function fitLine(points: ReadonlyArray<{ applications: number; wallMs: number }>): { slope: number; intercept: number } {
+  const n = points.length;
+  const meanX = points.reduce((sum, p) => sum + p.applications, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.wallMs, 0) / n;
+  const covariance = points.reduce((sum, p) => sum + (p.applications - meanX) * (p.wallMs - meanY), 0);
+  const variance = points.reduce((sum, p) => sum + (p.applications - meanX) ** 2, 0);
+  const slope = variance === 0 ? 0 : covariance / variance;
+  return { slope, intercept: meanY - slope * meanX };
+}
+
+process.exitCode = main();
