@@ -1,0 +1,129 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ENVIRONMENT_NAMES } from "../../config/environments";
+import { ROLLBACK_DISPATCH_EVENT } from "../../constructs/contract";
+import { shippedConfig, temporaryDirectory } from "../helpers";
+import { variantConfig } from "./support/configs";
+import { generatedWorkflows, runScript, stepById, stepIndex } from "./support/workflows";
+
+const workflows = generatedWorkflows(shippedConfig());
+const rollback = workflows["rollback.yml"].parsed;
+const audit = workflows["secrets-audit.yml"].parsed;
+
+describe("rollback workflow", () => {
+  test("starts from a manual dispatch or from the Grafana alert webhook's repository_dispatch event", () => {
+    expect(rollback.on.repository_dispatch).toEqual({ types: [ROLLBACK_DISPATCH_EVENT] });
+    const inputs = rollback.on.workflow_dispatch.inputs;
+    expect(inputs.environment).toMatchObject({ type: "choice", options: [...ENVIRONMENT_NAMES], required: true });
+    expect(inputs.application).toMatchObject({ type: "choice", options: ["all", "web"], default: "all" });
+    expect(inputs.version).toMatchObject({ type: "string", required: false });
+    expect(inputs.reason).toMatchObject({ type: "string", required: true });
+    expect(inputs["revert-migration"]).toMatchObject({ type: "boolean", default: false });
+  });
+
+  test.each(ENVIRONMENT_NAMES)("rolls back %s in its own environment, queued behind its deploys", (environment) => {
+    const job = rollback.jobs[`rollback-${environment}`];
+    expect(job).toMatchObject({
+      needs: ["request"],
+      if: `\${{ needs.request.outputs.environment == '${environment}' }}`,
+      environment: { name: environment },
+      concurrency: { group: `deploy-${environment}`, "cancel-in-progress": false },
+    });
+    expect(job.concurrency.group).toBe(workflows[`deploy-${environment}.yml`].parsed.jobs.deploy.concurrency.group);
+    const order = ["versions", "announce-start", "revert-migration", "rollback", "smoke", "verify", "known-good", "record", "announce-end"].map((id) => stepIndex(job, id));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(stepById(job, "revert-migration")).toMatchObject({ if: "${{ needs.request.outputs.revert-migration == 'true' }}", run: 'node "$WTFB_CLI" revert-migrations' });
+    expect(stepById(job, "rollback").run).toBe('node "$WTFB_CLI" apply rollback');
+    expect(stepById(job, "versions").env.ROLLBACK_REASON).toBe("${{ needs.request.outputs.reason }}");
+  });
+
+  test("without a down migration in the config there is no revert step", () => {
+    const variant = generatedWorkflows(variantConfig((raw) => delete raw.applications[0].database.rollbackCommand))["rollback.yml"].parsed;
+    expect(() => stepIndex(variant.jobs["rollback-production"], "revert-migration")).toThrow();
+  });
+
+  describe("the request check treats inputs and alert payloads as untrusted (the script, run with bash)", () => {
+    const script = stepById(rollback.jobs.request, "request").run;
+    const base = { ENVIRONMENTS: "development staging production", APPLICATIONS: "web", GITHUB_ACTOR: "alice" };
+
+    test("an alert's payload names the environment and application; its reason is flattened to one line", () => {
+      const result = runScript(script, {
+        env: { ...base, EVENT_NAME: "repository_dispatch", PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "web", PAYLOAD_REASON: "error rate 2%\n::set-output name=x::y", PAYLOAD_ALERTNAME: "WebErrorRateHigh; rm -rf /" },
+      });
+      expect(result.status).toBe(0);
+      expect(result.outputs).toEqual({ environment: "production", application: "web", version: "", reason: "error rate 2% ::set-output name=x::y", alertname: "WebErrorRateHighrm-rf", "revert-migration": "false" });
+    });
+
+    test("a dispatch without an application rolls back all of them, to the version asked for", () => {
+      const result = runScript(script, { env: { ...base, EVENT_NAME: "workflow_dispatch", INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1", INPUT_REASON: "checkout broken", INPUT_REVERT_MIGRATION: "true" } });
+      expect(result.outputs).toMatchObject({ environment: "staging", application: "all", version: "1.4.1", reason: "checkout broken", "revert-migration": "true" });
+    });
+
+    test.each([
+      ["an unknown environment", { PAYLOAD_ENVIRONMENT: "prod", PAYLOAD_APPLICATION: "web" }, "names no known environment"],
+      ["an unknown application", { PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "api" }, "names no known application"],
+    ])("fails when the payload names %s", (_, payload, message) => {
+      const result = runScript(script, { env: { ...base, EVENT_NAME: "repository_dispatch", ...payload } });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(message);
+      expect(result.outputs).toEqual({});
+    });
+
+    test("fails when the version is not an image tag", () => {
+      const result = runScript(script, { env: { ...base, EVENT_NAME: "workflow_dispatch", INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1$(id)", INPUT_REASON: "x" } });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("not an image tag");
+    });
+  });
+});
+
+describe("secrets audit workflow", () => {
+  const step = audit.jobs.audit.steps[0];
+
+  test("runs on its schedule with the configured maximum age, and knows what each environment must have", () => {
+    expect(audit.on.schedule).toEqual([{ cron: shippedConfig().workflows.secretsAuditCron }]);
+    expect(step.env).toMatchObject({
+      MAX_AGE_DAYS: "90",
+      DECLARED_PRODUCTION: "DATABASE_URL SESSION_SECRET SENTRY_DSN",
+      DECLARED_DEVELOPMENT: "DATABASE_URL SESSION_SECRET",
+      GH_TOKEN: "${{ secrets.PIPELINE_ADMIN_TOKEN }}",
+    });
+    expect(step.env.PIPELINE_PRODUCTION.split(" ")).toEqual(expect.arrayContaining(["PIPELINE_ADMIN_TOKEN", "GRAFANA_TOKEN", "REGISTRY_PASSWORD", "AWS_SECRET_ACCESS_KEY", "DOCKER_SSH_PRIVATE_KEY"]));
+    expect(step.env.PIPELINE_DEVELOPMENT.split(" ")).not.toContain("AWS_SECRET_ACCESS_KEY");
+  });
+
+  test("flags stale and missing secrets in the job summary and fails (the script, with a stand-in gh and clock)", () => {
+    // GIVEN: today is 2026-06-01; SESSION_SECRET in production was last set 200 days ago; SENTRY_DSN was never set
+    const directory = temporaryDirectory("audit");
+    const bin = path.join(directory, "bin");
+    fs.mkdirSync(bin);
+    const listing = (lines: string[]) => lines.map((line) => `echo "${line}"`).join("; ");
+    fs.writeFileSync(
+      path.join(bin, "gh"),
+      `#!/usr/bin/env bash
+case "$*" in
+  *"repos/wtfb/wtfb-app/actions/secrets"*) ${listing(["PIPELINE_ADMIN_TOKEN 2026-05-01T10:00:00Z", "GRAFANA_TOKEN 2026-05-01T10:00:00Z", "REGISTRY_USERNAME 2026-05-01T10:00:00Z", "REGISTRY_PASSWORD 2026-05-01T10:00:00Z", "ROLLBACK_DISPATCH_TOKEN 2026-05-01T10:00:00Z", "DOCKER_SSH_PRIVATE_KEY 2026-05-01T10:00:00Z", "DOCKER_SSH_KNOWN_HOSTS 2026-05-01T10:00:00Z", "SENTRY_AUTH_TOKEN 2026-05-01T10:00:00Z", "AWS_ACCESS_KEY_ID 2026-05-01T10:00:00Z", "AWS_SECRET_ACCESS_KEY 2026-05-01T10:00:00Z"])} ;;
+  *"environments/production/secrets"*) ${listing(["DATABASE_URL 2026-05-20T10:00:00Z", "SESSION_SECRET 2025-11-13T10:00:00Z"])} ;;
+  *"environments/"*) ${listing(["DATABASE_URL 2026-05-20T10:00:00Z", "SESSION_SECRET 2026-05-20T10:00:00Z", "SENTRY_DSN 2026-05-20T10:00:00Z"])} ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(bin, "date"), '#!/usr/bin/env bash\nif [ "$*" = "-u +%s" ]; then echo 1780308000; else exec /usr/bin/date "$@"; fi\n', { mode: 0o755 });
+
+    // WHEN
+    const result = runScript(step.run, { pathPrepend: bin, env: { ...step.env, GH_TOKEN: "token", REPOSITORY: "wtfb/wtfb-app" } });
+
+    // THEN
+    expect(result.status).toBe(1);
+    expect(result.summary).toContain("| production | `SESSION_SECRET` | 2025-11-13 | 200 | **stale: rotate it** |");
+    expect(result.summary).toContain("| production | `SENTRY_DSN` | — | — | **missing: declared in the config** |");
+    expect(result.summary).toContain("| staging | `SENTRY_DSN` | 2026-05-20 | 12 | ok |");
+    expect(result.summary).toContain("| repository | `PIPELINE_ADMIN_TOKEN` | 2026-05-01 | 31 | ok |");
+    expect(result.summary).toContain("**2 problem(s) found.**");
+    expect(result.stdout).toContain("::warning::production secret SESSION_SECRET is 200 days old");
+    expect(result.stdout).toContain("::error::SENTRY_DSN is declared for production but not set");
+    expect(result.stdout).not.toContain("declared for staging");
+    expect(result.stdout).not.toContain("read by deploy-");
+  });
+});

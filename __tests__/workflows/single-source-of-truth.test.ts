@@ -1,0 +1,69 @@
+import { Testing } from "cdktf";
+import { parse } from "yaml";
+import type { PipelineConfig } from "../../config/types";
+import { addPipelineStacks } from "../../stacks/pipeline";
+import { dataSourcesOf, resourcesOf, shippedConfig } from "../helpers";
+import { generatedWorkflows } from "./support/workflows";
+
+/** Stack name → synthesized JSON, and workflow file → YAML, from one config. */
+function pipeline(config: PipelineConfig) {
+  const app = Testing.app();
+  const stacks = addPipelineStacks(app, config);
+  const synthesized = Object.fromEntries([...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
+  const workflows = Object.fromEntries(Object.entries(generatedWorkflows(config)).map(([name, workflow]) => [name, workflow.yaml]));
+  return { synthesized, workflows };
+}
+
+const branchPolicies = (stack: any) => Object.values(resourcesOf(stack, "github_repository_environment_deployment_policy")).map((policy) => policy.branch_pattern ?? `tag ${policy.tag_pattern}`).sort();
+
+describe("one source of truth: the config drives workflows and environments together", () => {
+  const before = pipeline(shippedConfig());
+
+  test("changing staging's branches changes its deploy trigger and its environment's branch policy, and nothing else", () => {
+    // WHEN
+    const after = pipeline(shippedConfig((raw) => (raw.environments.staging.branches = ["qa/*"])));
+    const trigger = (workflows: Record<string, string>) => pushTrigger(workflows["deploy-staging.yml"]);
+
+    // THEN
+    expect(trigger(before.workflows)).toEqual({ branches: ["staging", "release/*"] });
+    expect(trigger(after.workflows)).toEqual({ branches: ["qa/*"] });
+    expect(branchPolicies(after.synthesized.staging)).toEqual(["hotfix/*", "qa/*"]);
+    const changed = Object.keys(after.workflows).filter((name) => after.workflows[name] !== before.workflows[name]);
+    expect(changed).toEqual(["deploy-staging.yml"]);
+  });
+
+  test("changing the hotfix branches changes the hotfix trigger and the staging and production branch policies", () => {
+    const after = pipeline(shippedConfig((raw) => (raw.repository.hotfixBranches = "urgent/*")));
+    expect(pushTrigger(after.workflows["hotfix.yml"])).toEqual({ branches: ["urgent/*"] });
+    expect(branchPolicies(after.synthesized.staging)).toContain("urgent/*");
+    expect(branchPolicies(after.synthesized.production)).toContain("urgent/*");
+  });
+
+  test("changing production's reviewers changes its environment, while the workflows, which only name the environment, stay as they are", () => {
+    // WHEN
+    const after = pipeline(shippedConfig((raw) => (raw.environments.production.reviewers = { users: ["release-captain"] })));
+
+    // THEN
+    expect(Object.values(dataSourcesOf(after.synthesized.production, "github_user")).map((user) => user.username)).toEqual(["release-captain"]);
+    expect(after.workflows).toEqual(before.workflows);
+    expect(after.synthesized.repository).toEqual(before.synthesized.repository);
+  });
+
+  test("the environment's URL and monitoring window reach its deploy workflow from the same profile the stack uses", () => {
+    const after = pipeline(
+      shippedConfig((raw) => {
+        raw.environments.staging.settings.PUBLIC_URL = "https://qa.wtfb.example";
+        raw.environments.staging.monitoring.monitoringWindowMinutes = 30;
+      }),
+    );
+    expect(after.workflows["deploy-staging.yml"]).toContain("url: https://qa.wtfb.example");
+    expect(after.workflows["deploy-staging.yml"]).toContain('verify --minutes 30');
+    const variables = Object.values(resourcesOf(after.synthesized.staging, "github_actions_environment_variable")).find((variable) => variable.variable_name === "PUBLIC_URL");
+    expect(variables.value).toBe("https://qa.wtfb.example");
+  });
+});
+
+/** The push trigger of a workflow. */
+function pushTrigger(yaml: string): unknown {
+  return parse(yaml).on.push;
+}

@@ -1,0 +1,174 @@
+/**
+ * Plan review, safe for pull requests from forks: the `pull_request` workflow runs the pull request's code with a
+ * read-only token and no secrets, and leaves the report as an artifact; the `workflow_run` workflow, which holds
+ * the write token, never runs that code: it reads the artifact as data and keeps ONE comment up to date.
+ * Where the pipeline's credentials are available (a branch of this repository, never a fork) and the repository
+ * stack keeps its state remotely, a real `cdktf diff` of that stack is added.
+ */
+import type { BackendConfig, PipelineConfig } from "../../config/types";
+import { backendCredentialEnv, PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
+import { Steps } from "./steps";
+import type { RunnerJob, Step, Workflow } from "./workflows-model";
+
+export const PLAN_REVIEW_WORKFLOW_FILE = "plan-review.yml";
+export const PLAN_REVIEW_COMMENT_WORKFLOW_FILE = "plan-review-comment.yml";
+const PLAN_REVIEW_WORKFLOW_NAME = "Plan review";
+
+/** Hidden first line of the plan comment, by which it is found again. */
+export const PLAN_REVIEW_MARKER = "<!-- wtfb-deploy plan review -->";
+
+/** The repository stack's `cdktf diff` needs only the GitHub token; environment stacks need their environment's secrets, which a pull request must not reach. */
+const DIFFED_STACK = "repository";
+
+export function planReviewWorkflow(config: PipelineConfig): Workflow {
+  const directory = config.workflows.pipelineDirectory;
+  const backend = config.repository.backend;
+  const setup = (fetchDepth: number): Step[] => [
+    Steps.checkout({ fetchDepth }),
+    Steps.setupNode(config.workflows.nodeVersion, `${directory}/package-lock.json`),
+    Steps.run("Install wtfb-deploy", "npm ci --no-audit --no-fund", { workingDirectory: directory }),
+  ];
+  return {
+    fileName: PLAN_REVIEW_WORKFLOW_FILE,
+    name: PLAN_REVIEW_WORKFLOW_NAME,
+    on: { pullRequest: { paths: [`${directory}/**`] } },
+    permissions: {},
+    concurrency: { group: "plan-review-${{ github.event.pull_request.number }}", cancelInProgress: true },
+    defaultShell: "bash",
+    jobs: {
+      review: {
+        name: "Synthesize the pull request and its base",
+        runsOn: config.workflows.runsOn,
+        permissions: { contents: "read" },
+        timeoutMinutes: 20,
+        steps: [
+          // The whole history: the review synthesizes the base commit too.
+          ...setup(0),
+          Steps.run("Report what would change, per stack, destroys first", REVIEW_SCRIPT, {
+            workingDirectory: directory,
+            env: {
+              BASE_SHA: "${{ github.event.pull_request.base.sha }}",
+              HEAD_SHA: "${{ github.event.pull_request.head.sha }}",
+              PULL_REQUEST: "${{ github.event.pull_request.number }}",
+            },
+          }),
+          Steps.uploadArtifact({ name: "plan-review", description: "the report (data for the comment workflow)", path: "${{ runner.temp }}/plan-review/", retentionDays: 7 }),
+        ],
+      },
+      // A diff against local state would diff against nothing: only a remote backend holds the real state.
+      ...(backend && backend.type !== "local" ? { diff: diffJob(config, backend, setup(1)) } : {}),
+    },
+  };
+}
+
+function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]): RunnerJob {
+  return {
+    name: "cdktf diff against the real state",
+    // Forks never get here: secrets are not theirs to use.
+    if: "${{ github.event.pull_request.head.repo.full_name == github.repository }}",
+    runsOn: config.workflows.runsOn,
+    permissions: { contents: "read" },
+    timeoutMinutes: 20,
+    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.adminToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
+    steps: [
+      ...setup,
+      { ...Steps.setupTerraform(), if: "${{ env.HAS_CREDENTIALS == 'true' }}" },
+      Steps.run(`cdktf diff ${DIFFED_STACK}`, DIFF_SCRIPT, {
+        if: "${{ env.HAS_CREDENTIALS == 'true' }}",
+        workingDirectory: config.workflows.pipelineDirectory,
+        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
+      }),
+      Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
+    ],
+  };
+}
+
+export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
+  return {
+    fileName: PLAN_REVIEW_COMMENT_WORKFLOW_FILE,
+    name: "Plan review comment",
+    on: { workflowRun: { workflows: [PLAN_REVIEW_WORKFLOW_NAME], types: ["completed"] } },
+    permissions: {},
+    defaultShell: "bash",
+    jobs: {
+      comment: {
+        name: "Create or update the plan comment",
+        if: "${{ github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion == 'success' }}",
+        runsOn: config.workflows.runsOn,
+        permissions: { actions: "read", "pull-requests": "write" },
+        timeoutMinutes: 10,
+        // No checkout: nothing from the pull request runs here.
+        steps: [
+          Steps.downloadArtifactsOfRun("plan-*", "${{ github.event.workflow_run.id }}", "${{ runner.temp }}/plan-artifacts"),
+          Steps.run("Create or update the one plan comment", COMMENT_SCRIPT, {
+            env: {
+              GH_TOKEN: "${{ github.token }}",
+              REPOSITORY: "${{ github.repository }}",
+              HEAD_SHA: "${{ github.event.workflow_run.head_sha }}",
+              RUN_URL: "${{ github.event.workflow_run.html_url }}",
+              ARTIFACTS: "${{ runner.temp }}/plan-artifacts",
+              MARKER: PLAN_REVIEW_MARKER,
+            },
+          }),
+        ],
+      },
+    },
+  };
+}
+
+const REVIEW_SCRIPT = `out="$RUNNER_TEMP/plan-review"
+mkdir -p "$out"
+npm run --silent review -- --base "$BASE_SHA" > "$out/report.md"
+printf '%s\\n' "$PULL_REQUEST" > "$out/pull-request"
+printf '%s\\n' "$HEAD_SHA" > "$out/head-sha"`;
+
+const DIFF_SCRIPT = `out="$RUNNER_TEMP/plan-diff"
+mkdir -p "$out"
+status=0
+npx --no-install cdktf diff "$STACK" > "$out/diff.txt" 2>&1 || status=$?
+{
+  echo "<details><summary>cdktf diff $STACK (real state)$([ "$status" = 0 ] || echo ": failed")</summary>"
+  echo
+  echo '\`\`\`'
+  tail -c 20000 "$out/diff.txt"
+  echo '\`\`\`'
+  echo "</details>"
+} > "$out/diff.md"
+# A failed diff is reported in the comment; it must not stop the review from being posted.
+[ "$status" = 0 ] || echo "::warning::cdktf diff $STACK failed; see the plan comment"`;
+
+const COMMENT_SCRIPT = `review="$ARTIFACTS/plan-review"
+number="$(head -n 1 "$review/pull-request" | tr -d '[:space:]')"
+if ! [[ "$number" =~ ^[0-9]+$ ]]; then
+  echo "::error::the plan-review artifact names no pull request"
+  exit 1
+fi
+# The artifact is data from a possibly untrusted run: it may only comment on the pull request it was made for.
+current="$(gh api "repos/$REPOSITORY/pulls/$number" --jq .head.sha)"
+if [ "$current" != "$HEAD_SHA" ]; then
+  echo "::notice::pull request #$number has moved on from $HEAD_SHA; its own run will comment"
+  exit 0
+fi
+body="$RUNNER_TEMP/plan-comment.md"
+{
+  echo "$MARKER"
+  echo "## Plan review"
+  echo
+  head -c 55000 "$review/report.md"
+  echo
+  if [ -f "$ARTIFACTS/plan-diff/diff.md" ]; then
+    echo
+    head -c 8000 "$ARTIFACTS/plan-diff/diff.md"
+    echo
+  fi
+  echo
+  echo "<sub>For $HEAD_SHA · [run]($RUN_URL)</sub>"
+} > "$body"
+existing="$(gh api --paginate "repos/$REPOSITORY/issues/$number/comments" --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith($ENV.MARKER))) | .id' | head -n 1)"
+if [ -n "$existing" ]; then
+  gh api --method PATCH "repos/$REPOSITORY/issues/comments/$existing" -F "body=@$body" > /dev/null
+  echo "updated the plan comment on #$number"
+else
+  gh api --method POST "repos/$REPOSITORY/issues/$number/comments" -F "body=@$body" > /dev/null
+  echo "commented the plan on #$number"
+fi`;

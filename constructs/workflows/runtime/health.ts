@@ -1,0 +1,161 @@
+/**
+ * Post-deployment verification against Prometheus (SOP §4.3): the environment's own alert rules (the monitoring
+ * model, one source of truth), evaluated once a minute. A rule whose firing rolls back (`action=rollback`: error
+ * rate, critical flows, and latency where configured) fails the verification when its condition holds as long as
+ * the alert would wait (`for`, within the watch); any other breach is reported as a warning.
+ */
+import type { EnvironmentName } from "../../../config/environments";
+import type { PipelineConfig } from "../../../config/types";
+import { environmentGrafanaUrl } from "../../monitoring/alert-checks";
+import { alertRateWindow, environmentAlerts, type AlertRule } from "../../monitoring/alert-model";
+import { substituteGrafanaIntervals } from "../../monitoring/promql";
+import type { Versions } from "./release-plan";
+
+export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action">;
+
+/** One series of an instant query's result. */
+export interface Sample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+export type QueryFunction = (query: string) => Promise<Sample[]>;
+
+export interface WatchOptions {
+  readonly checks: readonly HealthCheck[];
+  /** How long to watch; 0 checks once. */
+  readonly minutes: number;
+  /**
+   * During a canary, each application's canary version: its own series are judged when the metrics carry the
+   * version label, and the first breach fails (traffic rises only while the canary stays under its thresholds).
+   */
+  readonly canaryVersions?: Versions;
+  /** Label holding the application version. */
+  readonly versionLabel: string;
+  readonly query: QueryFunction;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+export interface WatchResult {
+  readonly healthy: boolean;
+  /** Why the watch failed. */
+  readonly failures: readonly string[];
+  /** Breaches of rules that only notify. */
+  readonly warnings: readonly string[];
+}
+
+const MINUTE = 60_000;
+const QUERY_ATTEMPTS = 3;
+
+/** The checks of an environment: its alert rules with Grafana's interval variables replaced, as Prometheus needs. */
+export function healthChecks(config: PipelineConfig, environment: EnvironmentName): HealthCheck[] {
+  const monitoring = config.environments[environment].monitoring;
+  const metrics = config.monitoring.metrics;
+  const rules = environmentAlerts({
+    environment,
+    applications: config.applications.map((application) => application.name),
+    metrics,
+    monitoring,
+    grafanaUrl: environmentGrafanaUrl(config, environment),
+  });
+  return rules.map((rule) => ({
+    name: rule.name,
+    application: rule.application,
+    query: substituteGrafanaIntervals(rule.query, alertRateWindow(metrics)),
+    comparator: rule.comparator,
+    threshold: rule.threshold,
+    forMinutes: rule.forMinutes,
+    action: rule.action,
+  }));
+}
+
+export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
+  const warnings = new Set<string>();
+  const consecutive = new Map<string, number>();
+  for (let minute = 0; minute <= options.minutes; minute++) {
+    if (minute > 0) await options.sleep(MINUTE);
+    for (const check of options.checks) {
+      let samples: Sample[];
+      try {
+        samples = await queryWithRetries(options, check.query);
+      } catch (error) {
+        return { healthy: false, failures: [`cannot verify ${check.name}: ${(error as Error).message}`], warnings: [...warnings] };
+      }
+      const judged = relevantSamples(samples, check, options);
+      const breaching = judged.filter((sample) => breaches(sample.value, check));
+      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map((sample) => formatValue(sample.value)).join(", ")} (${check.comparator} ${check.threshold} ${check.action === "rollback" ? "rolls back" : "notifies"})`);
+      if (check.action !== "rollback") {
+        if (breaching.length > 0) warnings.add(`${check.name} was ${check.comparator} ${check.threshold} (${breaching.map((sample) => formatValue(sample.value)).join(", ")}) after ${minute} min`);
+        continue;
+      }
+      const held = breaching.length > 0 ? (consecutive.get(check.name) ?? 0) + 1 : 0;
+      consecutive.set(check.name, held);
+      // As long as the alert would wait, but never longer than the watch itself; a canary gets no such grace.
+      const needed = options.canaryVersions ? 1 : Math.max(1, Math.min(check.forMinutes, options.minutes));
+      if (held >= needed) {
+        return {
+          healthy: false,
+          failures: [`${check.name}: ${breaching.map((sample) => formatValue(sample.value)).join(", ")} ${check.comparator} ${check.threshold} for ${held} check(s) in a row, after ${minute} min`],
+          warnings: [...warnings],
+        };
+      }
+    }
+  }
+  return { healthy: true, failures: [], warnings: [...warnings] };
+}
+
+/** Instant queries against a Prometheus HTTP API. */
+export function prometheusQuery(baseUrl: string): QueryFunction {
+  return async (query) => {
+    const url = `${baseUrl.replace(/\/+$/, "")}/api/v1/query?${new URLSearchParams({ query })}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+    const body = (await response.json().catch(() => undefined)) as
+      | { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } }
+      | undefined;
+    if (!response.ok || !body || body.status !== "success" || !body.data) {
+      throw new Error(`Prometheus at ${baseUrl} answered ${response.status}${body?.error ? `: ${body.error}` : ""}`);
+    }
+    if (body.data.resultType !== "vector") throw new Error(`expected an instant vector from Prometheus, got a ${body.data.resultType}`);
+    return body.data.result.map((series) => ({ labels: series.metric, value: parsePrometheusValue(series.value[1]) }));
+  };
+}
+
+/** Prometheus writes infinities as +Inf/-Inf, which Number() does not read. */
+export function parsePrometheusValue(text: string): number {
+  if (text === "+Inf") return Infinity;
+  if (text === "-Inf") return -Infinity;
+  return Number(text);
+}
+
+async function queryWithRetries(options: WatchOptions, query: string): Promise<Sample[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await options.query(query);
+    } catch (error) {
+      if (attempt >= QUERY_ATTEMPTS) throw error;
+      await options.sleep(5_000);
+    }
+  }
+}
+
+function relevantSamples(samples: Sample[], check: HealthCheck, options: WatchOptions): Sample[] {
+  const version = check.application ? options.canaryVersions?.[check.application] : undefined;
+  if (version === undefined) return samples;
+  const labelled = samples.filter((sample) => sample.labels[options.versionLabel] !== undefined);
+  // Metrics without the version label cannot tell the canary apart: judge the application as a whole.
+  return labelled.length === 0 ? samples : labelled.filter((sample) => sample.labels[options.versionLabel] === version);
+}
+
+function breaches(value: number, check: HealthCheck): boolean {
+  if (Number.isNaN(value)) return false;
+  return check.comparator === "above" ? value > check.threshold : value < check.threshold;
+}
+
+function formatValue(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+
+function minuteLabel(minute: number): string {
+  return `[${String(minute).padStart(3, " ")} min]`;
+}
