@@ -5,7 +5,10 @@
 import { ENVIRONMENT_NAMES } from "./environments";
 import type { ConfigIssue } from "./errors";
 import { invalidRefPatternReason } from "./patterns";
+import { checkAlerts, checkGrafanaOrganizations } from "../constructs/monitoring/alert-checks";
+import { checkRuntime } from "./runtime-schema";
 import type { PipelineConfig } from "./types";
+import { WORKFLOW_CONFIG_CHECKS } from "./workflows-schema";
 
 export type ConfigCheck = (config: PipelineConfig) => ConfigIssue[];
 
@@ -104,9 +107,13 @@ export const checkDeploymentWindows: ConfigCheck = (config) =>
 /** Every cross-field check, in the order their problems are reported. */
 export const CONFIG_CHECKS: ConfigCheck[] = [
   checkApplications,
+  checkRuntime,
   checkRefPatterns,
   checkProductionReviewers,
   checkReviewerCount,
   checkSecretsAndSettings,
   checkDeploymentWindows,
+  ...WORKFLOW_CONFIG_CHECKS,
+  checkAlerts,
+  checkGrafanaOrganizations,
 ];

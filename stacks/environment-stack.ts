@@ -5,6 +5,10 @@ import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { DeploymentEnvironment } from "../constructs/github/deployment-environment";
 import { EnvironmentSecrets } from "../constructs/github/environment-secrets";
+import { DockerHost } from "../constructs/runtime/docker-host";
+import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/from-config";
+import { ServiceDeployment } from "../constructs/runtime/service-deployment";
+import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
 import { configureBackend } from "./backend";
 
 export interface EnvironmentStackProps {
@@ -22,6 +26,10 @@ export interface EnvironmentStackProps {
 export class EnvironmentStack extends TerraformStack {
   public readonly deploymentEnvironment: DeploymentEnvironment;
   public readonly secrets: EnvironmentSecrets;
+  /** The environment's Docker host: provider and network. */
+  public readonly dockerHost: DockerHost;
+  /** One deployment per application, in config order. */
+  public readonly services: readonly ServiceDeployment[];
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.environment);
@@ -47,8 +55,11 @@ export class EnvironmentStack extends TerraformStack {
       secrets: profile.secrets,
     });
 
-    // runtime (issue 4): the Docker host and one ServiceDeployment per application.
+    this.dockerHost = new DockerHost(this, "docker-host", dockerHostProps(config, profile));
+    this.services = config.applications.map(
+      (application) => new ServiceDeployment(this, `service-${application.name}`, serviceDeploymentProps(application, profile, this.dockerHost, this.secrets)),
+    );
 
-    // monitoring (issue 5): Grafana folder, data source, dashboards, alert rules, contact points.
+    new EnvironmentMonitoring(this, "monitoring", { config, environment: props.environment });
   }
 }

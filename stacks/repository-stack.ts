@@ -3,6 +3,8 @@ import { TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { PipelineConfig } from "../config/types";
 import { RepositoryGovernance } from "../constructs/github/repository-governance";
+import { ciRequiredChecks } from "../constructs/workflows/ci-workflow";
+import { PipelineWorkflows, pipelineWorkflows } from "../constructs/workflows/pipeline-workflows";
 import { configureBackend } from "./backend";
 
 /** Name of the stack that owns repository-wide resources. */
@@ -19,6 +21,7 @@ export interface RepositoryStackProps {
  */
 export class RepositoryStack extends TerraformStack {
   public readonly governance: RepositoryGovernance;
+  public readonly workflows: PipelineWorkflows;
 
   constructor(scope: Construct, props: RepositoryStackProps) {
     super(scope, REPOSITORY_STACK_NAME);
@@ -29,10 +32,15 @@ export class RepositoryStack extends TerraformStack {
     this.governance = new RepositoryGovernance(this, "governance", {
       repository: config.repository.name,
       requiredApprovals: config.repository.requiredApprovals,
+      requiredChecks: ciRequiredChecks(config),
       requiredDeploymentEnvironments: ["staging"],
       releaseTagPatterns: config.environments.production.tags,
     });
 
-    // workflows (issue 3): every generated workflow as a github_repository_file, and under cdktf.out/workflows/.
+    this.workflows = new PipelineWorkflows(this, "workflows", {
+      repository: config.repository.name,
+      branch: config.repository.defaultBranch,
+      workflows: pipelineWorkflows(config),
+    });
   }
 }
