@@ -1,7 +1,6 @@
 import { createHash } from "crypto";
 import { Construct } from "constructs";
 import { Fn, type ITerraformDependable } from "cdktf";
-import { DataResource } from "cdktf/lib/terraform-data-resource";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { DataDockerRegistryImage } from "@cdktf/provider-docker/lib/data-docker-registry-image";
 import { Image } from "@cdktf/provider-docker/lib/image";
@@ -11,6 +10,7 @@ import { DatabaseMigration } from "./database-migration";
 import type { DockerHost } from "./docker-host";
 import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import type { ReleaseVersion } from "./release-inputs";
+import { ReplacementGeneration } from "./private/replacement-generation";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -91,7 +91,7 @@ export class ServiceRelease extends Construct {
   /** Backup and migration of this release, when the application has a database. */
   public readonly migration?: DatabaseMigration;
   /** Generation whose id suffixes container names of a create-before-destroy release. */
-  public readonly generation?: DataResource;
+  public readonly generation?: ReplacementGeneration;
 
   constructor(scope: Construct, id: string, props: ServiceReleaseProps) {
     super(scope, id);
@@ -117,7 +117,7 @@ export class ServiceRelease extends Construct {
     let generationSuffix: string | undefined;
     if (props.createBeforeDestroy) {
       // Any change that replaces the containers replaces the generation, and with it every name of the release.
-      this.generation = new DataResource(this, "generation", {
+      this.generation = new ReplacementGeneration(this, "generation", {
         triggersReplace: {
           image: this.image.imageId,
           version: release.version,

@@ -1,0 +1,32 @@
+import type { Construct } from "constructs";
+import { TerraformResource, type TerraformResourceLifecycle } from "cdktf";
+
+export interface ReplacementGenerationProps {
+  /** Values whose change replaces this resource, and with it everything named after its id. */
+  readonly triggersReplace: Record<string, unknown>;
+  /** Lifecycle of the resource. @default - none */
+  readonly lifecycle?: TerraformResourceLifecycle;
+}
+
+/**
+ * Terraform's built-in `terraform_data` resource, declared directly. cdktf's own `DataResource` adds a synth-time
+ * validation that runs `terraform version` once per resource, which makes synth slow and dependent on a terraform
+ * binary; the resource needs Terraform ≥ 1.4 at deploy time, which `cdktf deploy` checks anyway.
+ */
+export class ReplacementGeneration extends TerraformResource {
+  private readonly triggersReplace: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: ReplacementGenerationProps) {
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, lifecycle: props.lifecycle });
+    this.triggersReplace = props.triggersReplace;
+  }
+
+  /** The resource's id: a fresh UUID each time it is replaced. */
+  public get id(): string {
+    return this.getStringAttribute("id");
+  }
+
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return { triggers_replace: this.triggersReplace };
+  }
+}
