@@ -67,7 +67,7 @@ export function renderConfigReference(): string {
     `|---|${ENVIRONMENT_NAMES.map(() => "---").join("|")}|`,
     ...defaultRows(),
     "",
-    "Staging and production also admit `repository.hotfixBranches` in their deployment branch policy (SOP §7.2: hotfixes deploy to staging, then production).",
+    "Every environment's deployment branch policy also admits `repository.defaultBranch`, because the rollback workflow runs from it (repository_dispatch and workflow_dispatch); staging and production also admit `repository.hotfixBranches` (SOP §7.2: hotfixes deploy to staging, then production).",
     "",
     "## Environment variables",
     "",

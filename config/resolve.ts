@@ -7,7 +7,7 @@ import type { EnvironmentProfile, PipelineConfig, SecretDeclaration } from "./ty
 export function resolveConfig(parsed: ParsedPipelineConfig): PipelineConfig {
   const environments = {} as Record<EnvironmentName, EnvironmentProfile>;
   for (const name of ENVIRONMENT_NAMES) {
-    environments[name] = resolveEnvironment(name, parsed.environments[name] ?? {}, parsed.repository.hotfixBranches);
+    environments[name] = resolveEnvironment(name, parsed.environments[name] ?? {}, parsed.repository);
   }
   return {
     repository: parsed.repository,
@@ -18,11 +18,13 @@ export function resolveConfig(parsed: ParsedPipelineConfig): PipelineConfig {
   };
 }
 
-function resolveEnvironment(name: EnvironmentName, overrides: EnvironmentOverrides, hotfixBranches: string): EnvironmentProfile {
+function resolveEnvironment(name: EnvironmentName, overrides: EnvironmentOverrides, repository: ParsedPipelineConfig["repository"]): EnvironmentProfile {
   const defaults = ENVIRONMENT_DEFAULTS[name];
   const branches = overrides.branches ?? defaults.branches;
-  // Hotfixes deploy to staging, then production (SOP §7.2), so both environments admit hotfix branches.
-  const policyBranches = name === "development" || branches.includes(hotfixBranches) ? branches : [...branches, hotfixBranches];
+  // Rollbacks (repository_dispatch, workflow_dispatch) run from the default branch, so every environment admits it;
+  // hotfixes deploy to staging, then production (SOP §7.2), so those two admit hotfix branches.
+  const admitted = [repository.defaultBranch, ...(name === "development" ? [] : [repository.hotfixBranches])];
+  const policyBranches = [...branches, ...admitted.filter((pattern) => !branches.includes(pattern))];
   return {
     name,
     purpose: overrides.purpose ?? defaults.purpose,

@@ -119,6 +119,18 @@ export const pipelineConfigSchema = z.strictObject({
       requiredApprovals: z.number().int().min(1).max(10).default(1).meta({ description: "Approvals a pull request needs before merging.", "x-sop": "§3.2" }),
       hotfixBranches: refPattern.default("hotfix/*").meta({ description: "Hotfix branches: deploy to staging, then production.", "x-sop": "§7.2" }),
       backend: backendSchema.optional().meta({ description: "Where the repository stack's Terraform state lives." }),
+      rulesetBypass: z
+        .discriminatedUnion(
+          "type",
+          [
+            z.strictObject({ type: z.literal("repository-admins") }),
+            z.strictObject({ type: z.literal("github-app"), appId: z.number().int().positive().meta({ description: "ID of the GitHub App that applies the repository stack." }) }),
+            z.strictObject({ type: z.literal("none") }),
+          ],
+          { error: "unknown bypass; use repository-admins, github-app or none" },
+        )
+        .default({ type: "repository-admins" })
+        .meta({ description: "Who may bypass the default-branch ruleset. Terraform commits the workflow files straight to the default branch, so the identity applying the repository stack needs it: prefer a GitHub App; none only if you apply with another bypass.", "x-sop": "§6.1" }),
     })
     .meta({ description: "The GitHub repository the pipeline serves." }),
   applications: z.array(applicationSchema).min(1, { error: "needs at least one application" }).meta({ description: "Applications (services) deployed to every environment." }),

@@ -22,7 +22,7 @@ export interface EnvironmentProfile {
   readonly branches: readonly string[];
   /** Tags that deploy here. */
   readonly tags: readonly string[];
-  /** Branches allowed by the deployment branch policy: `branches`, plus hotfix branches for staging and production. */
+  /** Branches allowed by the deployment branch policy: `branches`, the default branch (rollbacks run from it), and hotfix branches for staging and production. */
   readonly policyBranches: readonly string[];
   readonly deployOnPush: boolean;
   readonly reviewers: Reviewers;

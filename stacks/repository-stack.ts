@@ -2,9 +2,9 @@ import type { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { PipelineConfig } from "../config/types";
-import { RepositoryGovernance } from "../constructs/github/repository-governance";
 import { ciRequiredChecks } from "../constructs/workflows/ci-workflow";
 import { PipelineWorkflows, pipelineWorkflows } from "../constructs/workflows/pipeline-workflows";
+import { RepositoryGovernance, type RulesetBypassActor } from "../constructs/github/repository-governance";
 import { configureBackend } from "./backend";
 
 /** Name of the stack that owns repository-wide resources. */
@@ -35,6 +35,7 @@ export class RepositoryStack extends TerraformStack {
       requiredChecks: ciRequiredChecks(config),
       requiredDeploymentEnvironments: ["staging"],
       releaseTagPatterns: config.environments.production.tags,
+      bypassActors: bypassActors(config.repository.rulesetBypass),
     });
 
     this.workflows = new PipelineWorkflows(this, "workflows", {
@@ -42,5 +43,19 @@ export class RepositoryStack extends TerraformStack {
       branch: config.repository.defaultBranch,
       workflows: pipelineWorkflows(config),
     });
+  }
+}
+
+/** GitHub's built-in repository role id of "admin". */
+const REPOSITORY_ADMIN_ROLE_ID = 5;
+
+function bypassActors(bypass: PipelineConfig["repository"]["rulesetBypass"]): RulesetBypassActor[] {
+  switch (bypass.type) {
+    case "repository-admins":
+      return [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }];
+    case "github-app":
+      return [{ actorType: "Integration", actorId: bypass.appId, bypassMode: "always" }];
+    case "none":
+      return [];
   }
 }

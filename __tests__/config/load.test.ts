@@ -23,8 +23,8 @@ describe("pipeline config", () => {
     expect(Object.keys(config.environments)).toEqual(["development", "staging", "production"]);
     expect(config.environments.production.tags).toEqual(["v*"]);
     expect(config.environments.production.policyBranches).toEqual(["main", "hotfix/*"]);
-    expect(config.environments.staging.policyBranches).toEqual(["staging", "release/*", "hotfix/*"]);
-    expect(config.environments.development.policyBranches).toEqual(["development", "feature/*"]);
+    expect(config.environments.staging.policyBranches).toEqual(["staging", "release/*", "main", "hotfix/*"]);
+    expect(config.environments.development.policyBranches).toEqual(["development", "feature/*", "main"]);
     expect(config.environments.production.canAdminsBypass).toBe(false);
     expect(config.environments.development.runtime.strategy).toEqual({ type: "rolling", replicas: 1 });
     expect(config.environments.production.monitoring.monitoringWindowMinutes).toBe(60);
@@ -42,7 +42,7 @@ describe("pipeline config", () => {
 
     // THEN
     expect(config.environments.staging.branches).toEqual(["qa/*"]);
-    expect(config.environments.staging.policyBranches).toEqual(["qa/*", "hotfix/*"]);
+    expect(config.environments.staging.policyBranches).toEqual(["qa/*", "main", "hotfix/*"]);
     expect(config.environments.staging.waitTimerMinutes).toBe(15);
     expect(config.environments.development.waitTimerMinutes).toBe(0);
   });

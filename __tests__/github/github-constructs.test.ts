@@ -152,6 +152,17 @@ describe("RepositoryGovernance", () => {
     expect(synthesized).toHaveResourceWithProperties(RepositoryRuleset, { target: "tag", conditions: { ref_name: { include: ["refs/tags/v*"], exclude: [] } } });
   });
 
+  test("lets only the named actors bypass the default-branch ruleset, never the release tags", () => {
+    const synthesized = Testing.synthScope((scope) => {
+      new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", bypassActors: [{ actorType: "Integration", actorId: 123456 }] });
+    });
+    const rulesets = Object.values(resourcesOf(synthesized, "github_repository_ruleset"));
+    const branch = rulesets.find((ruleset) => ruleset.target === "branch");
+    const tag = rulesets.find((ruleset) => ruleset.target === "tag");
+    expect(branch.bypass_actors).toEqual([{ actor_type: "Integration", actor_id: 123456, bypass_mode: "always" }]);
+    expect(tag.bypass_actors).toBeUndefined();
+  });
+
   test("fails when fewer than one approval is required", () => {
     expect(() => Testing.synthScope((scope) => new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", requiredApprovals: 0 }))).toThrow(
       "requiredApprovals is 0; a pull request needs at least 1 approval",

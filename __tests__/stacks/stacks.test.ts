@@ -13,6 +13,21 @@ function synthesizeAll(config: PipelineConfig): Record<string, any> {
 
 const shipped = synthesizeAll(shippedConfig());
 
+/** Where a resource's remote object lives: the configured location of the provider instance it uses. */
+function providerLocation(stack: any, type: string, resource: any): unknown {
+  const providerName = type.split("_")[0];
+  if (providerName === "terraform") return stackLocation(stack);
+  const alias = typeof resource.provider === "string" ? resource.provider.split(".")[1] : undefined;
+  const configs: any[] = stack.provider?.[providerName] ?? [];
+  const config = configs.find((candidate) => candidate.alias === alias) ?? configs[0] ?? {};
+  return config.host ?? config.url ?? config.owner ?? null;
+}
+
+/** Stack-local objects (terraform_data) live in the stack's own state. */
+function stackLocation(stack: any): string {
+  return JSON.stringify(stack.terraform?.backend ?? {});
+}
+
 /** `${type.name.attribute}` → that attribute's value in the same stack, so identities compare real names. */
 function resolveReference(stack: any, value: unknown): unknown {
   const match = typeof value === "string" ? /^\$\{([a-z_]+)\.([^.}]+)\.([a-z_]+)\}$/.exec(value) : null;
@@ -59,25 +74,34 @@ describe("the pipeline's stacks", () => {
     expect(Object.values(dataSourcesOf(changed.production, "github_user")).map((u) => u.username)).toEqual(["release-captain"]);
     expect(dataSourcesOf(changed.production, "github_team")).toEqual({});
     const stagingPolicies = Object.values(resourcesOf(changed.staging, "github_repository_environment_deployment_policy")).map((p) => p.branch_pattern);
-    expect(stagingPolicies.sort()).toEqual(["hotfix/*", "qa/*"]);
+    expect(stagingPolicies.sort()).toEqual(["hotfix/*", "main", "qa/*"]);
     expect(changed.development).toEqual(shipped.development);
   });
 
   test("each Terraform object has exactly one owning stack", () => {
-    // The identity of a remote object: its type and the attributes that name it on the remote side.
-    const identityKeys = ["repository", "environment", "secret_name", "variable_name", "file", "branch_pattern", "tag_pattern", "name", "title", "uid", "folder_uid"];
+    // A remote object's identity: where it lives (the provider's host, owner or Grafana URL) and what names it there.
+    const identityKeys = ["repository", "environment", "secret_name", "variable_name", "file", "branch_pattern", "tag_pattern", "name", "title", "uid", "org_id"];
     const owners = new Map<string, string>();
     for (const [stackName, stack] of Object.entries(shipped)) {
       for (const [type, resources] of Object.entries<Record<string, any>>(stack.resource ?? {})) {
         for (const resource of Object.values(resources)) {
-          const identity = JSON.stringify([type, ...identityKeys.map((key) => resolveReference(stack, resource[key]) ?? null)]);
+          const dashboardUid = resource.config_json ? JSON.parse(resource.config_json).uid : null;
+          const names = identityKeys.map((key) => resolveReference(stack, resource[key]) ?? null);
+          const identity = JSON.stringify([type, providerLocation(stack, type, resource), ...names, dashboardUid]);
           const owner = owners.get(identity);
           if (owner !== undefined && owner !== stackName) throw new Error(`${identity} is managed by both ${owner} and ${stackName}`);
           owners.set(identity, stackName);
         }
       }
     }
-    expect(owners.size).toBeGreaterThan(10);
+    expect(owners.size).toBeGreaterThan(50);
+  });
+
+  test("the repository stack lets repository admins bypass the default-branch ruleset by default, or the configured GitHub App", () => {
+    const defaultBranch = (stack: any) => Object.values(resourcesOf(stack, "github_repository_ruleset")).find((ruleset) => ruleset.target === "branch");
+    expect(defaultBranch(shipped.repository).bypass_actors).toEqual([{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }]);
+    const withApp = synthesizeAll(shippedConfig((raw) => (raw.repository.rulesetBypass = { type: "github-app", appId: 98765 })));
+    expect(defaultBranch(withApp.repository).bypass_actors).toEqual([{ actor_type: "Integration", actor_id: 98765, bypass_mode: "always" }]);
   });
 
   test("state: local state lives beside the project, written relative to the stack directory; production uses its S3 backend", () => {

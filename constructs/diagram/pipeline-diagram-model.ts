@@ -89,9 +89,10 @@ function refNodes(config: PipelineConfig): RefNode[] {
   const release = `release every ${weeks === 1 ? "week" : `${weeks} weeks`} or on dispatch`;
   for (const name of ENVIRONMENT_NAMES) {
     const environment = config.environments[name];
-    for (const branch of environment.policyBranches) {
-      const trigger = environment.branches.includes(branch) ? (environment.deployOnPush ? "push" : release) : "hotfix";
-      add("branch", branch, name, trigger);
+    for (const branch of environment.branches) add("branch", branch, name, environment.deployOnPush ? "push" : release);
+    // The default branch is admitted everywhere only for rollbacks, which the diagram draws as their own loop.
+    if (name !== "development" && !environment.branches.includes(config.repository.hotfixBranches)) {
+      add("branch", config.repository.hotfixBranches, name, "hotfix");
     }
     for (const tag of environment.tags) add("tag", tag, name, "tag push");
   }

@@ -1,6 +1,16 @@
 import { Construct } from "constructs";
 import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 
+/** Someone allowed to bypass the default-branch ruleset (the identity that commits generated workflow files). */
+export interface RulesetBypassActor {
+  /** `RepositoryRole` (5 = admin), `Integration` (a GitHub App ID), `OrganizationAdmin`, `Team` or `DeployKey`. */
+  readonly actorType: "RepositoryRole" | "Integration" | "OrganizationAdmin" | "Team" | "DeployKey";
+  /** ID of the role, app or team. @default - none (OrganizationAdmin, DeployKey) */
+  readonly actorId?: number;
+  /** `always`, or only when merging a pull request. @default "always" */
+  readonly bypassMode?: "always" | "pull_request";
+}
+
 export interface RepositoryGovernanceProps {
   /** Name of the repository (owned by the GitHub provider's owner). */
   readonly repository: string;
@@ -10,6 +20,8 @@ export interface RepositoryGovernanceProps {
   readonly requiredChecks?: readonly string[];
   /** Environments a commit must have deployed to successfully before it merges. @default ["staging"] */
   readonly requiredDeploymentEnvironments?: readonly string[];
+  /** Who may bypass the default-branch ruleset. @default - nobody */
+  readonly bypassActors?: readonly RulesetBypassActor[];
   /** Tags protected from deletion and rewriting (release tags). @default ["v*"] */
   readonly releaseTagPatterns?: readonly string[];
 }
@@ -39,6 +51,7 @@ export class RepositoryGovernance extends Construct {
       target: "branch",
       enforcement: "active",
       conditions: { refName: { include: ["~DEFAULT_BRANCH"], exclude: [] } },
+      bypassActors: props.bypassActors?.map((actor) => ({ actorType: actor.actorType, actorId: actor.actorId, bypassMode: actor.bypassMode ?? "always" })),
       rules: {
         deletion: true,
         nonFastForward: true,
