@@ -27,7 +27,7 @@ describe("one source of truth: the config drives workflows and environments toge
     // THEN
     expect(trigger(before.workflows)).toEqual({ branches: ["staging", "release/*"] });
     expect(trigger(after.workflows)).toEqual({ branches: ["qa/*"] });
-    expect(branchPolicies(after.synthesized.staging)).toEqual(["hotfix/*", "qa/*"]);
+    expect(branchPolicies(after.synthesized.staging)).toEqual(["hotfix/*", "main", "qa/*"]);
     const changed = Object.keys(after.workflows).filter((name) => after.workflows[name] !== before.workflows[name]);
     expect(changed).toEqual(["deploy-staging.yml"]);
   });
