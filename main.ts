@@ -1,34 +1,15 @@
 /**
- * The CDKTF app: `npm run synth`, `cdktf synth` and `cdktf deploy <stack>` all run this.
- * It validates the config before any construct exists, then synthesizes every stack atomically.
+ * Entry point of the app (`node dist/main.js`, what cdktf.json runs). `npm run build` also bundles the app into
+ * one file, loaded here with V8's code cache so synth does not spend its time resolving and compiling hundreds of
+ * modules; without the bundle (or with WTFB_UNBUNDLED=1) the modules tsc emitted run instead.
  */
-import { ConfigError } from "./config/errors";
-import { loadConfig } from "./config/load";
-import { synthesizePipeline } from "./stacks/synthesize";
+import * as fs from "fs";
+import * as path from "path";
+import { runBundle } from "./scripts/bundle-loader";
 
-function main(): number {
-  let loaded;
-  try {
-    loaded = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      console.error("Nothing was synthesized; the previous output is unchanged.");
-      return 1;
-    }
-    throw error;
-  }
-  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
-  try {
-    const result = synthesizePipeline({ config: loaded.config, outdir });
-    for (const warning of result.warnings) console.error(`warning: ${warning}`);
-    console.log(`Synthesized ${result.stacks.join(", ")} and ${result.artifacts.length} artifact(s) into ${outdir}`);
-    return 0;
-  } catch (error) {
-    console.error(`synth failed: ${(error as Error).message}`);
-    console.error("The previous output is unchanged.");
-    return 1;
-  }
+const bundle = path.join(__dirname, "app.bundle.js");
+if (process.env.WTFB_UNBUNDLED !== "1" && fs.existsSync(bundle)) {
+  runBundle(bundle, module);
+} else {
+  require("./app");
 }
-
-process.exitCode = main();

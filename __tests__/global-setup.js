@@ -1,4 +1,4 @@
-// Compiles the project to dist/ once, for the tests that run the CLI entry points as a user would.
+// Builds the project into dist/ once (as `npm run build` does), for the tests that run the entry points as a user would.
 const { spawnSync } = require("child_process");
 const path = require("path");
 
@@ -7,4 +7,7 @@ module.exports = async () => {
   const result = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
   // Type errors are reported by the type check that runs before jest; emit still happens, so only a crash stops us.
   if (result.error) throw result.error;
+  // The app entry (dist/main.js) runs the bundle when present: rebuild it so tests never run a stale one.
+  const bundle = spawnSync(process.execPath, [path.join(root, "scripts", "bundle.js")], { cwd: root, encoding: "utf8" });
+  if (bundle.status !== 0) throw new Error(`bundling the app failed:\n${bundle.stderr}`);
 };
