@@ -80,6 +80,19 @@ describe("npm run synth", () => {
     expect(fs.readdirSync(dir).filter((name) => name.startsWith("cdktf.out"))).toEqual(["cdktf.out"]);
   });
 
+  test("the bundled app (with its code cache) and the modules tsc emitted synthesize identical output", () => {
+    const dir = projectWith(shippedConfigJson());
+    const bundled = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "bundled") });
+    const cached = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "cached") });
+    const unbundled = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "unbundled"), WTFB_UNBUNDLED: "1" });
+    expect([bundled.status, cached.status, unbundled.status]).toEqual([0, 0, 0]);
+    expect(fs.existsSync(path.join(PROJECT_ROOT, "dist", "app.bundle.js.cache"))).toBe(true);
+    const expected = readTree(path.join(dir, "unbundled"));
+    expect(Object.keys(expected).length).toBeGreaterThan(20);
+    expect(readTree(path.join(dir, "bundled"))).toEqual(expected);
+    expect(readTree(path.join(dir, "cached"))).toEqual(expected);
+  });
+
   test("warns when staging or production keeps its state in a local file", () => {
     const raw = shippedConfigJson();
     delete raw.environments.production.backend;
