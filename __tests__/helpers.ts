@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ConfigError, type ConfigIssue } from "../config/errors";
 import { parseConfig } from "../config/load";
 import type { PipelineConfig } from "../config/types";
 
@@ -47,4 +48,15 @@ export function resourcesOf(synthesized: string | object, type: string): Record<
 export function dataSourcesOf(synthesized: string | object, type: string): Record<string, any> {
   const stack = typeof synthesized === "string" ? JSON.parse(synthesized) : synthesized;
   return stack.data?.[type] ?? {};
+}
+
+/** The problems `npm run validate` would report for a config object; empty when the config is valid. */
+export function configIssues(raw: unknown): readonly ConfigIssue[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
 }

@@ -1,18 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../../config/errors";
 import { loadConfig, parseConfig } from "../../config/load";
-import { shippedConfigJson, temporaryDirectory } from "../helpers";
+import { configIssues as issuesOf, shippedConfigJson, temporaryDirectory } from "../helpers";
 
-function issuesOf(raw: unknown): ConfigError["issues"] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("pipeline config", () => {
   test("the shipped config is valid and resolves all three environments with SOP defaults", () => {

@@ -1,19 +1,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, type ConfigIssue } from "../../config/errors";
 import { parseConfig } from "../../config/load";
-import { PROJECT_ROOT, shippedConfigJson, temporaryDirectory } from "../helpers";
+import { PROJECT_ROOT, configIssues as issuesOf, shippedConfigJson, temporaryDirectory } from "../helpers";
 
-function issuesOf(raw: unknown): readonly ConfigIssue[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 /** Runs a compiled entry point (built by the jest global setup) in a directory holding only a config. */
 function runWithConfig(script: string, raw: unknown) {

@@ -1,26 +1,6 @@
-import * as fs from "fs";
-import * as path from "path";
-import { ConfigError, type ConfigIssue } from "../../config/errors";
 import { parseConfig } from "../../config/load";
 import { DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
-
-type RawConfig = Record<string, any>;
-
-/** The shipped pipeline.config.json, as raw JSON a test may break. */
-function shippedConfig(): RawConfig {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pipeline.config.json"), "utf8"));
-}
-
-/** The problems parseConfig reports for a config (what `npm run validate` prints). */
-function issuesOf(raw: RawConfig): ConfigIssue[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  throw new Error("the config was accepted");
-}
+import { configIssues as issuesOf, shippedConfigJson as shippedConfig } from "../helpers";
 
 describe("runtime config", () => {
   it("accepts the shipped config and resolves each environment's strategy and proxy image", () => {
