@@ -177,6 +177,19 @@ export function insideDeploymentWindow(window: Pick<DeploymentWindow, "days" | "
   return (days.includes(day) && time >= window.start) || (days.includes(previous) && time < window.end);
 }
 
+/** An instant's weekday and time (HH:MM) in a time zone. UTC needs no Intl, which loads ICU's time-zone data (~10 ms). */
+export function localWeekdayAndTime(instant: Date, timezone: string): { day: Weekday; time: string } {
+  if (timezone === "UTC") {
+    return { day: WEEKDAYS[instant.getUTCDay()], time: `${String(instant.getUTCHours()).padStart(2, "0")}:${String(instant.getUTCMinutes()).padStart(2, "0")}` };
+  }
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  );
+  return { day: parts.weekday.toLowerCase() as Weekday, time: `${parts.hour}:${parts.minute}` };
+}
+
 /**
  * The firing times of a cron expression (in UTC) that fall outside a deployment window, as "tue 09:00 UTC";
  * undefined when the expression restricts day of month or month (then it cannot be judged by weekday alone).
@@ -189,22 +202,15 @@ export function cronTimesOutsideWindow(expression: string, window: DeploymentWin
   const hours = expandCronField(hourField, 0, 23);
   const days = expandCronField(dayOfWeekField, 0, 7)?.map((day) => day % 7);
   if (!minutes || !hours || !days) return undefined;
-  // UTC needs no Intl (which loads ICU's time-zone data, about 10 ms of every synth).
-  const format =
-    window.timezone === "UTC"
-      ? { formatToParts: (instant: Date) => [{ type: "weekday", value: WEEKDAYS[instant.getUTCDay()] }, { type: "hour", value: String(instant.getUTCHours()).padStart(2, "0") }, { type: "minute", value: String(instant.getUTCMinutes()).padStart(2, "0") }] }
-      : new Intl.DateTimeFormat("en-US", { timeZone: window.timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
   const outside: string[] = [];
   // 2025-01-05 and 2025-07-06 are Sundays.
   for (const sunday of [Date.UTC(2025, 0, 5), Date.UTC(2025, 6, 6)]) {
     for (const day of [...new Set(days)].sort()) {
       for (const hour of hours) {
         for (const minute of minutes) {
-          const instant = new Date(sunday + ((day * 24 + hour) * 60 + minute) * 60_000);
-          const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
-          const localDay = parts.weekday.toLowerCase() as Weekday;
-          const localTime = `${parts.hour}:${parts.minute}`;
-          if (!insideDeploymentWindow(window, localDay, localTime)) {
+          const local = localWeekdayAndTime(new Date(sunday + ((day * 24 + hour) * 60 + minute) * 60_000), window.timezone);
+          if (!insideDeploymentWindow(window, local.day, local.time)) {
             const utc = `${WEEKDAYS[day]} ${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")} UTC`;
             if (!outside.includes(utc)) outside.push(utc);
           }

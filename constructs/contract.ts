@@ -38,6 +38,9 @@ export const REGISTRY_PASSWORD_VARIABLE = "registry_password";
 /** `repository_dispatch` event type a firing `action=rollback` alert sends; the rollback workflow listens for it. */
 export const ROLLBACK_DISPATCH_EVENT = "wtfb-rollback";
 
+/** Sensitive Terraform variable with the token Grafana's webhook sends `repository_dispatch` with; the deploy workflows supply it. */
+export const ROLLBACK_DISPATCH_TOKEN_VARIABLE = "rollback_dispatch_token";
+
 /** GitHub environment variable holding an application's last known-good version, updated after verification. */
 export function knownGoodVariable(applicationName: string): string {
   return `KNOWN_GOOD_VERSION_${applicationName.toUpperCase().replace(/-/g, "_")}`;

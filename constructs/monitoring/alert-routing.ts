@@ -5,11 +5,10 @@ import { MessageTemplate } from "../../gen/providers/grafana/message-template";
 import { NotificationPolicy } from "../../gen/providers/grafana/notification-policy";
 import type { EnvironmentName } from "../../config/environments";
 import type { MonitoringConfig } from "../../config/types";
-import { ROLLBACK_DISPATCH_EVENT } from "../contract";
+import { ROLLBACK_DISPATCH_EVENT, ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import { messageTemplateName, rollbackContactPointName, stakeholderContactPointName } from "./names";
 
 /** Terraform variable holding the GitHub token the rollback contact point sends `repository_dispatch` with. */
-export const ROLLBACK_DISPATCH_TOKEN_VARIABLE = "rollback_dispatch_token";
 
 export interface AlertRoutingProps {
   /** The environment whose alerts are routed. */

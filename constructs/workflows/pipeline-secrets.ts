@@ -7,7 +7,7 @@ import type { EnvironmentName } from "../../config/environments";
 import type { BackendConfig, PipelineConfig } from "../../config/types";
 import { REGISTRY_PASSWORD_VARIABLE, REGISTRY_USERNAME_VARIABLE } from "../contract";
 import { EnvironmentSecrets } from "../github/environment-secrets";
-import { ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../monitoring/alert-routing";
+import { ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import type { Workflow } from "./workflows-model";
 
 /** Secrets the pipeline itself needs, with what each is for. */

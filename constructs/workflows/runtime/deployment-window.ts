@@ -1,7 +1,6 @@
 /** The production deployment window at run time (SOP §4.2), judged by the same rule as the config's release-schedule check. */
-import type { Weekday } from "../../../config/environments";
 import type { DeploymentWindow } from "../../../config/types";
-import { insideDeploymentWindow } from "../../../config/workflows-schema";
+import { insideDeploymentWindow, localWeekdayAndTime } from "../../../config/workflows-schema";
 
 export interface WindowVerdict {
   readonly inside: boolean;
@@ -12,13 +11,7 @@ export interface WindowVerdict {
 }
 
 export function judgeDeploymentWindow(window: DeploymentWindow, instant: Date): WindowVerdict {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone: window.timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(instant)
-      .map((part) => [part.type, part.value]),
-  );
-  const day = parts.weekday.toLowerCase() as Weekday;
-  const time = `${parts.hour}:${parts.minute}`;
+  const { day, time } = localWeekdayAndTime(instant, window.timezone);
   return {
     inside: insideDeploymentWindow(window, day, time),
     local: `${day} ${time} ${window.timezone}`,
