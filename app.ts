@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ConfigError } from "./config/errors";
 import { loadConfig } from "./config/load";
+import { installFastResolve } from "./stacks/private/fast-resolve";
 import { synthesizePipeline } from "./stacks/synthesize";
 
 /**
@@ -24,6 +25,7 @@ function skipTokenCreationStacks(): void {
 
 function main(): number {
   skipTokenCreationStacks();
+  installFastResolve();
   // One parse per run: zod's JIT (compiling a parser with new Function) costs more than it saves here.
   z.config({ jitless: true });
   let loaded;
