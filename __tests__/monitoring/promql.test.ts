@@ -1,3 +1,4 @@
+import { Parser } from "@prometheus-io/codemirror-promql/dist/cjs/parser/parser";
 import { promqlProblems, substituteGrafanaIntervals } from "../../constructs/monitoring/promql";
 
 describe("PromQL checking", () => {
@@ -38,5 +39,26 @@ describe("PromQL checking", () => {
 
   test("Grafana's interval variables are replaced, in both spellings, and nothing else is", () => {
     expect(substituteGrafanaIntervals("rate(x[$__rate_interval]) + rate(y[${__interval}]) + z_$__rangeish", "1m")).toBe("rate(x[1m]) + rate(y[1m]) + z_$__rangeish");
+  });
+
+  describe("an expression's shape is analysed once", () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    test("fifty alerts that differ only in their application's name cost one analysis", () => {
+      const analyze = jest.spyOn(Parser.prototype, "analyze");
+      const expressions = Array.from({ length: 50 }, (_, index) => `sum(rate(http_requests_total{job="shape-app-${index}",status=~"5.."}[5m])) > 0`);
+      expect(expressions.map((expression) => promqlProblems(expression))).toEqual(expressions.map(() => []));
+      expect(analyze).toHaveBeenCalledTimes(1);
+    });
+
+    test.each([
+      ["an empty matcher value", '{shape_probe="a"}', '{shape_probe=""}', "vector selector must contain at least one non-empty matcher"],
+      ["a quoted __name__ label", 'shape_probe_b{a="x", b="y"}', 'shape_probe_b{a="x", "__name__"="y"}', "metric name must not be set twice"],
+      ["an escaped quote", 'shape_probe_c{a="x\\"", b="y"}', 'shape_probe_c{a="x\\"", __name__="y"}', "metric name must not be set twice"],
+      ["a comment", 'shape_probe_d{a="x"} # "c"', 'shape_probe_d{a="x"} # "c"\n + {a=""}', "vector selector must contain at least one non-empty matcher"],
+    ])("a valid expression does not make one that differs by %s valid", (_, valid, invalid, problem) => {
+      expect(promqlProblems(valid)).toEqual([]);
+      expect(promqlProblems(invalid)).toEqual([expect.stringContaining(problem)]);
+    });
   });
 });

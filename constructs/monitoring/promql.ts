@@ -25,6 +25,32 @@ export interface PromQLCheckOptions {
   readonly expectedType?: "vector" | "scalar-or-vector";
 }
 
+/** PromQL's string literals, when the expression has no escape and no comment: the lexer's own left-to-right pairing. */
+const STRING_LITERAL = /"[^"\n]*"|'[^'\n]*'|`[^`]*`/g;
+
+/**
+ * Expressions already found valid, by shape. Alerts and panels are written once per application and differ only
+ * in label values, so each shape is checked once per process however many applications there are. Only valid
+ * shapes are kept: a problem is always reported from the expression itself, with its own columns.
+ */
+const validShapes = new Set<string>();
+
+/**
+ * The expression with each string literal's text replaced by one placeholder, where that text cannot change whether
+ * the expression is valid: it parses to the same tree and type-checks the same. Kept as written: empty literals
+ * (a selector needs one matcher that does not match "") and `__name__` (a quoted label name the linter checks).
+ * Undefined, so never cached, when the expression has a backslash or a `#` (escapes and comments) or a quote
+ * outside a literal.
+ */
+function shapeOf(source: string, options: PromQLCheckOptions): string | undefined {
+  if (/[\\#]/.test(source) || /["'`]/.test(source.replace(STRING_LITERAL, ""))) return undefined;
+  const shape = source.replace(STRING_LITERAL, (literal) => {
+    const text = literal.slice(1, -1);
+    return text === "" || text === "__name__" ? literal : `${literal[0]}x${literal[0]}`;
+  });
+  return `${options.expectedType ?? "vector"}\u0000${shape}`;
+}
+
 /**
  * Problems of a PromQL expression, each a sentence with the column it starts at; empty when the expression is
  * valid. Never throws.
@@ -32,6 +58,14 @@ export interface PromQLCheckOptions {
 export function promqlProblems(expression: string, options: PromQLCheckOptions = {}): string[] {
   const source = substituteGrafanaIntervals(expression, "5m");
   if (source.trim() === "") return ["the expression is empty"];
+  const shape = shapeOf(source, options);
+  if (shape !== undefined && validShapes.has(shape)) return [];
+  const problems = analyze(source, options);
+  if (shape !== undefined && problems.length === 0) validShapes.add(shape);
+  return problems;
+}
+
+function analyze(source: string, options: PromQLCheckOptions): string[] {
   const problems: string[] = [];
   const tree = parser.parse(source);
   // The linter skips error nodes at the end (an editor's half-typed query); a config has no such excuse.
