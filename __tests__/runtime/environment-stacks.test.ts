@@ -3,8 +3,9 @@ import * as path from "path";
 import { Testing } from "cdktf";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
 import { parseConfig } from "../../config/load";
+import { Artifacts } from "../../constructs/artifacts";
 import { EnvironmentStack } from "../../stacks/environment-stack";
-import { containerNamed, labelsOf, resourcesOf, type TerraformJson } from "./fixtures";
+import { containerNamed, labelsOf, resourcesOf, uploadedFile, type TerraformJson } from "./fixtures";
 
 const config = parseConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pipeline.config.json"), "utf8")));
 
@@ -22,6 +23,14 @@ const APPLICATION_CONTAINERS = {
 
 describe.each(ENVIRONMENT_NAMES)("the %s stack's runtime", (environment) => {
   const { stack, json } = synthEnvironment(environment);
+
+  it("writes the proxy's nginx.conf and routing template for review as runtime/<env>/<app>.*, the nginx.conf as uploaded", () => {
+    const artifacts = new Map(Artifacts.of(stack).entries());
+    const runtimeFiles = [...artifacts.keys()].filter((file) => file.startsWith("runtime/"));
+    expect(runtimeFiles).toEqual([`runtime/${environment}/web.nginx.conf`, `runtime/${environment}/web.routing.conf.tftpl`]);
+    expect(artifacts.get(`runtime/${environment}/web.nginx.conf`)).toBe(uploadedFile(containerNamed(json, `web-${environment}-proxy`), "/etc/nginx/nginx.conf"));
+    expect(artifacts.get(`runtime/${environment}/web.routing.conf.tftpl`)).toMatch(/^# Terraform template[^]*\$wtfb_slot/);
+  });
 
   it("has the environment's Docker provider and network", () => {
     expect(json.provider!.docker).toEqual([expect.objectContaining({ host: config.environments[environment].runtime.dockerHost })]);

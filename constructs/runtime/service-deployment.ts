@@ -192,10 +192,11 @@ export class ServiceDeployment extends Construct {
     });
 
     const artifacts = Artifacts.of(this);
-    const directory = `runtime/${environmentName}/${applicationName}`;
-    artifacts.add(`${directory}/nginx.conf`, this.proxy.nginxConfig);
+    // One directory per environment, not per application: every directory and file is created anew at each synth.
+    const prefix = `runtime/${environmentName}/${applicationName}`;
+    artifacts.add(`${prefix}.nginx.conf`, this.proxy.nginxConfig);
     artifacts.add(
-      `${directory}/routing.conf.tftpl`,
+      `${prefix}.routing.conf.tftpl`,
       `# Terraform template: the \${…} parts are filled in from the release variables at apply time.\n${Tokenization.resolve(this.proxy.routingConfig, {
         scope: this,
         preparing: false,
