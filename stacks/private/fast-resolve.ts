@@ -12,9 +12,8 @@
  * so that cdktf's errors and its depth limit stay as they were. The output is therefore cdktf's output, and a test
  * compares every synthesized file both ways.
  *
- * The differences from cdktf's resolver are exact:
- * - plain data is copied without allocating contexts;
- * - undefined object values and array elements are dropped, as cdktf drops them.
+ * Plain data is copied without allocating contexts; undefined object values and array elements are dropped, as
+ * cdktf drops them.
  */
 import { DefaultTokenResolver, StringConcat, Token, type IResolvable } from "cdktf";
 import type { IConstruct } from "constructs";
