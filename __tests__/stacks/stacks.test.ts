@@ -1,4 +1,5 @@
-import { Testing } from "cdktf";
+import { App, Testing } from "cdktf";
+import { Artifacts } from "../../constructs/artifacts";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { addPipelineStacks } from "../../stacks/pipeline";
@@ -111,5 +112,14 @@ describe("the pipeline's stacks", () => {
 
   test.each([...ENVIRONMENT_NAMES, "repository"])("%s stack matches its snapshot", (name) => {
     expect(shipped[name]).toMatchSnapshot();
+  });
+});
+
+describe("Artifacts", () => {
+  test("lists its files in code-point order, the same on every machine whatever its locale", () => {
+    const artifacts = Artifacts.of(new App({ outdir: "unused" }));
+    for (const file of ["workflows/b.yml", "alerts/a.yml", "runtime/x.y", "alerts/Z.yml", "runtime/x-y"]) artifacts.add(file, file);
+    // A locale-aware sort would put "alerts/a.yml" before "alerts/Z.yml".
+    expect(artifacts.entries().map(([file]) => file)).toEqual(["alerts/Z.yml", "alerts/a.yml", "runtime/x-y", "runtime/x.y", "workflows/b.yml"]);
   });
 });
