@@ -31,6 +31,8 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   const outdir = path.resolve(options.outdir ?? "cdktf.out");
   const next = `${outdir}.next-${process.pid}`;
   fs.rmSync(next, { recursive: true, force: true });
+  // An output directory in a folder that does not exist yet (CDKTF_OUTDIR=build/cdktf.out) gets its folder.
+  fs.mkdirSync(path.dirname(outdir), { recursive: true });
   let result: SynthesizeResult;
   try {
     const app = new App({ outdir: next, stackTraces: false });
