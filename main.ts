@@ -1,24 +1,14 @@
 /**
- * Entry point of the app (`node dist/main.js`, what cdktf.json runs). `npm run build` also bundles the app into
- * one file, loaded here with V8's code cache so synth does not spend its time resolving and compiling hundreds of
- * modules; without the bundle (or with WTFB_UNBUNDLED=1) the modules tsc emitted run instead.
+ * Entry point of the app. cdktf.json and `npm run synth` start it from the startup snapshot that `npm run build`
+ * makes (`node --snapshot-blob dist/app.snapshot.blob dist/main.js`): Node then runs the snapshot's main function,
+ * not this file. Run plainly (`node dist/main.js`), it loads the bundled app with V8's code cache, so synth does
+ * not spend its time resolving and compiling hundreds of modules; without the bundle (or with WTFB_UNBUNDLED=1)
+ * the modules tsc emitted run instead.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { runBundle } from "./scripts/bundle-loader";
-
-/**
- * Ends the process once stdout and stderr are flushed. Node's orderly exit tears down the whole heap first, which
- * after a synth takes 20–40 ms, longer than synthesizing the shipped config's repository stack; `process.exit`
- * skips that teardown. The app has no handles left open: everything it writes is written synchronously.
- */
-function exitWhenFlushed(): void {
-  const code = typeof process.exitCode === "number" ? process.exitCode : 0;
-  const streams = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
-  let pending = streams.length;
-  if (pending === 0) process.exit(code);
-  for (const stream of streams) stream.once("drain", () => --pending === 0 && process.exit(code));
-}
+import { exitWhenFlushed } from "./scripts/process-exit";
 
 const bundle = path.join(__dirname, "app.bundle.js");
 if (process.env.WTFB_UNBUNDLED !== "1" && fs.existsSync(bundle)) {

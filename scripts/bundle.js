@@ -1,22 +1,47 @@
 #!/usr/bin/env node
-// Bundles the compiled app (dist/app.js) into dist/app.bundle.js, which dist/main.js loads with V8's code cache.
-// Part of `npm run build`; plain JavaScript so it runs before anything else is compiled.
+// Part of `npm run build`, after tsc; plain JavaScript so it runs before anything else is compiled.
+// 1. Bundles the compiled app (dist/app.js) into dist/app.bundle.js, which `node dist/main.js` loads with V8's
+//    code cache.
+// 2. Builds the app's startup snapshot, dist/app.snapshot.blob, from dist/snapshot.js bundled into one script
+//    (a snapshot's entry may require only Node's own modules). cdktf.json and `npm run synth` start from it.
 const path = require("path");
 const fs = require("fs");
+const { spawnSync } = require("child_process");
 const esbuild = require("esbuild");
 
-const dist = path.resolve(__dirname, "..", "dist");
-const outfile = path.join(dist, "app.bundle.js");
-esbuild.buildSync({
-  entryPoints: [path.join(dist, "app.js")],
-  outfile,
+const root = path.resolve(__dirname, "..");
+const dist = path.join(root, "dist");
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
-  format: "cjs",
   minify: process.env.WTFB_BUNDLE_DEBUG !== "1",
   keepNames: true,
   logLevel: "warning",
-});
+};
+
+const outfile = path.join(dist, "app.bundle.js");
+esbuild.buildSync({ ...common, entryPoints: [path.join(dist, "app.js")], outfile, format: "cjs" });
 // A stale code cache would be rejected by V8 anyway; removing it avoids one wasted check.
 fs.rmSync(`${outfile}.cache`, { force: true });
+
+const snapshotScript = path.join(dist, "app.snapshot.js");
+const blob = path.join(dist, "app.snapshot.blob");
+esbuild.buildSync({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife" });
+const next = `${blob}.next-${process.pid}`;
+const built = spawnSync(process.execPath, ["--snapshot-blob", next, "--build-snapshot", snapshotScript], {
+  cwd: root,
+  env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  encoding: "utf8",
+});
+fs.rmSync(snapshotScript, { force: true });
+if (built.status !== 0 || !fs.existsSync(next)) {
+  // Never leave a snapshot of older code behind for cdktf.json to start from.
+  fs.rmSync(next, { force: true });
+  fs.rmSync(blob, { force: true });
+  process.stderr.write(built.stderr || String(built.error));
+  console.error(`building the startup snapshot failed (exit ${built.status}); ${path.relative(root, blob)} was not written`);
+  process.exit(1);
+}
+process.stdout.write(built.stdout);
+fs.renameSync(next, blob);

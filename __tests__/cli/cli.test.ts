@@ -4,12 +4,13 @@ import * as path from "path";
 import { PROJECT_ROOT, readTree, shippedConfigJson, temporaryDirectory } from "../helpers";
 
 const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
+const SNAPSHOT = path.join(PROJECT_ROOT, "dist", "app.snapshot.blob");
 const VALIDATE = path.join(PROJECT_ROOT, "dist", "scripts", "validate.js");
 
 /** Runs a compiled entry point in a project directory, as `npm run synth` / `npm run validate` do. */
-function run(script: string, cwd: string, env: Record<string, string> = {}) {
+function run(script: string | readonly string[], cwd: string, env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
-  const result = spawnSync(process.execPath, [script], { cwd, encoding: "utf8", env: { ...clean, CHECKPOINT_DISABLE: "1", ...env } });
+  const result = spawnSync(process.execPath, typeof script === "string" ? [script] : script, { cwd, encoding: "utf8", env: { ...clean, CHECKPOINT_DISABLE: "1", ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -91,6 +92,52 @@ describe("npm run synth", () => {
     expect(Object.keys(expected).length).toBeGreaterThan(20);
     expect(readTree(path.join(dir, "bundled"))).toEqual(expected);
     expect(readTree(path.join(dir, "cached"))).toEqual(expected);
+  });
+
+  test("cdktf.json and npm run synth start the app from the startup snapshot that the build makes", () => {
+    const command = "node --snapshot-blob dist/app.snapshot.blob dist/main.js";
+    const cdktfJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8"));
+    const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
+    expect(cdktfJson.app).toBe(`npm run --silent build && ${command}`);
+    expect(packageJson.scripts.synth).toBe(`npm run --silent build && ${command}`);
+    expect(fs.statSync(SNAPSHOT).size).toBeGreaterThan(1_000_000);
+  });
+
+  test("the startup snapshot reads the config, .env, environment and working directory of its run, not of the build", () => {
+    // GIVEN a project unlike the one the snapshot was built in: other applications, a Grafana URL from .env,
+    // and an output folder that does not exist yet
+    const raw = shippedConfigJson();
+    const template = raw.applications[0];
+    // (the first keeps its name: the shipped critical-flow probes name it)
+    raw.applications = [template.name, "billing"].map((name, index) => ({ ...template, name, image: `ghcr.io/acme/${name}`, hostPort: 18080 + index }));
+    const dir = projectWith(raw);
+    fs.writeFileSync(path.join(dir, ".env"), "WTFB_GRAFANA_URL=https://grafana.acme.example\n");
+
+    // WHEN synthesizing from the snapshot and from the modules tsc emitted
+    const fromSnapshot = run(["--snapshot-blob", SNAPSHOT, MAIN], dir, { CDKTF_OUTDIR: path.join("out", "snapshot") });
+    const fromModules = run(MAIN, dir, { CDKTF_OUTDIR: path.join("out", "modules"), WTFB_UNBUNDLED: "1" });
+
+    // THEN both succeed with the same files, and those files are this project's
+    expect(fromModules.stderr).not.toMatch(/✖|failed/);
+    expect([fromSnapshot.status, fromModules.status]).toEqual([0, 0]);
+    expect(fromSnapshot.stdout).toBe(fromModules.stdout.replace("out/modules", "out/snapshot"));
+    const expected = readTree(path.join(dir, "out", "modules"));
+    expect(readTree(path.join(dir, "out", "snapshot"))).toEqual(expected);
+    const staging = expected[path.join("stacks", "staging", "cdk.tf.json")];
+    expect(staging).toContain("ghcr.io/acme/billing");
+    expect(staging).toContain("https://grafana.acme.example");
+    expect(staging).not.toContain("ghcr.io/wtfb/");
+  });
+
+  test("the startup snapshot reports a broken config like the plain app: the field, exit 1, output untouched", () => {
+    const raw = shippedConfigJson();
+    raw.environments.production.reviewers = { users: [], teams: [] };
+    const dir = projectWith(raw);
+    const result = run(["--snapshot-blob", SNAPSHOT, MAIN], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("environments.production.reviewers");
+    expect(result.stderr).toContain("Nothing was synthesized");
+    expect(fs.readdirSync(dir)).toEqual(["pipeline.config.json"]);
   });
 
   test("warns when staging or production keeps its state in a local file", () => {
