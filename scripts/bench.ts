@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- --runs <n>] [--check]`: how long synth takes, and how much memory, against the floor of
  * `node -e 'require("cdktf")'`, for the shipped config and for generated configs of 10, 25 and 50 applications
- * (3 environments each), all from compiled JavaScript on this machine in one run. Prints the median wall time and
- * peak RSS per scenario, PASS/MISS per target, and which modules the shipped synth spends its loading time in.
+ * (3 environments each), all from compiled JavaScript on this machine in one run. Each synth runs as cdktf.json
+ * runs it after the build (`node --snapshot-blob dist/app.snapshot.blob dist/main.js`) and writes into a scratch
+ * folder in the project, where cdktf.out goes. Prints the median wall time and peak RSS per scenario, PASS/MISS
+ * per target, and which modules the shipped synth spends its loading time in.
  * Exit 0 unless `--check` is given and a target is missed.
  */
 import { spawnSync } from "child_process";
@@ -12,6 +14,9 @@ import * as path from "path";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
+const SNAPSHOT = path.join(PROJECT_ROOT, "dist", "app.snapshot.blob");
+/** What cdktf.json and `npm run synth` run once the build is done. */
+const APP_ARGS = ["--snapshot-blob", SNAPSHOT, MAIN];
 const SHIPPED_CONFIG = path.join(PROJECT_ROOT, "pipeline.config.json");
 const APPLICATION_COUNTS = [10, 25, 50] as const;
 
@@ -85,12 +90,16 @@ function main(): number {
     console.error("usage: npm run bench -- [--runs <n>] [--check]");
     return 2;
   }
-  if (!fs.existsSync(MAIN)) {
-    console.error(`${MAIN} is missing: run npm run build first (npm run bench does)`);
-    return 2;
+  for (const file of [MAIN, SNAPSHOT]) {
+    if (!fs.existsSync(file)) {
+      console.error(`${file} is missing: run npm run build first (npm run bench does)`);
+      return 2;
+    }
   }
 
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-bench-"));
+  // Synth writes where a user's cdktf.out goes: into the project. Creating files costs very different amounts on
+  // different folders of one disk (on the machine the README quotes, ten times more under /tmp than here).
+  const scratch = fs.mkdtempSync(path.join(PROJECT_ROOT, ".bench-"));
   try {
     const probe = path.join(scratch, "rss-probe.js");
     fs.writeFileSync(probe, RSS_PROBE);
@@ -116,7 +125,7 @@ function buildScenarios(scratch: string): Scenario[] {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
   const synth = (name: string, config: string, applications: number): Scenario => ({
     name,
-    args: [MAIN],
+    args: APP_ARGS,
     // Run outside the project so a local .env cannot change what is measured.
     cwd: scratch,
     env: { ...env, CHECKPOINT_DISABLE: "1", PIPELINE_CONFIG: config, CDKTF_OUTDIR: path.join(scratch, `out-${applications}`) },
@@ -164,6 +173,7 @@ function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, M
   const cpu = os.cpus();
   console.log(`wtfb-deploy synth benchmark — ${new Date().toISOString()}`);
   console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${runs} runs each, median wall time, peak RSS over the runs`);
+  console.log(`each synth: node ${APP_ARGS.map((arg) => path.relative(PROJECT_ROOT, arg)).join(" ")}, writing into ${path.relative(PROJECT_ROOT, path.dirname(scenarios[1].env.CDKTF_OUTDIR!))}/`);
   console.log("");
   const width = Math.max(...summary.map((row) => row.scenario.name.length));
   console.log(`${"scenario".padEnd(width)}  ${"wall".padStart(9)}  ${"× floor".padStart(7)}  ${"peak RSS".padStart(9)}`);
@@ -197,7 +207,7 @@ function reportModuleCosts(shipped: Scenario, scratch: string): void {
   const output = path.join(scratch, "modules.json");
   fs.writeFileSync(probe, MODULE_PROBE);
   // The bundled app is one module to Node; the modules tsc emitted show which packages the time goes to.
-  const result = spawnSync(process.execPath, ["-r", probe, ...shipped.args], {
+  const result = spawnSync(process.execPath, ["-r", probe, MAIN], {
     cwd: shipped.cwd,
     env: { ...shipped.env, WTFB_UNBUNDLED: "1", BENCH_MODULES_FILE: output, BENCH_PROJECT_DIST: path.join(PROJECT_ROOT, "dist") },
     encoding: "utf8",
