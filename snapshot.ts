@@ -7,7 +7,7 @@
  *
  * Before the snapshot is taken, the app synthesizes the project's config once into a scratch directory so that
  * the snapshot holds its functions compiled. Nothing of that synth is read later; if the config does not load
- * (say it needs a variable only set at deploy time), the snapshot is taken without it and is only slower.
+ * (it is broken, or needs a variable only set at deploy time), the snapshot is taken without it and is only slower.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -19,8 +19,9 @@ import { exitWhenFlushed } from "./scripts/process-exit";
 import { synthesizePipeline } from "./stacks/synthesize";
 
 function warmUp(): boolean {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-snapshot-"));
+  let scratch: string | undefined;
   try {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-snapshot-"));
     prepareApp();
     // No .env and no overrides: the build's environment must not shape anything a later run sees.
     const { config } = loadConfig({ file: process.env.PIPELINE_CONFIG, env: {} });
@@ -29,7 +30,7 @@ function warmUp(): boolean {
   } catch {
     return false;
   } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+    if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -37,7 +38,7 @@ if (!v8.startupSnapshot.isBuildingSnapshot()) {
   throw new Error("snapshot.js builds the app's startup snapshot: run it with `node --build-snapshot` (npm run build does)");
 }
 if (!warmUp()) {
-  console.log("note: the startup snapshot was built without a warm-up synth (the config did not load without its environment); synth from it compiles as it goes");
+  console.log("note: the startup snapshot was built without its warm-up synth (the config did not load or synthesize at build time); synth from it is correct, only slower");
 }
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   // Node caches the working directory, and the cached one is the build's: chdir(".") drops the cache.
