@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ConfigError } from "./config/errors";
 import { loadConfig } from "./config/load";
 import { installFastResolve } from "./stacks/private/fast-resolve";
+import { installSinglePassSynth } from "./stacks/private/single-pass-synth";
 import { synthesizePipeline } from "./stacks/synthesize";
 
 /**
@@ -28,6 +29,7 @@ function skipTokenCreationStacks(): void {
 export function prepareApp(): void {
   skipTokenCreationStacks();
   installFastResolve();
+  installSinglePassSynth();
   // One parse per run: zod's JIT (compiling a parser with new Function) costs more than it saves here.
   z.config({ jitless: true });
 }

@@ -5,6 +5,7 @@ import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { Artifacts } from "../constructs/artifacts";
 import { addPipelineStacks } from "./pipeline";
+import { synthesizeSinglePass } from "./private/single-pass-synth";
 
 export interface SynthesizeOptions {
   /** The resolved pipeline config. */
@@ -30,14 +31,16 @@ export interface SynthesizeResult {
 export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult {
   const outdir = path.resolve(options.outdir ?? "cdktf.out");
   const next = `${outdir}.next-${process.pid}`;
-  fs.rmSync(next, { recursive: true, force: true });
   // An output directory in a folder that does not exist yet (CDKTF_OUTDIR=build/cdktf.out) gets its folder.
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   let result: SynthesizeResult;
   try {
-    const app = new App({ outdir: next, stackTraces: false });
-    const stacks = addPipelineStacks(app, options.config);
-    app.synth();
+    const { app, stacks } = synthesizeSinglePass(() => {
+      // Fresh for every attempt: synthesizeSinglePass starts over when a stack references another.
+      fs.rmSync(next, { recursive: true, force: true });
+      const app = new App({ outdir: next, stackTraces: false });
+      return { app, stacks: addPipelineStacks(app, options.config) };
+    });
     const artifacts = Artifacts.of(app).entries();
     for (const [relativePath, content] of artifacts) {
       const file = path.join(next, relativePath);
