@@ -105,7 +105,7 @@ function main(): number {
   }
 
   // Creating a file can cost very different amounts in different folders of one machine (on the one the README
-  // quotes, 50 µs in /tmp and up to 1 ms in the watched workspace): --in measures synth where you will run it.
+  // quotes, from 50 µs to 1 ms, by folder and by hour): --in measures synth where you will run it.
   const scratch = fs.mkdtempSync(path.join(path.resolve(parent), "wtfb-bench-"));
   try {
     const probe = path.join(scratch, "rss-probe.js");
