@@ -3,7 +3,7 @@ import { Artifacts } from "../../constructs/artifacts";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { addPipelineStacks } from "../../stacks/pipeline";
-import { dataSourcesOf, resourcesOf, shippedConfig } from "../helpers";
+import { dataSourcesOf, resourcesOf, shippedConfig, temporaryDirectory } from "../helpers";
 
 /** Synthesizes the whole app for a config; stack name → parsed cdk.tf.json. */
 function synthesizeAll(config: PipelineConfig): Record<string, any> {
@@ -117,7 +117,7 @@ describe("the pipeline's stacks", () => {
 
 describe("Artifacts", () => {
   test("lists its files in code-point order, the same on every machine whatever its locale", () => {
-    const artifacts = Artifacts.of(new App({ outdir: "unused" }));
+    const artifacts = Artifacts.of(new App({ outdir: temporaryDirectory("artifacts-order") }));
     for (const file of ["workflows/b.yml", "alerts/a.yml", "runtime/x.y", "alerts/Z.yml", "runtime/x-y"]) artifacts.add(file, file);
     // A locale-aware sort would put "alerts/a.yml" before "alerts/Z.yml".
     expect(artifacts.entries().map(([file]) => file)).toEqual(["alerts/Z.yml", "alerts/a.yml", "runtime/x-y", "runtime/x.y", "workflows/b.yml"]);
