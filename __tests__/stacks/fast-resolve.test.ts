@@ -1,9 +1,8 @@
-import * as path from "path";
 import { App, Fn, Lazy, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { installFastResolve, uninstallFastResolve } from "../../stacks/private/fast-resolve";
-import { synthesizePipeline } from "../../stacks/synthesize";
-import { readTree, shippedConfig, temporaryDirectory } from "../helpers";
+import { temporaryDirectory } from "../helpers";
+import { equivalenceConfigs, expectSameFiles, synthesizedFiles } from "./support";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tokensModule = require("cdktf/lib/_tokens") as { resolve: unknown };
@@ -108,18 +107,9 @@ describe("the fast front for cdktf's resolver", () => {
   });
 
   test("the whole pipeline synthesizes to the same files, byte for byte, for the shipped config and for five applications", () => {
-    const fiveApplications = shippedConfig((raw) => {
-      const template = raw.applications[0];
-      raw.applications = [template, ...["api", "worker", "admin", "docs"].map((name, index) => ({ ...template, name, image: `ghcr.io/wtfb/${name}`, hostPort: 9000 + index }))];
-    });
-    for (const config of [shippedConfig(), fiveApplications]) {
-      const { cdktf, fast } = bothWays(() => {
-        const outdir = path.join(temporaryDirectory("fast-resolve-pipeline"), "cdktf.out");
-        synthesizePipeline({ config, outdir });
-        return readTree(outdir);
-      });
-      expect(Object.keys(fast).sort()).toEqual(Object.keys(cdktf).sort());
-      for (const file of Object.keys(cdktf)) expect({ file, content: fast[file] }).toEqual({ file, content: cdktf[file] });
+    for (const config of equivalenceConfigs()) {
+      const { cdktf, fast } = bothWays(() => synthesizedFiles(config, "fast-resolve-pipeline"));
+      expectSameFiles(fast, cdktf);
       expect(cdktf["stacks/production/cdk.tf.json"]).toContain("${docker_image.");
     }
   });

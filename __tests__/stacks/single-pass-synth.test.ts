@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { installSinglePassSynth, synthesizeSinglePass, uninstallSinglePassSynth } from "../../stacks/private/single-pass-synth";
-import { synthesizePipeline } from "../../stacks/synthesize";
-import { readTree, shippedConfig, temporaryDirectory } from "../helpers";
+import { readTree, temporaryDirectory } from "../helpers";
+import { equivalenceConfigs, expectSameFiles, synthesizedFiles } from "./support";
 
 afterEach(() => uninstallSinglePassSynth());
 
@@ -66,22 +66,11 @@ describe("synth without cdktf's preparing pass", () => {
   });
 
   test("the whole pipeline synthesizes to the same files, byte for byte, for the shipped config and for five applications", () => {
-    const fiveApplications = shippedConfig((raw) => {
-      const template = raw.applications[0];
-      raw.applications = [template, ...["api", "worker", "admin", "docs"].map((name, index) => ({ ...template, name, image: `ghcr.io/wtfb/${name}`, hostPort: 9000 + index }))];
-    });
-    for (const config of [shippedConfig(), fiveApplications]) {
-      const synthesize = () => {
-        const outdir = path.join(temporaryDirectory("single-pass-pipeline"), "cdktf.out");
-        synthesizePipeline({ config, outdir });
-        return readTree(outdir);
-      };
+    for (const config of equivalenceConfigs()) {
       uninstallSinglePassSynth();
-      const twoPasses = synthesize();
+      const twoPasses = synthesizedFiles(config, "single-pass-pipeline");
       expect(installSinglePassSynth()).toBe(true);
-      const onePass = synthesize();
-      expect(Object.keys(onePass).sort()).toEqual(Object.keys(twoPasses).sort());
-      for (const file of Object.keys(twoPasses)) expect({ file, content: onePass[file] }).toEqual({ file, content: twoPasses[file] });
+      expectSameFiles(synthesizedFiles(config, "single-pass-pipeline"), twoPasses);
     }
   });
 });
