@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { packageOf, selfTimeByOwner, type CpuProfile } from "./cpu-profile";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
@@ -38,16 +39,7 @@ const { performance } = require("perf_hooks");
 const load = Module._load;
 const selfTime = new Map();
 const childTime = [];
-function owner(file) {
-  const at = file.lastIndexOf("node_modules/");
-  if (at >= 0) {
-    const parts = file.slice(at + 13).split("/");
-    return parts[0].startsWith("@") ? parts[0] + "/" + parts[1] : parts[0];
-  }
-  if (!file.startsWith("/")) return "node builtins";
-  const relative = require("path").relative(process.env.BENCH_PROJECT_DIST, file).split("/");
-  return "project " + (relative.length > 2 ? relative.slice(0, 2).join("/") : relative[0]);
-}
+const packageOf = ${packageOf.toString()};
 Module._load = function (request, parent, isMain) {
   const start = performance.now();
   childTime.push(0);
@@ -60,7 +52,7 @@ Module._load = function (request, parent, isMain) {
     let file = request;
     try { file = Module._resolveFilename(request, parent, isMain); } catch {}
     // The entry module's own time is the app running: constructing, synthesizing, writing.
-    const key = isMain ? "main.js running (constructs, synth, writing files; its requires excluded)" : owner(file);
+    const key = isMain ? "main.js running (constructs, synth, writing files; its requires excluded)" : packageOf(file, process.env.BENCH_PROJECT_DIST);
     selfTime.set(key, (selfTime.get(key) || 0) + total - children);
   }
 };
@@ -105,7 +97,7 @@ function main(): number {
   }
 
   // Creating a file can cost very different amounts in different folders of one machine (on the one the README
-  // quotes, from 50 µs to 1 ms, by folder and by hour): --in measures synth where you will run it.
+  // quotes, from 0.03 to 1 ms a file, by folder and by hour): --in measures synth where you will run it.
   const scratch = fs.mkdtempSync(path.join(path.resolve(parent), "wtfb-bench-"));
   try {
     const probe = path.join(scratch, "rss-probe.js");
@@ -118,7 +110,9 @@ function main(): number {
       for (const scenario of scenarios) results.get(scenario)!.push(measure(scenario, probe, scratch));
     }
     const missed = report(scenarios, results, runs);
+    reportFileCreation(scenarios[scenarios.length - 1], scratch);
     reportModuleCosts(scenarios[1], scratch);
+    reportProfile(scenarios[scenarios.length - 1], scratch);
     return check && missed > 0 ? 1 : 0;
   } catch (error) {
     console.error(`bench failed: ${(error as Error).message}`);
@@ -208,6 +202,27 @@ function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, M
   return checks.filter(([passed]) => !passed).length;
 }
 
+/**
+ * What creating files costs where the synths wrote: on the machine the README quotes it ranged from 0.03 to 1 ms
+ * a file by folder and hour, which for the largest synth's files is from a few milliseconds to a quarter of a second.
+ */
+function reportFileCreation(largest: Scenario, scratch: string): void {
+  const files = fs.readdirSync(largest.env.CDKTF_OUTDIR!, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+  const probe = fs.mkdtempSync(path.join(scratch, "file-creation-"));
+  const content = "x".repeat(16 * 1024);
+  const count = 200;
+  const start = process.hrtime.bigint();
+  for (let index = 0; index < count; index++) fs.writeFileSync(path.join(probe, `file-${index}`), content);
+  const perFile = Number(process.hrtime.bigint() - start) / 1e6 / count;
+  fs.rmSync(probe, { recursive: true, force: true });
+  console.log("");
+  console.log(
+    `files: creating a 16 KB file in ${scratch} took ${perFile.toFixed(3)} ms just now. Into an empty folder the ${largest.name} synth creates ${files} files, ` +
+      `about ${(perFile * files).toFixed(0)} ms at that rate; the runs above synthesize into the previous run's output, as a project's repeated synths do, where ` +
+      `the artifacts that did not change are carried over instead (use --in <dir> to measure another folder)`,
+  );
+}
+
 /** One extra run of the shipped synth with every module load timed: where the loading time goes. */
 function reportModuleCosts(shipped: Scenario, scratch: string): void {
   const probe = path.join(scratch, "module-probe.js");
@@ -229,6 +244,30 @@ function reportModuleCosts(shipped: Scenario, scratch: string): void {
   const rest = sorted.slice(15).reduce((sum, [, ms]) => sum + ms, 0);
   if (sorted.length > 15) console.log(`  ${`${rest.toFixed(1)} ms`.padStart(9)}  ${sorted.length - 15} more`);
   console.log(`  ${`${(total - loading).toFixed(1)} ms`.padStart(9)}  node starting and exiting`);
+}
+
+/**
+ * One extra run of the largest synth under V8's CPU profiler: where the time that grows with applications goes.
+ * Unbundled, like the module report, so that every function keeps the file, and so the package, it came from.
+ */
+function reportProfile(largest: Scenario, scratch: string): void {
+  const directory = path.join(scratch, "profile");
+  const result = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", directory, MAIN], {
+    cwd: largest.cwd,
+    env: { ...largest.env, WTFB_UNBUNDLED: "1" },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`the profiled run failed:\n${result.stderr}`);
+  const [file] = fs.readdirSync(directory).filter((name) => name.endsWith(".cpuprofile"));
+  if (file === undefined) throw new Error(`the profiled run wrote no .cpuprofile into ${directory}`);
+  const profile = JSON.parse(fs.readFileSync(path.join(directory, file), "utf8")) as CpuProfile;
+  const owners = selfTimeByOwner(profile, path.join(PROJECT_ROOT, "dist"), "synthesizePipeline");
+  const total = owners.reduce((sum, [, ms]) => sum + ms, 0);
+  console.log("");
+  console.log(`where the ${largest.name} synth's time goes, unbundled (one run under --cpu-prof; self time per package or project folder inside synthesizePipeline, which builds, resolves and writes every stack and artifact, ${total.toFixed(0)} ms with the run's garbage collection; loading modules excluded):`);
+  for (const [owner, ms] of owners.slice(0, 15)) console.log(`  ${`${ms.toFixed(1)} ms`.padStart(9)}  ${`${((ms / total) * 100).toFixed(0)}%`.padStart(4)}  ${owner}`);
+  const rest = owners.slice(15).reduce((sum, [, ms]) => sum + ms, 0);
+  if (owners.length > 15) console.log(`  ${`${rest.toFixed(1)} ms`.padStart(9)}  ${`${((rest / total) * 100).toFixed(0)}%`.padStart(4)}  ${owners.length - 15} more`);
 }
 
 function median(values: readonly number[]): number {
