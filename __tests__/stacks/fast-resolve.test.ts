@@ -60,6 +60,14 @@ function everyKindOfValue(scope: Construct): unknown {
     lazyAny: Lazy.anyValue({ produce: () => ({ inner: [count.numberValue, "plain"] }) }),
     [`key-${text.stringValue}`]: "a key holding a token",
     escaped: "${not.a.token} and $${literal}",
+    wholeTokens: {
+      reference: text.stringValue,
+      toAnObject: Token.asString(Lazy.anyValue({ produce: () => ({ nested: [text.stringValue] }) })),
+      toANumber: Token.asString(Lazy.anyValue({ produce: () => 42 })),
+      toNumberLikeText: Lazy.stringValue({ produce: () => "1e5" }),
+      toAnotherToken: Lazy.stringValue({ produce: () => text.stringValue }),
+    },
+    mixedList: ["plain", text.stringValue, `x-${text.stringValue}`, undefined, { inner: text.stringValue }, Token.asString(count.numberValue)],
     bigString: JSON.stringify({ panels: Array.from({ length: 50 }, (_, index) => ({ id: index, expr: `rate(x[5m]) > ${index}` })) }),
   };
 }
@@ -87,6 +95,8 @@ describe("the fast front for cdktf's resolver", () => {
     expect(local.function).toBe('${join(",", [var.text, "fixed"])}');
     expect(local.dropped).toEqual({ kept: "yes", list: ["one", "two"] });
     expect(local.numberLookalikes).toEqual(["wtfb-e2e", "1e5", "v1.2e-3", "release-e+"]);
+    expect(local.wholeTokens).toEqual({ reference: "${var.text}", toAnObject: { nested: ["${var.text}"] }, toANumber: 42, toNumberLikeText: "1e5", toAnotherToken: "${var.text}" });
+    expect(local.mixedList).toEqual(["plain", "${var.text}", "x-${var.text}", { inner: "${var.text}" }, "${var.count}"]);
     expect(JSON.stringify(fast)).not.toContain("TfToken");
   });
 

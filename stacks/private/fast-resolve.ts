@@ -31,12 +31,18 @@ interface Internals {
   readonly tokensModule: { resolve: CdktfResolve };
   readonly privateResolve: (obj: unknown, options: PrivateResolveOptions) => unknown;
   readonly extractTokenDouble: (encoded: number, list: boolean) => number | undefined;
+  /** cdktf's token map: the token a string token's key stands for (throws cdktf's error for an unknown key). */
+  readonly lookupToken: (key: string) => IResolvable;
 }
 
 /** cdktf's pattern for a number token inside a string (tokens/private/encoding.js), unanchored like its `test()`. */
 const NUMBER_TOKEN_PATTERN = /[-|\d|.+]+(e[-|\d|.|e|E|+]+)/;
 /** Every string, list and map token marker ("${TfToken[", "#{TfToken[", "&{TfToken[") contains this. */
 const TOKEN_MARKER = "TfToken[";
+/** The list token marker: an array holding one is a list token, which cdktf resolves as a whole. */
+const LIST_TOKEN_MARKER = "#{TfToken[";
+/** A string that is one string token and nothing else (tokens/private/encoding.js); group 1 is the token's key. */
+const WHOLE_STRING_TOKEN = /^\$\{TfToken\[([a-zA-Z0-9:._-]+)\]\}$/;
 /** cdktf's limit on nesting before it reports a circular reference. */
 const MAX_DEPTH = 200;
 
@@ -75,14 +81,23 @@ function loadInternals(): Internals | undefined {
     const tokensModule = require("cdktf/lib/_tokens") as { resolve?: unknown };
     const privateResolve = require("cdktf/lib/tokens/private/resolve") as { resolve?: unknown };
     const encoding = require("cdktf/lib/tokens/private/encoding") as { extractTokenDouble?: unknown };
+    const tokenMap = require("cdktf/lib/tokens/private/token-map") as { TokenMap?: { instance?: () => { lookupToken?: unknown } } };
     /* eslint-enable @typescript-eslint/no-require-imports */
-    if (typeof tokensModule.resolve !== "function" || typeof privateResolve.resolve !== "function" || typeof encoding.extractTokenDouble !== "function") {
+    const map = typeof tokenMap.TokenMap?.instance === "function" ? tokenMap.TokenMap.instance() : undefined;
+    if (
+      typeof tokensModule.resolve !== "function" ||
+      typeof privateResolve.resolve !== "function" ||
+      typeof encoding.extractTokenDouble !== "function" ||
+      typeof map?.lookupToken !== "function"
+    ) {
       return undefined;
     }
+    const lookupToken = map.lookupToken as (this: typeof map, key: string) => IResolvable;
     return {
       tokensModule: tokensModule as Internals["tokensModule"],
       privateResolve: privateResolve.resolve as Internals["privateResolve"],
       extractTokenDouble: encoding.extractTokenDouble as Internals["extractTokenDouble"],
+      lookupToken: (key) => lookupToken.call(map, key),
     };
   } catch {
     return undefined;
@@ -133,9 +148,10 @@ function fastResolve(internals: Internals, resolver: DefaultTokenResolver, scope
   };
 
   const walkArray = (values: readonly unknown[]): unknown => {
-    // A list token among the elements makes the whole array one token, as in cdktf.
+    // A list token among the elements makes the whole array one token, as in cdktf. Other elements, string tokens
+    // included, cdktf resolves one by one at their index, as the walk does.
     for (const element of values) {
-      if (typeof element === "string" && element.includes(TOKEN_MARKER)) return DELEGATE;
+      if (typeof element === "string" && element.includes(LIST_TOKEN_MARKER)) return DELEGATE;
       if (typeof element === "number" && isNumberToken(element, true)) return DELEGATE;
     }
     const result: unknown[] = [];
@@ -148,10 +164,28 @@ function fastResolve(internals: Internals, resolver: DefaultTokenResolver, scope
     return result;
   };
 
+  /**
+   * A string that is exactly one string token. cdktf splits it into that one token, resolves the token at this path,
+   * returns the token's value as it is (a single fragment's `join`) and then replaces number tokens in it. Resolving
+   * the token object through cdktf's resolver gives that value without the split. A value that is not a plain string,
+   * or that holds a number token, goes to cdktf with the original string (resolving the token once more).
+   */
+  const resolveWholeToken = (value: string): unknown => {
+    const match = WHOLE_STRING_TOKEN.exec(value);
+    if (match === null) return DELEGATE;
+    const resolved = delegate(internals.lookupToken(match[1]));
+    return typeof resolved === "string" && !NUMBER_TOKEN_PATTERN.test(resolved) ? resolved : DELEGATE;
+  };
+
   /** Resolves one value at the current path: the fast walk, or cdktf for what the walk hands over. */
   const resolveAt = (value: unknown): unknown => {
     const walked = walk(value);
-    return walked === DELEGATE ? delegate(value) : walked;
+    if (walked !== DELEGATE) return walked;
+    if (typeof value === "string") {
+      const whole = resolveWholeToken(value);
+      if (whole !== DELEGATE) return whole;
+    }
+    return delegate(value);
   };
 
   return resolveAt(obj);
