@@ -240,9 +240,7 @@ function reportModuleCosts(shipped: Scenario, scratch: string): void {
   console.log("");
   console.log(`where the shipped synth's time goes, unbundled (WTFB_UNBUNDLED=1: the modules tsc emitted, as without \`npm run build\`'s bundle; one instrumented run, ${total.toFixed(0)} ms in the process; self time per package, requires made while synthesizing included):`);
   const sorted = Object.entries(modules).sort(([, a], [, b]) => b - a);
-  for (const [owner, ms] of sorted.slice(0, 15)) console.log(`  ${`${ms.toFixed(1)} ms`.padStart(9)}  ${owner}`);
-  const rest = sorted.slice(15).reduce((sum, [, ms]) => sum + ms, 0);
-  if (sorted.length > 15) console.log(`  ${`${rest.toFixed(1)} ms`.padStart(9)}  ${sorted.length - 15} more`);
+  printRanked(sorted);
   console.log(`  ${`${(total - loading).toFixed(1)} ms`.padStart(9)}  node starting and exiting`);
 }
 
@@ -265,9 +263,17 @@ function reportProfile(largest: Scenario, scratch: string): void {
   const total = owners.reduce((sum, [, ms]) => sum + ms, 0);
   console.log("");
   console.log(`where the ${largest.name} synth's time goes, unbundled (one run under --cpu-prof; self time per package or project folder inside synthesizePipeline, which builds, resolves and writes every stack and artifact, ${total.toFixed(0)} ms with the run's garbage collection; loading modules excluded):`);
-  for (const [owner, ms] of owners.slice(0, 15)) console.log(`  ${`${ms.toFixed(1)} ms`.padStart(9)}  ${`${((ms / total) * 100).toFixed(0)}%`.padStart(4)}  ${owner}`);
-  const rest = owners.slice(15).reduce((sum, [, ms]) => sum + ms, 0);
-  if (owners.length > 15) console.log(`  ${`${rest.toFixed(1)} ms`.padStart(9)}  ${`${((rest / total) * 100).toFixed(0)}%`.padStart(4)}  ${owners.length - 15} more`);
+  printRanked(owners, total);
+}
+
+/** The 15 largest rows (milliseconds, and their share of `total` when given), then the rest in one line. */
+function printRanked(rows: ReadonlyArray<readonly [string, number]>, total?: number): void {
+  const line = (ms: number, label: string) => {
+    const share = total === undefined ? "" : `  ${`${((ms / total) * 100).toFixed(0)}%`.padStart(4)}`;
+    console.log(`  ${`${ms.toFixed(1)} ms`.padStart(9)}${share}  ${label}`);
+  };
+  for (const [label, ms] of rows.slice(0, 15)) line(ms, label);
+  if (rows.length > 15) line(rows.slice(15).reduce((sum, [, ms]) => sum + ms, 0), `${rows.length - 15} more`);
 }
 
 function median(values: readonly number[]): number {

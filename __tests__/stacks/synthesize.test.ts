@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { synthesizePipeline } from "../../stacks/synthesize";
-import { readTree, shippedConfig, temporaryDirectory } from "../helpers";
+import { readTree, temporaryDirectory } from "../helpers";
 import { equivalenceConfigs, expectSameFiles, synthesizedFiles } from "./support";
 
 describe("synthesizePipeline into an existing output", () => {
@@ -58,6 +58,6 @@ describe("synthesizePipeline into an existing output", () => {
     expect(fs.statSync(edited).ino).not.toBe(editedIno);
     expect(fs.statSync(linked).ino).not.toBe(linkedIno);
     expect(fs.statSync(outside)).toMatchObject({ ino: linkedIno, nlink: 1 });
-    expectSameFiles(readTree(outdir), synthesizedFiles(shippedConfig(), "synth-reuse-edited-fresh"));
+    expectSameFiles(readTree(outdir), synthesizedFiles(shipped, "synth-reuse-edited-fresh"));
   });
 });
