@@ -41,6 +41,27 @@ describe("PromQL checking", () => {
     expect(substituteGrafanaIntervals("rate(x[$__rate_interval]) + rate(y[${__interval}]) + z_$__rangeish", "1m")).toBe("rate(x[1m]) + rate(y[1m]) + z_$__rangeish");
   });
 
+  describe("the whole expression is parsed before it is checked, however slow the machine or long the expression", () => {
+    // CodeMirror parses a new document for at most 20 ms and 3,000 characters; the checker must not read a partial tree.
+    test("a machine too busy for CodeMirror's 20 ms parse budget gets the same answers", () => {
+      let now = 1_000_000;
+      const clock = jest.spyOn(Date, "now").mockImplementation(() => (now += 25));
+      try {
+        expect(promqlProblems('changes(container_start_time_seconds{name=~"slow-clock-(blue|green)(-[0-9a-f]+)?"}[15m]) > 3')).toEqual([]);
+        expect(promqlProblems('rate(slow_clock_requests_total{job="web"})')).toEqual([expect.stringContaining('expected type matrix in call to function "rate", got vector')]);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
+    test("an expression longer than 3,000 characters is checked to its end", () => {
+      const terms = Array.from({ length: 120 }, (_, index) => `sum(rate(long_expression_${index}_total{job="web"}[5m]))`);
+      expect(terms.join(" + ").length).toBeGreaterThan(3000);
+      expect(promqlProblems(terms.join(" + "))).toEqual([]);
+      expect(promqlProblems(`${terms.join(" + ")} + abs(up, up)`)).toEqual([expect.stringContaining('expected 1 argument(s) in call to "abs", got 2')]);
+    });
+  });
+
   describe("an expression's shape is analysed once", () => {
     afterEach(() => jest.restoreAllMocks());
 
