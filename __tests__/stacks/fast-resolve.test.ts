@@ -1,4 +1,4 @@
-import { App, Fn, Lazy, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { App, Fn, Lazy, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { installFastResolve, uninstallFastResolve } from "../../stacks/private/fast-resolve";
 import { temporaryDirectory } from "../helpers";
@@ -98,6 +98,38 @@ describe("the fast front for cdktf's resolver", () => {
     expect(local.wholeTokens).toEqual({ reference: "${var.text}", toAnObject: { nested: ["${var.text}"] }, toANumber: 42, toNumberLikeText: "1e5", toAnotherToken: "${var.text}" });
     expect(local.mixedList).toEqual(["plain", "${var.text}", "x-${var.text}", { inner: "${var.text}" }, "${var.count}"]);
     expect(JSON.stringify(fast)).not.toContain("TfToken");
+  });
+
+  test("the stack's document is resolved as cdktf resolves it: its own overrides, outputs, metadata and elements merged", () => {
+    const build = (withOverrides: boolean) => () => {
+      const app = new App({ outdir: temporaryDirectory("fast-resolve-document"), stackTraces: false });
+      const stack = new TerraformStack(app, "document");
+      const text = new TerraformVariable(stack, "text", { type: "string" });
+      new TerraformLocal(stack, "first", { value: `a-${text.stringValue}` });
+      new TerraformLocal(stack, "second", [text.stringValue, undefined]);
+      new TerraformOutput(stack, "shown", { value: text.stringValue });
+      if (withOverrides) {
+        // Merged into the document after the elements, unresolved: the document's own resolution resolves them.
+        stack.addOverride("locals.overridden", `b-${text.stringValue}`);
+        stack.addOverride("locals.first", Lazy.anyValue({ produce: () => ({ value: [text.stringValue] }) }));
+      }
+      return stack.toTerraform() as any;
+    };
+    for (const withOverrides of [false, true]) {
+      const { cdktf, fast } = bothWays(build(withOverrides));
+      expect(fast).toEqual(cdktf);
+      expect(JSON.stringify(fast)).not.toContain("TfToken");
+      expect(fast["//"].metadata.stackName).toBe("document");
+      expect(fast["//"].metadata).not.toHaveProperty("cloud");
+      expect(fast.output.shown.value).toBe("${var.text}");
+      expect(fast.locals.second).toEqual(["${var.text}"]);
+      if (withOverrides) {
+        expect(fast.locals.overridden).toBe("b-${var.text}");
+        expect(fast.locals.first).toEqual({ value: ["${var.text}"] });
+      } else {
+        expect(fast.locals.first).toEqual({ value: "a-${var.text}" });
+      }
+    }
   });
 
   test("values cdktf refuses are refused with cdktf's own message", () => {

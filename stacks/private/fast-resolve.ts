@@ -14,8 +14,12 @@
  *
  * Plain data is copied without allocating contexts; undefined object values and array elements are dropped, as
  * cdktf drops them.
+ *
+ * cdktf also resolves the merged document once more as a whole, for the stack's own overrides (`addOverride` on the
+ * stack). When the stack has none, every part of that document but its `//` comment block is made of values
+ * resolved a moment before, and only that block is resolved again.
  */
-import { DefaultTokenResolver, StringConcat, Token, type IResolvable } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, type IResolvable } from "cdktf";
 import type { IConstruct } from "constructs";
 
 interface PrivateResolveOptions {
@@ -49,7 +53,14 @@ const MAX_DEPTH = 200;
 /** Returned by the walk for a value that cdktf must resolve itself. */
 const DELEGATE: unique symbol = Symbol("delegate to cdktf");
 
-let installed: CdktfResolve | undefined;
+let installed: { resolve: CdktfResolve; toTerraform: () => unknown } | undefined;
+/** The stack whose `toTerraform` is running. */
+let documentStack: TerraformStack | undefined;
+
+interface StackInternals {
+  toTerraform(): unknown;
+  readonly rawOverrides: object;
+}
 
 /**
  * Puts the fast front before cdktf's resolver for every stack synthesized in this process. Returns false, and changes
@@ -61,17 +72,54 @@ export function installFastResolve(): boolean {
   if (internals === undefined) return false;
   const original = internals.tokensModule.resolve;
   const resolver = new DefaultTokenResolver(new StringConcat());
-  const fast: CdktfResolve = (scope, obj, preparing = false) => fastResolve(internals, resolver, scope, obj, preparing);
+  const fast: CdktfResolve = (scope, obj, preparing = false) => {
+    if (!preparing && scope === documentStack && isStackDocument(obj, documentStack)) {
+      const document = obj as Record<string, unknown>;
+      return { ...document, "//": fastResolve(internals, resolver, scope, document["//"], preparing) };
+    }
+    return fastResolve(internals, resolver, scope, obj, preparing);
+  };
+  const stackPrototype = TerraformStack.prototype as unknown as StackInternals;
+  const toTerraform = stackPrototype.toTerraform;
+  if (typeof toTerraform !== "function") return false;
+  stackPrototype.toTerraform = function (this: TerraformStack) {
+    const outer = documentStack;
+    documentStack = this;
+    try {
+      return toTerraform.call(this);
+    } finally {
+      documentStack = outer;
+    }
+  };
   internals.tokensModule.resolve = fast;
-  installed = original;
+  installed = { resolve: original, toTerraform };
   return true;
+}
+
+/**
+ * True for the document `TerraformStack.toTerraform` resolves last: the merge of its elements' resolved fragments,
+ * under the `//` block that names the stack. Only when the stack has no overrides of its own, which are merged in
+ * unresolved.
+ */
+function isStackDocument(obj: unknown, stack: TerraformStack): boolean {
+  if (typeof obj !== "object" || obj === null || Object.getPrototypeOf(obj) !== Object.prototype) return false;
+  const comment = (obj as Record<string, unknown>)["//"] as { metadata?: { stackName?: unknown }; outputs?: unknown } | undefined;
+  const overrides = (stack as unknown as Partial<StackInternals>).rawOverrides;
+  return (
+    comment?.metadata?.stackName === stack.node.id &&
+    comment.outputs !== undefined &&
+    typeof overrides === "object" &&
+    overrides !== null &&
+    Object.keys(overrides).length === 0
+  );
 }
 
 /** Restores cdktf's own resolver (for tests that compare both). */
 export function uninstallFastResolve(): void {
   if (installed === undefined) return;
   const internals = loadInternals();
-  if (internals !== undefined) internals.tokensModule.resolve = installed;
+  if (internals !== undefined) internals.tokensModule.resolve = installed.resolve;
+  (TerraformStack.prototype as unknown as StackInternals).toTerraform = installed.toTerraform;
   installed = undefined;
 }
 
