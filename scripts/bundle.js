@@ -12,6 +12,18 @@ const esbuild = require("esbuild");
 const root = path.resolve(__dirname, "..");
 const dist = path.join(root, "dist");
 const minify = process.env.WTFB_BUNDLE_DEBUG !== "1";
+
+// cdktf writes each stack and its manifest with json-stable-stringify; the bundle gives it the project's writer of
+// the same bytes (stacks/private/sorted-json.ts), which falls back on the library itself. Only cdktf's own imports are
+// redirected: the writer's import of the library resolves as usual.
+const sortedJson = {
+  name: "sorted-json",
+  setup(build) {
+    build.onResolve({ filter: /^json-stable-stringify$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}cdktf${path.sep}`) ? { path: path.join(dist, "stacks", "private", "sorted-json.js") } : undefined,
+    );
+  },
+};
 const common = {
   bundle: true,
   platform: "node",
@@ -21,30 +33,40 @@ const common = {
   minifyWhitespace: minify,
   minifySyntax: minify,
   logLevel: "warning",
+  plugins: [sortedJson],
 };
 
-const outfile = path.join(dist, "app.bundle.js");
-esbuild.buildSync({ ...common, entryPoints: [path.join(dist, "app.js")], outfile, format: "cjs" });
-// A stale code cache would be rejected by V8 anyway; removing it avoids one wasted check.
-fs.rmSync(`${outfile}.cache`, { force: true });
+// Asynchronous: esbuild takes plugins only there.
+async function main() {
+  const outfile = path.join(dist, "app.bundle.js");
+  await esbuild.build({ ...common, entryPoints: [path.join(dist, "app.js")], outfile, format: "cjs" });
+  // A stale code cache would be rejected by V8 anyway; removing it avoids one wasted check.
+  fs.rmSync(`${outfile}.cache`, { force: true });
 
-const snapshotScript = path.join(dist, "app.snapshot.js");
-const blob = path.join(dist, "app.snapshot.blob");
-esbuild.buildSync({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife" });
-const next = `${blob}.next-${process.pid}`;
-const built = spawnSync(process.execPath, ["--snapshot-blob", next, "--build-snapshot", snapshotScript], {
-  cwd: root,
-  env: { ...process.env, CHECKPOINT_DISABLE: "1" },
-  encoding: "utf8",
-});
-fs.rmSync(snapshotScript, { force: true });
-if (built.status !== 0 || !fs.existsSync(next)) {
-  // Never leave a snapshot of older code behind for cdktf.json to start from.
-  fs.rmSync(next, { force: true });
-  fs.rmSync(blob, { force: true });
-  process.stderr.write(built.stderr || String(built.error));
-  console.error(`building the startup snapshot failed (exit ${built.status}); ${path.relative(root, blob)} was not written`);
-  process.exit(1);
+  const snapshotScript = path.join(dist, "app.snapshot.js");
+  const blob = path.join(dist, "app.snapshot.blob");
+  await esbuild.build({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife" });
+  const next = `${blob}.next-${process.pid}`;
+  const built = spawnSync(process.execPath, ["--snapshot-blob", next, "--build-snapshot", snapshotScript], {
+    cwd: root,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+  });
+  fs.rmSync(snapshotScript, { force: true });
+  if (built.status !== 0 || !fs.existsSync(next)) {
+    // Never leave a snapshot of older code behind for cdktf.json to start from.
+    fs.rmSync(next, { force: true });
+    fs.rmSync(blob, { force: true });
+    process.stderr.write(built.stderr || String(built.error));
+    console.error(`building the startup snapshot failed (exit ${built.status}); ${path.relative(root, blob)} was not written`);
+    process.exit(1);
+  }
+  process.stdout.write(built.stdout);
+  fs.renameSync(next, blob);
 }
-process.stdout.write(built.stdout);
-fs.renameSync(next, blob);
+
+main().catch((error) => {
+  // esbuild has printed what failed.
+  console.error(`bundling failed: ${error.message.split("\n")[0]}`);
+  process.exit(1);
+});
