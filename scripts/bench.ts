@@ -264,6 +264,9 @@ function reportProfile(largest: Scenario, scratch: string): void {
   console.log("");
   console.log(`where the ${largest.name} synth's time goes, unbundled (one run under --cpu-prof; self time per package or project folder inside synthesizePipeline, which builds, resolves and writes every stack and artifact, ${total.toFixed(0)} ms with the run's garbage collection; loading modules excluded):`);
   printRanked(owners, total);
+  if (owners.some(([owner]) => owner === "json-stable-stringify")) {
+    console.log("  (json-stable-stringify's row is the unbundled app's: the bundle that npm run synth runs writes the stacks with stacks/private/sorted-json, the same bytes through V8's JSON.stringify)");
+  }
 }
 
 /** The 15 largest rows (milliseconds, and their share of `total` when given), then the rest in one line. */
