@@ -66,7 +66,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  // esbuild has printed what failed.
+  // esbuild has printed what failed. As above, no snapshot of older code is left behind.
+  fs.rmSync(path.join(dist, "app.snapshot.blob"), { force: true });
   console.error(`bundling failed: ${error.message.split("\n")[0]}`);
   process.exit(1);
 });
