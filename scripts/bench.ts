@@ -29,8 +29,11 @@ const TARGETS = {
   linearTolerance: 0.2,
 };
 
-/** Written into the scratch directory and preloaded with `node -r`: each child reports its own peak RSS. */
-const RSS_PROBE = `process.on("exit", () => require("fs").writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`;
+/**
+ * Written into the scratch directory and preloaded with `node -r`: each child reports its own peak RSS and CPU time
+ * (user and system, every thread of the process: V8's garbage collector has helper threads beside the main one).
+ */
+const RSS_PROBE = `process.on("exit", () => { const usage = process.resourceUsage(); require("fs").writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify([usage.maxRSS, usage.userCPUTime + usage.systemCPUTime])); });\n`;
 
 /** Preloaded for one extra run: self time of every module load, grouped by package (or project folder). */
 const MODULE_PROBE = `
@@ -71,6 +74,8 @@ interface Scenario {
 interface Measurement {
   readonly wallMs: number;
   readonly rssMb: number;
+  /** User and system CPU time of every thread of the process. */
+  readonly cpuMs: number;
 }
 
 function main(): number {
@@ -161,25 +166,28 @@ function measure(scenario: Scenario, probe: string, scratch: string): Measuremen
   const result = spawnSync(process.execPath, ["-r", probe, ...scenario.args], { cwd: scenario.cwd, env: { ...scenario.env, BENCH_RSS_FILE: rssFile }, encoding: "utf8" });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${scenario.name} exited with ${result.status}:\n${result.stderr}`);
-  return { wallMs, rssMb: Number(fs.readFileSync(rssFile, "utf8")) / 1024 };
+  const [maxRssKb, cpuMicros] = JSON.parse(fs.readFileSync(rssFile, "utf8")) as [number, number];
+  return { wallMs, rssMb: maxRssKb / 1024, cpuMs: cpuMicros / 1000 };
 }
 
 /** Prints the table and the targets; returns how many targets were missed. */
 function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, Measurement[]>, runs: number): number {
   const summary = scenarios.map((scenario) => {
     const measurements = results.get(scenario)!;
-    return { scenario, wallMs: median(measurements.map((m) => m.wallMs)), rssMb: Math.max(...measurements.map((m) => m.rssMb)) };
+    return { scenario, wallMs: median(measurements.map((m) => m.wallMs)), cpuMs: median(measurements.map((m) => m.cpuMs)), rssMb: Math.max(...measurements.map((m) => m.rssMb)) };
   });
   const floor = summary[0].wallMs;
   const cpu = os.cpus();
   console.log(`wtfb-deploy synth benchmark — ${new Date().toISOString()}`);
-  console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${runs} runs each, median wall time, peak RSS over the runs`);
+  console.log(`node ${process.version}, ${os.platform()} ${os.arch()}, ${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${runs} runs each, median wall time and CPU time (user + system, all threads), peak RSS over the runs`);
   console.log(`each synth: node ${APP_ARGS.map((arg) => path.relative(PROJECT_ROOT, arg)).join(" ")}, writing into ${path.dirname(scenarios[1].env.CDKTF_OUTDIR!)}/`);
   console.log("");
   const width = Math.max(...summary.map((row) => row.scenario.name.length));
-  console.log(`${"scenario".padEnd(width)}  ${"wall".padStart(9)}  ${"× floor".padStart(7)}  ${"peak RSS".padStart(9)}`);
+  console.log(`${"scenario".padEnd(width)}  ${"wall".padStart(9)}  ${"× floor".padStart(7)}  ${"CPU".padStart(9)}  ${"peak RSS".padStart(9)}`);
   for (const row of summary) {
-    console.log(`${row.scenario.name.padEnd(width)}  ${`${row.wallMs.toFixed(0)} ms`.padStart(9)}  ${(row.wallMs / floor).toFixed(2).padStart(7)}  ${`${row.rssMb.toFixed(0)} MB`.padStart(9)}`);
+    console.log(
+      `${row.scenario.name.padEnd(width)}  ${`${row.wallMs.toFixed(0)} ms`.padStart(9)}  ${(row.wallMs / floor).toFixed(2).padStart(7)}  ${`${row.cpuMs.toFixed(0)} ms`.padStart(9)}  ${`${row.rssMb.toFixed(0)} MB`.padStart(9)}`,
+    );
   }
 
   const shipped = summary[1];
