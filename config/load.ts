@@ -34,7 +34,7 @@ export const ENVIRONMENT_VARIABLE_OVERRIDES: readonly EnvironmentVariableOverrid
 ];
 
 export interface LoadConfigOptions {
-  /** Config file. @default - $PIPELINE_CONFIG, else pipeline.config.json in `cwd` */
+  /** Config file. @default - $PIPELINE_CONFIG when set and not empty, else pipeline.config.json in `cwd` */
   readonly file?: string;
   /** Directory the config file and .env are looked up in. @default process.cwd() */
   readonly cwd?: string;
@@ -60,7 +60,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (fs.existsSync(dotEnv)) process.loadEnvFile(dotEnv);
   }
   const env = options.env ?? process.env;
-  const file = path.resolve(cwd, options.file ?? env.PIPELINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+  // An empty PIPELINE_CONFIG (`PIPELINE_CONFIG= cdktf synth`, an unset CI variable) means the default, as unset does.
+  const file = path.resolve(cwd, options.file || env.PIPELINE_CONFIG || DEFAULT_CONFIG_FILE);
   const source = path.relative(cwd, file) || file;
 
   let text: string;

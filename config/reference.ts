@@ -75,7 +75,7 @@ export function renderConfigReference(): string {
     "",
     "| Variable | Overrides |",
     "|---|---|",
-    "| `PIPELINE_CONFIG` | the config file to read (default `pipeline.config.json`) |",
+    "| `PIPELINE_CONFIG` | the config file to read (default `pipeline.config.json`, also when set but empty) |",
     ...ENVIRONMENT_VARIABLE_OVERRIDES.map((o) => `| \`${o.variable}\` | \`${o.path.join(".")}\` — ${o.description} |`),
     "",
     "Secret values are never read at synth: they reach Terraform at deploy time as `TF_VAR_secret_<name in lower case>` (for example `TF_VAR_secret_database_url`).",

@@ -131,6 +131,12 @@ describe("loading the config file", () => {
     expect(loaded.file).toBe(path.join(dir, "other.json"));
   });
 
+  test("an empty PIPELINE_CONFIG means the default file, as an unset one does", () => {
+    const dir = projectWith(JSON.stringify(shippedConfigJson()));
+    expect(loadConfig({ cwd: dir, env: { PIPELINE_CONFIG: "" } }).file).toBe(path.join(dir, "pipeline.config.json"));
+    expect(loadConfig({ cwd: dir, file: "", env: {} }).file).toBe(path.join(dir, "pipeline.config.json"));
+  });
+
   test("environment variables override config fields, and their problems name the variable", () => {
     const dir = projectWith(JSON.stringify(shippedConfigJson()));
     const loaded = loadConfig({ cwd: dir, env: { WTFB_STAGING_DOCKER_HOST: "ssh://ci@staging-2.wtfb.internal", WTFB_REPOSITORY_OWNER: "wtfb-labs" } });
