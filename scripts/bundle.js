@@ -4,13 +4,17 @@
 //    code cache.
 // 2. Builds the app's startup snapshot, dist/app.snapshot.blob, from dist/snapshot.js bundled into one script
 //    (a snapshot's entry may require only Node's own modules). cdktf.json and `npm run synth` start from it.
+// Both are skipped when nothing they are built from has changed (scripts/build-stamp.js), as after a change to the
+// config only; the snapshot alone is skipped when its script's bytes are unchanged.
 const path = require("path");
 const fs = require("fs");
 const { spawnSync } = require("child_process");
 const esbuild = require("esbuild");
+const buildStamp = require("./build-stamp");
 
 const root = path.resolve(__dirname, "..");
 const dist = path.join(root, "dist");
+const stampFile = path.join(dist, "app.bundle-stamp.json");
 const minify = process.env.WTFB_BUNDLE_DEBUG !== "1";
 
 // cdktf writes each stack and its manifest with json-stable-stringify; the bundle gives it the project's writer of
@@ -25,6 +29,7 @@ const sortedJson = {
   },
 };
 const common = {
+  absWorkingDir: root,
   bundle: true,
   platform: "node",
   target: "node20",
@@ -39,13 +44,27 @@ const common = {
 // Asynchronous: esbuild takes plugins only there.
 async function main() {
   const outfile = path.join(dist, "app.bundle.js");
-  await esbuild.build({ ...common, entryPoints: [path.join(dist, "app.js")], outfile, format: "cjs" });
+  const blob = path.join(dist, "app.snapshot.blob");
+  const { plugins, ...options } = common;
+  // This script's own text stands for the plugins' code and whatever else it does with the outputs.
+  const key = buildStamp.toolchainKey({ esbuild: esbuild.version, options, plugins: plugins.map((plugin) => plugin.name), script: buildStamp.sha256(fs.readFileSync(__filename)) });
+  const stamp = buildStamp.readStamp(stampFile);
+  if (buildStamp.bundleIsCurrent(stamp, key, root, outfile, blob)) return;
+  fs.rmSync(stampFile, { force: true });
+
+  const app = await esbuild.build({ ...common, entryPoints: [path.join(dist, "app.js")], outfile, format: "cjs", metafile: true });
   // A stale code cache would be rejected by V8 anyway; removing it avoids one wasted check.
   fs.rmSync(`${outfile}.cache`, { force: true });
 
   const snapshotScript = path.join(dist, "app.snapshot.js");
-  const blob = path.join(dist, "app.snapshot.blob");
-  await esbuild.build({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife" });
+  const snapshot = await esbuild.build({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife", metafile: true });
+  const scriptDigest = buildStamp.sha256(fs.readFileSync(snapshotScript));
+  const inputs = [...Object.keys(app.metafile.inputs), ...Object.keys(snapshot.metafile.inputs)];
+  if (buildStamp.snapshotIsCurrent(stamp, key, scriptDigest, blob)) {
+    fs.rmSync(snapshotScript, { force: true });
+    buildStamp.writeStamp(stampFile, { key, root, inputs, bundle: outfile, blob, scriptDigest });
+    return;
+  }
   const next = `${blob}.next-${process.pid}`;
   const built = spawnSync(process.execPath, ["--snapshot-blob", next, "--build-snapshot", snapshotScript], {
     cwd: root,
@@ -63,11 +82,13 @@ async function main() {
   }
   process.stdout.write(built.stdout);
   fs.renameSync(next, blob);
+  buildStamp.writeStamp(stampFile, { key, root, inputs, bundle: outfile, blob, scriptDigest });
 }
 
 main().catch((error) => {
   // esbuild has printed what failed. As above, no snapshot of older code is left behind.
   fs.rmSync(path.join(dist, "app.snapshot.blob"), { force: true });
+  fs.rmSync(stampFile, { force: true });
   console.error(`bundling failed: ${error.message.split("\n")[0]}`);
   process.exit(1);
 });
