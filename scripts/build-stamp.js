@@ -1,15 +1,16 @@
-// Part of `npm run build` (scripts/bundle.js): what the bundle and the startup snapshot in dist/ were built from, so
+// Part of `npm run build` (scripts/bundle.js): what the bundle and the startup snapshots in dist/ were built from, so
 // that a build with nothing new to bundle (the usual `cdktf synth` or `cdktf deploy` after a change to the config
 // only) skips esbuild and the snapshot, about a second of every such command.
 //
-// The stamp (dist/app.bundle-stamp.json) records:
-// - a key of the toolchain: the Node that builds and runs the snapshot (version, platform, architecture, NODE_OPTIONS:
-//   a blob built by another Node or with other V8 flags does not load), esbuild's version and the bundle options;
-// - every file esbuild read (its metafile's inputs), with its size and modification time when the build ended, as
-//   make compares files;
-// - the outputs as they were written: the bundle, and the snapshot with a digest of the script it was built from.
-// The config that the snapshot's warm-up synth reads is not an input: the warm-up only compiles functions ahead, and
-// every run reads its own config.
+// The stamp (dist/app.bundle-stamp.json) records, as make compares files:
+// - a key of the toolchain: the Node that builds (version, platform, architecture), esbuild's version and options;
+// - every file esbuild read (its metafile's inputs), with its size and modification time when the build ended;
+// - the bundle as it was written, and a digest of the snapshot script built beside it.
+// A startup snapshot is a function of that script and of the Node and V8 flags that build and load it: a blob built
+// with other flags does not load (cdktf's CLI sets NODE_OPTIONS for the app, `npm run synth` does not). Snapshots are
+// therefore kept by that identity in dist/snapshots/, and dist/app.snapshot.blob is a link to the one of the current
+// environment. The config that the snapshot's warm-up synth reads is not an input: the warm-up only compiles functions
+// ahead, and every run reads its own config.
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
@@ -28,13 +29,18 @@ function sameState(recorded, current) {
   return Array.isArray(recorded) && current !== null && recorded[0] === current[0] && recorded[1] === current[1];
 }
 
-/** Digest of the toolchain and options (plain JSON values) that every output depends on. */
-function toolchainKey(options) {
-  return sha256(JSON.stringify([process.version, process.platform, process.arch, process.env.NODE_OPTIONS ?? "", options]));
-}
-
 function sha256(data) {
   return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** Digest of the building Node and of options (plain JSON values) that the bundle depends on. */
+function toolchainKey(options) {
+  return sha256(JSON.stringify([process.version, process.platform, process.arch, options]));
+}
+
+/** Name of the snapshot a script with this digest gives under this Node and these NODE_OPTIONS. */
+function snapshotId(scriptDigest) {
+  return sha256(JSON.stringify([scriptDigest, process.version, process.platform, process.arch, process.env.NODE_OPTIONS ?? ""]));
 }
 
 /** The stamp, or undefined when there is none or it cannot be read. */
@@ -47,27 +53,57 @@ function readStamp(file) {
   }
 }
 
-/** True when nothing esbuild read has changed since the stamp and the bundle and snapshot are the ones it records. */
-function bundleIsCurrent(stamp, key, root, bundle, blob) {
-  if (stamp === undefined || stamp.key !== key || stamp.inputs === null || typeof stamp.inputs !== "object") return false;
-  if (!sameState(stamp.bundle, fileState(bundle)) || !snapshotIsCurrent(stamp, key, stamp.snapshot?.script, blob)) return false;
+/** True when nothing esbuild read has changed since the stamp and the bundle is the one it records. */
+function bundleIsCurrent(stamp, key, root, bundle) {
+  if (stamp === undefined || stamp.key !== key || typeof stamp.scriptDigest !== "string" || stamp.inputs === null || typeof stamp.inputs !== "object") return false;
+  if (!sameState(stamp.bundle, fileState(bundle))) return false;
   return Object.entries(stamp.inputs).every(([input, state]) => sameState(state, fileState(path.resolve(root, input))));
 }
 
-/** True when the blob is the one the stamp records, built by this toolchain from a script with this digest. */
-function snapshotIsCurrent(stamp, key, scriptDigest, blob) {
-  return stamp !== undefined && stamp.key === key && typeof scriptDigest === "string" && stamp.snapshot?.script === scriptDigest && sameState(stamp.snapshot.blob, fileState(blob));
-}
-
-/** Writes the stamp for outputs just built; `inputs` are paths relative to `root`, as esbuild's metafile gives them. */
-function writeStamp(file, { key, root, inputs, bundle, blob, scriptDigest }) {
+/** Writes the stamp for a bundle just built; `inputs` are paths relative to `root`, as esbuild's metafile gives them. */
+function writeStamp(file, { key, root, inputs, bundle, scriptDigest }) {
   const stamp = {
     key,
     inputs: Object.fromEntries([...new Set(inputs)].sort().map((input) => [input, fileState(path.resolve(root, input))])),
     bundle: fileState(bundle),
-    snapshot: { script: scriptDigest, blob: fileState(blob) },
+    scriptDigest,
   };
   fs.writeFileSync(file, `${JSON.stringify(stamp)}\n`);
 }
 
-module.exports = { toolchainKey, sha256, readStamp, bundleIsCurrent, snapshotIsCurrent, writeStamp, fileState };
+/**
+ * Makes `target` the file `source` (a hard link, or a copy where there are none), replacing whatever was there at
+ * once, and marks `source` used now (its modification time, which pruneSnapshots reads).
+ */
+function linkInto(source, target) {
+  try {
+    const [a, b] = [fs.statSync(source), fs.statSync(target)];
+    if (a.ino === b.ino && a.dev === b.dev) return;
+  } catch {
+    // The target is missing: link it.
+  }
+  const now = new Date();
+  fs.utimesSync(source, now, now);
+  const next = `${target}.next-${process.pid}`;
+  fs.rmSync(next, { force: true });
+  try {
+    fs.linkSync(source, next);
+  } catch {
+    fs.copyFileSync(source, next);
+  }
+  fs.renameSync(next, target);
+}
+
+/** Removes all but the `keep` most recently used snapshots of `directory`; `current` is never removed. */
+function pruneSnapshots(directory, keep, current) {
+  const blobs = fs
+    .readdirSync(directory)
+    .filter((name) => name.endsWith(".blob"))
+    .map((name) => path.join(directory, name))
+    .filter((file) => file !== current)
+    .map((file) => ({ file, used: fs.statSync(file).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  for (const { file } of blobs.slice(Math.max(0, keep - 1))) fs.rmSync(file, { force: true });
+}
+
+module.exports = { sha256, toolchainKey, snapshotId, readStamp, bundleIsCurrent, writeStamp, linkInto, pruneSnapshots, fileState };
