@@ -94,10 +94,16 @@ function linkInto(source, target) {
   fs.renameSync(next, target);
 }
 
-/** Removes all but the `keep` most recently used snapshots of `directory`; `current` is never removed. */
+/**
+ * Removes all but the `keep` most recently used snapshots of `directory` (`current` is never removed), and what a
+ * snapshot build that was stopped half-way left there.
+ */
 function pruneSnapshots(directory, keep, current) {
-  const blobs = fs
-    .readdirSync(directory)
+  const names = fs.readdirSync(directory);
+  for (const name of names) {
+    if (/\.blob\.next-\d+$/.test(name) && !name.endsWith(`.next-${process.pid}`)) fs.rmSync(path.join(directory, name), { force: true });
+  }
+  const blobs = names
     .filter((name) => name.endsWith(".blob"))
     .map((name) => path.join(directory, name))
     .filter((file) => file !== current)
