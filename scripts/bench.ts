@@ -33,7 +33,7 @@ const TARGETS = {
  * Written into the scratch directory and preloaded with `node -r`: each child reports its own peak RSS and CPU time
  * (user and system, every thread of the process: V8's garbage collector has helper threads beside the main one).
  */
-const RSS_PROBE = `process.on("exit", () => { const usage = process.resourceUsage(); require("fs").writeFileSync(process.env.BENCH_RSS_FILE, JSON.stringify([usage.maxRSS, usage.userCPUTime + usage.systemCPUTime])); });\n`;
+const USAGE_PROBE = `process.on("exit", () => { const usage = process.resourceUsage(); require("fs").writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify([usage.maxRSS, usage.userCPUTime + usage.systemCPUTime])); });\n`;
 
 /** Preloaded for one extra run: self time of every module load, grouped by package (or project folder). */
 const MODULE_PROBE = `
@@ -105,8 +105,8 @@ function main(): number {
   // quotes, from 0.03 to 1 ms a file, by folder and by hour): --in measures synth where you will run it.
   const scratch = fs.mkdtempSync(path.join(path.resolve(parent), "wtfb-bench-"));
   try {
-    const probe = path.join(scratch, "rss-probe.js");
-    fs.writeFileSync(probe, RSS_PROBE);
+    const probe = path.join(scratch, "usage-probe.js");
+    fs.writeFileSync(probe, USAGE_PROBE);
     const scenarios = buildScenarios(scratch);
     const results = new Map<Scenario, Measurement[]>(scenarios.map((scenario) => [scenario, []]));
     // One discarded warm-up each (file cache), then the runs interleaved so drift hits every scenario alike.
@@ -160,13 +160,13 @@ function generatedConfig(shipped: { applications: unknown[] }, count: number): u
 }
 
 function measure(scenario: Scenario, probe: string, scratch: string): Measurement {
-  const rssFile = path.join(scratch, "rss");
-  fs.rmSync(rssFile, { force: true });
+  const usageFile = path.join(scratch, "usage");
+  fs.rmSync(usageFile, { force: true });
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["-r", probe, ...scenario.args], { cwd: scenario.cwd, env: { ...scenario.env, BENCH_RSS_FILE: rssFile }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["-r", probe, ...scenario.args], { cwd: scenario.cwd, env: { ...scenario.env, BENCH_USAGE_FILE: usageFile }, encoding: "utf8" });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${scenario.name} exited with ${result.status}:\n${result.stderr}`);
-  const [maxRssKb, cpuMicros] = JSON.parse(fs.readFileSync(rssFile, "utf8")) as [number, number];
+  const [maxRssKb, cpuMicros] = JSON.parse(fs.readFileSync(usageFile, "utf8")) as [number, number];
   return { wallMs, rssMb: maxRssKb / 1024, cpuMs: cpuMicros / 1000 };
 }
 

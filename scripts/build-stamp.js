@@ -112,4 +112,4 @@ function pruneSnapshots(directory, keep, current) {
   for (const { file } of blobs.slice(Math.max(0, keep - 1))) fs.rmSync(file, { force: true });
 }
 
-module.exports = { sha256, toolchainKey, snapshotId, readStamp, bundleIsCurrent, writeStamp, linkInto, pruneSnapshots, fileState };
+module.exports = { sha256, toolchainKey, snapshotId, readStamp, bundleIsCurrent, writeStamp, linkInto, pruneSnapshots };

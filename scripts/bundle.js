@@ -49,9 +49,9 @@ const common = {
 async function main() {
   const outfile = path.join(dist, "app.bundle.js");
   const snapshotScript = path.join(dist, "app.snapshot.js");
-  const { plugins, ...options } = common;
-  // This script's own text stands for the plugins' code and whatever else it does with the outputs.
-  const key = buildStamp.toolchainKey({ esbuild: esbuild.version, options, plugins: plugins.map((plugin) => plugin.name), script: buildStamp.sha256(fs.readFileSync(__filename)) });
+  // The plugins are functions: this script's own text stands for them and for whatever else it does with the outputs.
+  const { plugins: _plugins, ...options } = common;
+  const key = buildStamp.toolchainKey({ esbuild: esbuild.version, options, script: buildStamp.sha256(fs.readFileSync(__filename)) });
   const bundleSnapshotScript = async () => {
     const built = await esbuild.build({ ...common, entryPoints: [path.join(dist, "snapshot.js")], outfile: snapshotScript, format: "iife", metafile: true });
     return { inputs: Object.keys(built.metafile.inputs), digest: buildStamp.sha256(fs.readFileSync(snapshotScript)) };
