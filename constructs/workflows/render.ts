@@ -19,7 +19,8 @@ export function renderWorkflow(workflow: Workflow): string {
     const document = new Document();
     document.contents = document.createNode(workflowNode(document, workflow)) as typeof document.contents;
     document.commentBefore = GENERATED_HEADER;
-    text = document.toString({ lineWidth: 0 });
+    // No directives: a workflow has none to print, and looking for them walks the whole document.
+    text = document.toString({ lineWidth: 0, directives: false });
     rendered.set(workflow, text);
   }
   return text;
