@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { runBundle } from "./scripts/bundle-loader";
 import { exitWhenFlushed } from "./scripts/process-exit";
+import { tuneTierUp } from "./scripts/tier-up";
 
+tuneTierUp();
 const bundle = path.join(__dirname, "app.bundle.js");
 if (process.env.WTFB_UNBUNDLED !== "1" && fs.existsSync(bundle)) {
   runBundle(bundle, module);

@@ -16,6 +16,7 @@ import * as v8 from "v8";
 import { prepareApp, runApp } from "./app-main";
 import { loadConfig } from "./config/load";
 import { exitWhenFlushed } from "./scripts/process-exit";
+import { tuneTierUp } from "./scripts/tier-up";
 import { synthesizePipeline } from "./stacks/synthesize";
 
 function warmUp(): boolean {
@@ -43,6 +44,7 @@ if (!warmUp()) {
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   // Node caches the working directory, and the cached one is the build's: chdir(".") drops the cache.
   process.chdir(".");
+  tuneTierUp();
   process.exitCode = runApp();
   exitWhenFlushed();
 });

@@ -94,6 +94,19 @@ describe("npm run synth", () => {
     expect(readTree(path.join(dir, "cached"))).toEqual(expected);
   });
 
+  test("the bundle's code cache, once written, is used as it is by the runs after it, V8 flags the app sets included", () => {
+    const dir = projectWith(shippedConfigJson());
+    const cache = path.join(PROJECT_ROOT, "dist", "app.bundle.js.cache");
+    expect(run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "first") }).status).toBe(0);
+    const written = fs.statSync(cache);
+    for (const name of ["second", "third"]) {
+      expect(run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, name) }).status).toBe(0);
+      // A cache V8 rejected would have been written anew: another file, renamed into place.
+      const now = fs.statSync(cache);
+      expect({ ino: now.ino, mtimeMs: now.mtimeMs }).toEqual({ ino: written.ino, mtimeMs: written.mtimeMs });
+    }
+  });
+
   test("cdktf.json and npm run synth start the app from the startup snapshot that the build makes", () => {
     const command = "node --snapshot-blob dist/app.snapshot.blob dist/main.js";
     const cdktfJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8"));
