@@ -43,7 +43,7 @@ describe("synthesizePipeline into an existing output", () => {
     const edited = path.join(outdir, "workflows", "ci.yml");
     const expectedCi = fs.readFileSync(edited, "utf8");
     // (the same length: only the bytes tell the edit apart)
-    fs.writeFileSync(edited, expectedCi.replace("Package web", "Package WEB"));
+    fs.writeFileSync(edited, expectedCi.replace("Lint and type check", "Lint and type CHECK"));
     const editedIno = fs.statSync(edited).ino;
     const linked = path.join(outdir, "workflows", "release.yml");
     const outside = path.join(project, "release-copy.yml");

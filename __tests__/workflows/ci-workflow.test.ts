@@ -5,18 +5,26 @@ import { shippedConfig, temporaryDirectory } from "../helpers";
 import { variantConfig } from "./support/configs";
 import { generatedWorkflows, runScript, stepById, stepByName } from "./support/workflows";
 
+/** The status checks a CI run reports: each job's name, once per matrix entry with its values filled in. */
+function checkNames(workflow: any): string[] {
+  return Object.values<any>(workflow.jobs)
+    .filter((job) => job.name !== "Collect the built versions")
+    .flatMap((job) => (job.strategy ? job.strategy.matrix.include.map((entry: Record<string, string>) => job.name.replace(/\$\{\{ matrix\.([\w-]+) \}\}/g, (_: string, key: string) => entry[key])) : [job.name]));
+}
+
 describe("CI workflow", () => {
   const ci = generatedWorkflows(shippedConfig())["ci.yml"].parsed;
 
   test("runs on pull requests, on pushes to the default branch, and as a reusable workflow that outputs the built versions", () => {
     expect(ci.on.pull_request).toEqual({});
     expect(ci.on.push).toEqual({ branches: ["main"] });
-    expect(ci.on.workflow_call.outputs.versions.value).toBe('{"web": "${{ jobs.package-web.outputs.version }}"}');
+    expect(ci.on.workflow_call.outputs.versions.value).toBe("${{ jobs.versions.outputs.versions }}");
+    expect(ci.jobs.versions.outputs).toEqual({ versions: "${{ steps.versions.outputs.versions }}" });
     expect(Object.keys(ci.on.workflow_call.secrets)).toEqual(["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]);
   });
 
   test("the SOP's build pipeline: install with a cache, lint and type check, tests, assets, then one package per application", () => {
-    expect(Object.keys(ci.jobs)).toEqual(["lint", "test", "build", "package-web"]);
+    expect(Object.keys(ci.jobs)).toEqual(["lint", "test", "build", "package", "versions"]);
     for (const id of ["lint", "test", "build"]) {
       const steps = ci.jobs[id].steps;
       expect(steps[1].with).toMatchObject({ cache: "npm", "cache-dependency-path": "package-lock.json" });
@@ -25,13 +33,25 @@ describe("CI workflow", () => {
     expect(ci.jobs.lint.steps.slice(3).map((step: any) => step.run)).toEqual(["npm run lint", "npm run typecheck"]);
     expect(ci.jobs.test.steps.slice(3).map((step: any) => step.run)).toEqual(["npm test"]);
     expect(ci.jobs.build.steps.slice(3).map((step: any) => step.run)).toEqual(["npm run build"]);
-    expect(ci.jobs["package-web"].needs).toEqual(["lint", "test", "build"]);
+    expect(ci.jobs.package.needs).toEqual(["lint", "test", "build"]);
+    expect(ci.jobs.package.strategy).toEqual({ "fail-fast": false, matrix: { include: [{ application: "web", image: "ghcr.io/wtfb/web", context: ".", dockerfile: "Dockerfile", "package-json": "package.json" }] } });
+    expect(ci.jobs.versions.needs).toEqual(["package"]);
   });
 
-  test("job names are the required status checks, one source of truth", () => {
-    const names = Object.values<any>(ci.jobs).map((job) => job.name);
-    expect(names).toEqual(ciRequiredChecks(shippedConfig()));
-    expect(names).toEqual(["Lint and type check", "Unit tests", "Build production assets", "Package web"]);
+  test("the names of the job runs are the required status checks, one source of truth", () => {
+    expect(checkNames(ci)).toEqual(ciRequiredChecks(shippedConfig()));
+    expect(checkNames(ci)).toEqual(["Lint and type check", "Unit tests", "Build production assets", "Package web"]);
+    const variant = variantConfig();
+    expect(checkNames(generatedWorkflows(variant)["ci.yml"].parsed)).toEqual(ciRequiredChecks(variant));
+  });
+
+  test("every matrix value a package run reads is in every matrix entry", () => {
+    for (const config of [shippedConfig(), variantConfig()]) {
+      const job = generatedWorkflows(config)["ci.yml"].parsed.jobs.package;
+      const read = new Set([...JSON.stringify(job.steps).matchAll(/\$\{\{ matrix\.([\w-]+) \}\}/g)].map((match) => match[1]));
+      expect(read.size).toBeGreaterThanOrEqual(5);
+      for (const entry of job.strategy.matrix.include) expect(Object.keys(entry)).toEqual(expect.arrayContaining([...read]));
+    }
   });
 
   test("with integration tests, assets and a second application, the pipeline grows with the config", () => {
@@ -42,15 +62,28 @@ describe("CI workflow", () => {
     expect(variant.jobs.test.name).toBe("Unit and integration tests");
     expect(variant.jobs.test.steps.slice(3).map((step: any) => step.run)).toEqual(["npm test", "npm run test:integration"]);
     expect(stepByName(variant.jobs.build, /Upload the production assets/).with).toMatchObject({ path: ".next\nservices/billing-api/dist", "if-no-files-found": "error" });
-    const api = variant.jobs["package-billing-api"];
-    expect(stepById(api, "image").with).toMatchObject({ context: "services/billing-api", file: "services/billing-api/Dockerfile.prod" });
-    expect(stepById(api, "version").env.PACKAGE_JSON).toBe("services/billing-api/package.json");
-    expect(stepByName(api, /Log in/).with.registry).toBe("registry.example:5000");
-    expect(variant.on.workflow_call.outputs.versions.value).toContain('"billing-api": "${{ jobs.package-billing-api.outputs.version }}"');
+    const packages = variant.jobs.package;
+    // Two registries: each run logs in to its application's.
+    expect(packages.strategy.matrix.include).toEqual([
+      { application: "web", image: "ghcr.io/wtfb/web", context: ".", dockerfile: "Dockerfile", "package-json": "package.json", registry: "ghcr.io" },
+      {
+        application: "billing-api",
+        image: "registry.example:5000/wtfb/billing-api",
+        context: "services/billing-api",
+        dockerfile: "services/billing-api/Dockerfile.prod",
+        "package-json": "services/billing-api/package.json",
+        registry: "registry.example:5000",
+      },
+    ]);
+    expect(stepById(packages, "image").with).toMatchObject({ context: "${{ matrix.context }}", file: "${{ matrix.dockerfile }}", "cache-from": "type=gha,scope=${{ matrix.application }}" });
+    expect(stepById(packages, "version").env).toMatchObject({ PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}" });
+    expect(stepByName(packages, /Log in/).with.registry).toBe("${{ matrix.registry }}");
+    expect(stepByName(ci.jobs.package, /Log in/).with.registry).toBe("ghcr.io");
+    expect(JSON.parse(stepById(variant.jobs.versions, "versions").env.APPLICATIONS)).toEqual(["web", "billing-api"]);
   });
 
   test("pull requests build the image but never push it or log in", () => {
-    const job = ci.jobs["package-web"];
+    const job = ci.jobs.package;
     expect(stepByName(job, /Log in/).if).toBe("github.event_name != 'pull_request'");
     expect(stepById(job, "image").with.push).toBe("${{ github.event_name != 'pull_request' }}");
     expect(stepById(job, "image").with.tags).toBe("${{ steps.version.outputs.tags }}");
@@ -58,7 +91,7 @@ describe("CI workflow", () => {
   });
 
   describe("versioning (SOP §2.2), run with bash", () => {
-    const script = stepById(ci.jobs["package-web"], "version").run;
+    const script = stepById(ci.jobs.package, "version").run;
     const workspace = (version: string) => {
       const directory = temporaryDirectory("ci-version");
       fs.writeFileSync(path.join(directory, "package.json"), JSON.stringify({ name: "web", version }));
@@ -96,6 +129,55 @@ describe("CI workflow", () => {
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("is not SemVer");
       expect(result.outputs).toEqual({});
+    });
+  });
+
+  describe("the versions output, collected from the build records with bash and node as a runner would", () => {
+    const variant = generatedWorkflows(variantConfig())["ci.yml"].parsed;
+    const collect = stepById(variant.jobs.versions, "versions");
+    const record = (application: string, version: string) => JSON.stringify({ application, version, commit: "abcdef1", tags: [], digest: null, pushed: true });
+    /** Build records laid out as download-artifact leaves them: one directory per artifact. */
+    const downloaded = (records: Record<string, string>) => {
+      const directory = temporaryDirectory("ci-records");
+      for (const [artifact, text] of Object.entries(records)) {
+        fs.mkdirSync(path.join(directory, artifact), { recursive: true });
+        fs.writeFileSync(path.join(directory, artifact, "build-info.json"), text);
+      }
+      return directory;
+    };
+    const run = (records: string) => runScript(collect.run, { env: { RECORDS: records, APPLICATIONS: collect.env.APPLICATIONS } });
+
+    test("the download reads this run's build-* artifacts into the directory the script reads", () => {
+      expect(variant.jobs.versions.steps[0].with).toEqual({ pattern: "build-*", path: collect.env.RECORDS });
+      expect(stepByName(variant.jobs.package, /Upload the build record/).with.name).toBe("build-${{ matrix.application }}");
+    });
+
+    test("one image tag per application, in the config's order, as JSON", () => {
+      const result = run(downloaded({ "build-billing-api": record("billing-api", "2.0.1-abcdef1"), "build-web": record("web", "1.4.2-abcdef1") }));
+      expect(result.status).toBe(0);
+      expect(result.outputs.versions).toBe('{"web":"1.4.2-abcdef1","billing-api":"2.0.1-abcdef1"}');
+    });
+
+    test("fails, naming it, when an application has no build record", () => {
+      const result = run(downloaded({ "build-web": record("web", "1.4.2-abcdef1") }));
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("::error::no build record for billing-api");
+      expect(result.outputs).toEqual({});
+    });
+
+    test("fails on a record whose version is no image tag, so nothing unchecked reaches the deploy", () => {
+      const result = run(downloaded({ "build-web": record("web", "1.4.2\"; rm -rf /"), "build-billing-api": record("billing-api", "2.0.1") }));
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("the build record of web holds no image tag");
+      expect(result.outputs).toEqual({});
+    });
+
+    test("a record directly under the directory (a single artifact) is read too; records of other applications are not", () => {
+      const directory = downloaded({ "build-billing-api": record("billing-api", "2.0.1"), "build-old-app": record("old-app", "0.1.0") });
+      fs.writeFileSync(path.join(directory, "build-info.json"), record("web", "1.4.2"));
+      const result = run(directory);
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.outputs.versions)).toEqual({ web: "1.4.2", "billing-api": "2.0.1" });
     });
   });
 

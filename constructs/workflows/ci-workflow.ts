@@ -3,6 +3,10 @@
  * assets, and one container image per application, versioned per §2.2 (SemVer from the application's package.json,
  * plus commit and build time). Runs on pull requests (its job names are the required status checks), on pushes to
  * the default branch, and as a reusable workflow for the deploy and hotfix workflows, which deploy what it built.
+ *
+ * The images are one job run per application, from a matrix: adding an application adds one matrix entry, not a
+ * job, and each run's name is still `Package <application>`, the status check branch rules require. A matrix job
+ * has no per-run outputs, so each run uploads its build record and a last job reads them all into `versions`.
  */
 import type { ApplicationConfig, PipelineConfig } from "../../config/types";
 import { ACTIONS } from "./actions";
@@ -27,8 +31,13 @@ export function ciRequiredChecks(config: PipelineConfig): string[] {
   return [names.lint, names.test, names.build, ...Object.values(names.packages)];
 }
 
-export function packageJobId(application: string): string {
-  return `package-${application}`;
+/** Id of the matrix job that builds every application's image. */
+export const PACKAGE_JOB_ID = "package";
+/** Id of the job that reads the build records into the `versions` output. */
+export const VERSIONS_JOB_ID = "versions";
+/** Name of the artifact holding an application's build record. */
+export function buildRecordArtifact(application: string): string {
+  return `build-${application}`;
 }
 
 export function ciWorkflow(config: PipelineConfig): Workflow {
@@ -66,7 +75,7 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
         : []),
     ],
   };
-  const packages = Object.fromEntries(config.applications.map((application) => [packageJobId(application.name), packageJob(config, application, names.packages[application.name])]));
+  const packages = packageJob(config);
 
   return {
     fileName: CI_WORKFLOW_FILE,
@@ -82,8 +91,7 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
         outputs: {
           versions: {
             description: "The image tag built for each application, as a JSON object.",
-            // Tags are validated by the package jobs, so splicing them into JSON is safe.
-            value: `{${config.applications.map((application) => `"${application.name}": "\${{ jobs.${packageJobId(application.name)}.outputs.version }}"`).join(", ")}}`,
+            value: `\${{ jobs.${VERSIONS_JOB_ID}.outputs.versions }}`,
           },
         },
       },
@@ -91,26 +99,29 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
     permissions: {},
     concurrency: { group: "ci-${{ github.event_name }}-${{ github.ref }}", cancelInProgress: "${{ github.event_name == 'pull_request' }}" },
     defaultShell: "bash",
-    jobs: { lint, test, build, ...packages },
+    jobs: { lint, test, build, [PACKAGE_JOB_ID]: packages, [VERSIONS_JOB_ID]: versionsJob(config) },
   };
 }
 
-function packageJob(config: PipelineConfig, application: ApplicationConfig, name: string): RunnerJob {
-  const context = application.build.context;
-  const registry = registryHost(application.image);
+/** `Package <application>` for every application: the run's name is the status check's name. */
+function packageJob(config: PipelineConfig): RunnerJob {
   const pushing = "github.event_name != 'pull_request'";
+  const registries = new Set(config.applications.map((application) => registryHost(application.image) ?? ""));
+  // One registry (the usual case) is written out; several are read from the run's matrix entry.
+  const registry = registries.size === 1 ? registryHost(config.applications[0].image) : "${{ matrix.registry }}";
   return {
-    name,
+    name: "Package ${{ matrix.application }}",
     needs: ["lint", "test", "build"],
     runsOn: config.workflows.runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 30,
-    outputs: { version: "${{ steps.version.outputs.version }}" },
+    // One application's failed build must not cancel the others' (each is its own status check).
+    strategy: { failFast: false, include: config.applications.map((application) => matrixEntry(application, registries.size > 1)) },
     steps: [
       Steps.checkout(),
       Steps.run("Version the image: SemVer from package.json, commit and build time", VERSION_SCRIPT, {
         id: "version",
-        env: { PACKAGE_JSON: joinPath(context, "package.json"), IMAGE: application.image, RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
+        env: { PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}", RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
       }),
       Steps.setupBuildx(),
       Steps.registryLogin(registry, pushing),
@@ -119,18 +130,18 @@ function packageJob(config: PipelineConfig, application: ApplicationConfig, name
         id: "image",
         uses: ACTIONS.buildPush,
         with: {
-          context,
-          file: joinPath(context, application.build.dockerfile),
+          context: "${{ matrix.context }}",
+          file: "${{ matrix.dockerfile }}",
           push: `\${{ ${pushing} }}`,
           tags: "${{ steps.version.outputs.tags }}",
           labels: "${{ steps.version.outputs.labels }}",
-          "cache-from": `type=gha,scope=${application.name}`,
-          "cache-to": `type=gha,mode=max,scope=${application.name}`,
+          "cache-from": "type=gha,scope=${{ matrix.application }}",
+          "cache-to": "type=gha,mode=max,scope=${{ matrix.application }}",
         },
       },
       Steps.run("Write the build record", BUILD_INFO_SCRIPT, {
         env: {
-          APPLICATION: application.name,
+          APPLICATION: "${{ matrix.application }}",
           VERSION: "${{ steps.version.outputs.version }}",
           CREATED: "${{ steps.version.outputs.created }}",
           TAGS: "${{ steps.version.outputs.tags }}",
@@ -138,7 +149,41 @@ function packageJob(config: PipelineConfig, application: ApplicationConfig, name
           PUSHED: `\${{ ${pushing} }}`,
         },
       }),
-      Steps.uploadArtifact({ name: `build-${application.name}`, description: "the build record", path: "${{ runner.temp }}/build-info.json", retentionDays: 90 }),
+      Steps.uploadArtifact({ name: buildRecordArtifact("${{ matrix.application }}"), description: "the build record", path: "${{ runner.temp }}/build-info.json", retentionDays: 90 }),
+    ],
+  };
+}
+
+/** What one package run needs to know of its application. */
+function matrixEntry(application: ApplicationConfig, withRegistry: boolean): Record<string, string> {
+  const context = application.build.context;
+  return {
+    application: application.name,
+    image: application.image,
+    context,
+    dockerfile: joinPath(context, application.build.dockerfile),
+    "package-json": joinPath(context, "package.json"),
+    ...(withRegistry ? { registry: registryHost(application.image) ?? "" } : {}),
+  };
+}
+
+/** Reads every application's build record into one JSON object of image tags, and fails if one is missing. */
+function versionsJob(config: PipelineConfig): RunnerJob {
+  const records = "${{ runner.temp }}/build-records";
+  return {
+    name: "Collect the built versions",
+    needs: [PACKAGE_JOB_ID],
+    runsOn: config.workflows.runsOn,
+    // Reading this run's artifacts needs no token scope.
+    permissions: {},
+    timeoutMinutes: 10,
+    outputs: { versions: "${{ steps.versions.outputs.versions }}" },
+    steps: [
+      Steps.downloadArtifacts(buildRecordArtifact("*"), records),
+      Steps.run("Collect the image tag of each application", VERSIONS_SCRIPT, {
+        id: "versions",
+        env: { RECORDS: records, APPLICATIONS: JSON.stringify(config.applications.map((application) => application.name)) },
+      }),
     ],
   };
 }
@@ -184,6 +229,32 @@ fi
   echo "__LABELS__"
 } >> "$GITHUB_OUTPUT"
 echo "$IMAGE: $deployed (built $created)"`;
+
+/**
+ * The build records of this run (one directory per artifact), as `versions={"<application>":"<tag>",…}`. Every
+ * application must have exactly one record, with a tag as registries accept it.
+ */
+const VERSIONS_SCRIPT = `node -e '
+  const fs = require("fs"), path = require("path");
+  const expected = JSON.parse(process.env.APPLICATIONS);
+  const files = fs.readdirSync(process.env.RECORDS, { recursive: true }).filter((file) => path.basename(String(file)) === "build-info.json");
+  const versions = {};
+  for (const file of files) {
+    const record = JSON.parse(fs.readFileSync(path.join(process.env.RECORDS, String(file)), "utf8"));
+    if (!expected.includes(record.application)) continue;
+    if (record.application in versions) throw new Error("two build records for " + record.application);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(String(record.version))) throw new Error("the build record of " + record.application + " holds no image tag");
+    versions[record.application] = record.version;
+  }
+  const missing = expected.filter((application) => !(application in versions));
+  if (missing.length > 0) {
+    console.log("::error::no build record for " + missing.join(", ") + ": its package job did not finish");
+    process.exit(1);
+  }
+  const json = JSON.stringify(Object.fromEntries(expected.map((application) => [application, versions[application]])));
+  fs.appendFileSync(process.env.GITHUB_OUTPUT, "versions=" + json + "\\n");
+  console.log(json);
+'`;
 
 const BUILD_INFO_SCRIPT = `node -e '
   const env = process.env;

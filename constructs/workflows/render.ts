@@ -92,6 +92,7 @@ function runnerJobNode(document: Document, job: RunnerJob): Plain {
     permissions: permissionsNode(job.permissions),
     concurrency: job.concurrency && concurrencyNode(job.concurrency),
     "timeout-minutes": job.timeoutMinutes,
+    strategy: job.strategy && { "fail-fast": job.strategy.failFast, matrix: { include: job.strategy.include.map((entry) => ({ ...entry })) } },
     outputs: job.outputs && { ...job.outputs },
     env: job.env && { ...job.env },
     steps: job.steps.map((step) => stepNode(document, step)),

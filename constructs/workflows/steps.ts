@@ -61,6 +61,11 @@ export class Steps {
     };
   }
 
+  /** Downloads the artifacts of this run matching a pattern, each into its own directory under `path`. */
+  public static downloadArtifacts(pattern: string, path: string): UsesStep {
+    return { name: `Download the ${pattern} artifacts`, uses: ACTIONS.downloadArtifact, with: { pattern, path } };
+  }
+
   /** Downloads the artifacts of another run (workflow_run) matching a pattern, each into its own directory: read as data, never executed. */
   public static downloadArtifactsOfRun(pattern: string, runId: string, path: string): UsesStep {
     return { name: `Download the ${pattern} artifacts (data only)`, uses: ACTIONS.downloadArtifact, with: { pattern, "run-id": runId, "github-token": "${{ github.token }}", path } };

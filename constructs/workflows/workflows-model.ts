@@ -148,9 +148,18 @@ export interface RunnerJob extends JobCommon {
   readonly environment?: JobEnvironment;
   /** Required: a hung job is cancelled instead of holding a runner (and a deploy lock) for six hours. */
   readonly timeoutMinutes: number;
+  /** Runs the job once per matrix entry. @default - once */
+  readonly strategy?: JobStrategy;
   readonly outputs?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string>>;
   readonly steps: readonly Step[];
+}
+
+/** A job matrix given as its entries (`include`), each a map of the `matrix.*` values one run of the job sees. */
+export interface JobStrategy {
+  /** Cancel the other runs when one fails. GitHub's default is true. */
+  readonly failFast: boolean;
+  readonly include: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 /** A job that calls a reusable workflow of the same repository. */
