@@ -77,7 +77,7 @@ describe("CI workflow", () => {
     ]);
     expect(stepById(packages, "image").with).toMatchObject({ context: "${{ matrix.context }}", file: "${{ matrix.dockerfile }}", "cache-from": "type=gha,scope=${{ matrix.application }}" });
     expect(stepById(packages, "version").env).toMatchObject({ PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}" });
-    expect(stepByName(packages, /Log in/).with.registry).toBe("${{ matrix.registry }}");
+    expect(stepByName(packages, /Log in/)).toMatchObject({ name: "Log in to ${{ matrix.registry || 'Docker Hub' }}", with: { registry: "${{ matrix.registry }}" } });
     expect(stepByName(ci.jobs.package, /Log in/).with.registry).toBe("ghcr.io");
     expect(JSON.parse(stepById(variant.jobs.versions, "versions").env.APPLICATIONS)).toEqual(["web", "billing-api"]);
   });

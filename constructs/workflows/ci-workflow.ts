@@ -124,7 +124,7 @@ function packageJob(config: PipelineConfig): RunnerJob {
         env: { PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}", RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
       }),
       Steps.setupBuildx(),
-      Steps.registryLogin(registry, pushing),
+      registries.size === 1 ? Steps.registryLogin(registry, pushing) : { ...Steps.registryLogin(registry, pushing), name: "Log in to ${{ matrix.registry || 'Docker Hub' }}" },
       {
         name: "Build the image, and push it unless this is a pull request",
         id: "image",
