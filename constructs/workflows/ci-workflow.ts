@@ -10,6 +10,7 @@
  */
 import type { ApplicationConfig, PipelineConfig } from "../../config/types";
 import { ACTIONS } from "./actions";
+import { VERSION_PATTERN } from "./runtime/release-plan";
 import { registryHost, Steps } from "./steps";
 import type { RunnerJob, Step, Workflow } from "./workflows-model";
 
@@ -21,8 +22,13 @@ export function ciCheckNames(config: PipelineConfig): { lint: string; test: stri
     lint: "Lint and type check",
     test: config.workflows.commands.integrationTest ? "Unit and integration tests" : "Unit tests",
     build: "Build production assets",
-    packages: Object.fromEntries(config.applications.map((application) => [application.name, `Package ${application.name}`])),
+    packages: Object.fromEntries(config.applications.map((application) => [application.name, packageCheckName(application.name)])),
   };
+}
+
+/** The status check of an application's package run (the matrix job's name, with the application filled in). */
+function packageCheckName(application: string): string {
+  return `Package ${application}`;
 }
 
 /** The required status checks of the default branch: every CI job. */
@@ -106,17 +112,19 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
 /** `Package <application>` for every application: the run's name is the status check's name. */
 function packageJob(config: PipelineConfig): RunnerJob {
   const pushing = "github.event_name != 'pull_request'";
-  const registries = new Set(config.applications.map((application) => registryHost(application.image) ?? ""));
   // One registry (the usual case) is written out; several are read from the run's matrix entry.
-  const registry = registries.size === 1 ? registryHost(config.applications[0].image) : "${{ matrix.registry }}";
+  const oneRegistry = new Set(config.applications.map((application) => registryHost(application.image) ?? "")).size === 1;
+  const login = oneRegistry
+    ? Steps.registryLogin(registryHost(config.applications[0].image), pushing)
+    : { ...Steps.registryLogin("${{ matrix.registry }}", pushing), name: "Log in to ${{ matrix.registry || 'Docker Hub' }}" };
   return {
-    name: "Package ${{ matrix.application }}",
+    name: packageCheckName("${{ matrix.application }}"),
     needs: ["lint", "test", "build"],
     runsOn: config.workflows.runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 30,
     // One application's failed build must not cancel the others' (each is its own status check).
-    strategy: { failFast: false, include: config.applications.map((application) => matrixEntry(application, registries.size > 1)) },
+    strategy: { failFast: false, include: config.applications.map((application) => matrixEntry(application, !oneRegistry)) },
     steps: [
       Steps.checkout(),
       Steps.run("Version the image: SemVer from package.json, commit and build time", VERSION_SCRIPT, {
@@ -124,7 +132,7 @@ function packageJob(config: PipelineConfig): RunnerJob {
         env: { PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}", RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
       }),
       Steps.setupBuildx(),
-      registries.size === 1 ? Steps.registryLogin(registry, pushing) : { ...Steps.registryLogin(registry, pushing), name: "Log in to ${{ matrix.registry || 'Docker Hub' }}" },
+      login,
       {
         name: "Build the image, and push it unless this is a pull request",
         id: "image",
@@ -243,7 +251,7 @@ const VERSIONS_SCRIPT = `node -e '
     const record = JSON.parse(fs.readFileSync(path.join(process.env.RECORDS, String(file)), "utf8"));
     if (!expected.includes(record.application)) continue;
     if (record.application in versions) throw new Error("two build records for " + record.application);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(String(record.version))) throw new Error("the build record of " + record.application + " holds no image tag");
+    if (!/${VERSION_PATTERN.source}/.test(String(record.version))) throw new Error("the build record of " + record.application + " holds no image tag");
     versions[record.application] = record.version;
   }
   const missing = expected.filter((application) => !(application in versions));
