@@ -53,7 +53,8 @@ function shapeOf(source: string, options: PromQLCheckOptions): string | undefine
 
 /**
  * Problems of a PromQL expression, each a sentence with the column it starts at; empty when the expression is
- * valid. Never throws for any expression.
+ * valid. A bad expression never throws: it is reported. (Only CodeMirror leaving its own parse unfinished, which
+ * `fullyParsedState` guards against, throws.)
  */
 export function promqlProblems(expression: string, options: PromQLCheckOptions = {}): string[] {
   const source = substituteGrafanaIntervals(expression, "5m");
