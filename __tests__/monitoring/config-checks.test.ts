@@ -44,10 +44,10 @@ describe("monitoring config checks", () => {
   });
 
   test.each([
-    ["errorRateThresholdPercent", 150, /alert WebErrorRateHigh: the error-rate threshold 150% is outside its range/],
-    ["errorRateThresholdPercent", 0, /alert WebErrorRateHigh: the error-rate threshold 0% is outside its range/],
-    ["latencyP95Seconds", -1, /alert WebLatencyP95High: the p95 latency limit -1s is outside its range/],
-    ["containerRestartLimit", 0, /alert WebContainerRestarts: the restart limit 0 is outside its range/],
+    ["errorRateThresholdPercent", 150, /alert ErrorRateHigh: the error-rate threshold 150% is outside its range/],
+    ["errorRateThresholdPercent", 0, /alert ErrorRateHigh: the error-rate threshold 0% is outside its range/],
+    ["latencyP95Seconds", -1, /alert LatencyP95High: the p95 latency limit -1s is outside its range/],
+    ["containerRestartLimit", 0, /alert ContainerRestarts: the restart limit 0 is outside its range/],
   ])("fails when %s is %p, naming the alert", (field, value, message) => {
     const raw = shippedConfigJson();
     raw.environments.production.monitoring[field] = value;
@@ -78,8 +78,14 @@ describe("monitoring config checks", () => {
 
   test("fails when an extra alert reuses a built-in alert's name", () => {
     const raw = shippedConfigJson();
-    raw.environments.production.monitoring.extraAlerts = [{ name: "WebErrorRateHigh", expr: "up", threshold: 1, comparator: "below" }];
-    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "environments.production.monitoring.extraAlerts[0].name", message: "alert WebErrorRateHigh is defined twice in production" })]);
+    raw.environments.production.monitoring.extraAlerts = [{ name: "ErrorRateHigh", expr: "up", threshold: 1, comparator: "below" }];
+    expect(issuesOf(raw)).toEqual([
+      expect.objectContaining({
+        path: "environments.production.monitoring.extraAlerts[0].name",
+        message: "alert ErrorRateHigh is defined twice in production",
+        fix: "give the alert another name (ErrorRateHigh, LatencyP95High, TargetDown, ContainerRestarts are built in; probes are <Flow>FlowBroken)",
+      }),
+    ]);
   });
 
   test("fails when two environments would share one Grafana organization's notification policy", () => {

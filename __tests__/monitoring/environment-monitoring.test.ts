@@ -48,8 +48,11 @@ describe("environment monitoring in every environment stack", () => {
   });
 
   test("the production rule group holds the 1% error-rate rule, labelled action=rollback", () => {
-    const rule = only(synthesized.production, "grafana_rule_group").rule.find((candidate: any) => candidate.name === "WebErrorRateHigh");
-    expect(rule.labels).toMatchObject({ action: "rollback", environment: "production", application: "web", severity: "critical" });
+    const rule = only(synthesized.production, "grafana_rule_group").rule.find((candidate: any) => candidate.name === "ErrorRateHigh");
+    // One rule for every application: each series of its query names its application, the rule itself none.
+    expect(rule.labels).toEqual({ action: "rollback", environment: "production", severity: "critical" });
+    expect(JSON.parse(rule.data.find((data: any) => data.ref_id === "A").model).expr).toMatch(/^label_replace\(.*, "application", "\$1", "job", "\(\.\+\)"\)$/);
+    expect(rule.annotations.summary).toBe("{{ $labels.application }} in production: more than 1% of requests fail with 5xx");
     expect(rule.for).toBe("5m");
     const threshold = JSON.parse(rule.data.find((data: any) => data.ref_id === "C").model);
     expect(threshold.conditions[0].evaluator).toEqual({ type: "gt", params: [0.01] });
@@ -59,7 +62,7 @@ describe("environment monitoring in every environment stack", () => {
     const files = Object.fromEntries(Artifacts.of(app).entries());
     for (const environment of ENVIRONMENT_NAMES) {
       const rules = parse(files[`alerts/${environment}.rules.yml`]).groups[0].rules;
-      expect(rules.map((rule: any) => rule.alert)).toContain("WebErrorRateHigh");
+      expect(rules.map((rule: any) => rule.alert)).toContain("ErrorRateHigh");
       expect(rules.every((rule: any) => rule.labels.environment === environment)).toBe(true);
     }
   });

@@ -32,17 +32,21 @@ function promtool(args: string[], cwd: string) {
 }
 
 /** Writes the rule file and a promtool unit-test file beside it, and runs `promtool test rules`. */
-function runRuleTests(tests: unknown[]) {
+function runRuleTests(tests: unknown[], file = ruleFile) {
   const dir = temporaryDirectory("promtool");
-  fs.writeFileSync(path.join(dir, "production.rules.yml"), ruleFile);
+  fs.writeFileSync(path.join(dir, "production.rules.yml"), file);
   fs.writeFileSync(path.join(dir, "production.test.yml"), stringify({ rule_files: ["production.rules.yml"], evaluation_interval: "15s", tests }));
   return promtool(["test", "rules", "production.test.yml"], dir);
 }
 
-/** The alert promtool must see: the rule's own labels and annotations plus the series labels the query keeps. */
-function expectedAlert(name: string, seriesLabels: Record<string, string>) {
-  const { labels } = parse(ruleFile).groups[0].rules.find((r: { alert: string }) => r.alert === name);
-  return { exp_labels: { ...seriesLabels, ...labels }, exp_annotations: alertAnnotations(rule(name)) };
+/**
+ * The alert promtool must see: the rule's own labels and annotations plus the series labels the query keeps, with
+ * the application the series names filled into the annotations' `{{ $labels.application }}`.
+ */
+function expectedAlert(name: string, seriesLabels: Record<string, string>, file = ruleFile) {
+  const { labels } = parse(file).groups[0].rules.find((r: { alert: string }) => r.alert === name);
+  const annotations = Object.entries(alertAnnotations(rule(name))).map(([key, text]) => [key, text.replaceAll("{{ $labels.application }}", seriesLabels.application ?? "")]);
+  return { exp_labels: { ...seriesLabels, ...labels }, exp_annotations: Object.fromEntries(annotations) };
 }
 
 /** A counter growing by `perStep` every 15 s for 20 minutes. */
@@ -73,14 +77,16 @@ describe("the Prometheus rule file", () => {
           { series: failed, values: counter(30) },
         ],
         alert_rule_test: [
-          { eval_time: "4m", alertname: "WebErrorRateHigh", exp_alerts: [] },
-          { eval_time: "10m", alertname: "WebErrorRateHigh", exp_alerts: [expectedAlert("WebErrorRateHigh", { version: "1.4.0" })] },
+          { eval_time: "4m", alertname: "ErrorRateHigh", exp_alerts: [] },
+          { eval_time: "10m", alertname: "ErrorRateHigh", exp_alerts: [expectedAlert("ErrorRateHigh", { job: "web", version: "1.4.0", application: "web" })] },
         ],
       },
     ]);
     expect(result.output).toContain("SUCCESS");
     expect(result.status).toBe(0);
-    expect(expectedAlert("WebErrorRateHigh", {}).exp_labels).toMatchObject({ action: "rollback", severity: "critical", environment: "production", application: "web" });
+    const alert = expectedAlert("ErrorRateHigh", { job: "web", version: "1.4.0", application: "web" });
+    expect(alert.exp_labels).toMatchObject({ action: "rollback", severity: "critical", environment: "production", application: "web" });
+    expect(alert.exp_annotations.summary).toBe("web in production: more than 1% of requests fail with 5xx");
   });
 
   test("the error-rate alert stays silent at a sustained 0.5% error rate", () => {
@@ -91,7 +97,7 @@ describe("the Prometheus rule file", () => {
           { series: 'http_requests_total{job="web",status="200",version="1.4.0"}', values: counter(1990) },
           { series: 'http_requests_total{job="web",status="503",version="1.4.0"}', values: counter(10) },
         ],
-        alert_rule_test: [{ eval_time: "15m", alertname: "WebErrorRateHigh", exp_alerts: [] }],
+        alert_rule_test: [{ eval_time: "15m", alertname: "ErrorRateHigh", exp_alerts: [] }],
       },
     ]);
     expect(result.output).toContain("SUCCESS");
@@ -106,11 +112,11 @@ describe("the Prometheus rule file", () => {
           { series: 'http_requests_total{job="web",status="200",version="1.4.0"}', values: counter(1470) },
           { series: 'http_requests_total{job="web",status="500",version="1.4.0"}', values: counter(30) },
         ],
-        alert_rule_test: [{ eval_time: "10m", alertname: "WebErrorRateHigh", exp_alerts: [] }],
+        alert_rule_test: [{ eval_time: "10m", alertname: "ErrorRateHigh", exp_alerts: [] }],
       },
     ]);
     expect(result.status).toBe(1);
-    expect(result.output).toMatch(/alertname: WebErrorRateHigh/);
+    expect(result.output).toMatch(/alertname: ErrorRateHigh/);
   });
 
   test("the latency alert fires when p95 is above 0.5s and stays silent below it", () => {
@@ -121,7 +127,7 @@ describe("the Prometheus rule file", () => {
       {
         interval: "15s",
         input_series: histogram("slow", [0, 0, 2, 100, 100]),
-        alert_rule_test: [{ eval_time: "10m", alertname: "WebLatencyP95High", exp_alerts: [expectedAlert("WebLatencyP95High", { version: "1.4.0" })] }],
+        alert_rule_test: [{ eval_time: "10m", alertname: "LatencyP95High", exp_alerts: [expectedAlert("LatencyP95High", { job: "web", version: "1.4.0", application: "web" })] }],
       },
     ]);
     expect(slow.output).toContain("SUCCESS");
@@ -131,25 +137,26 @@ describe("the Prometheus rule file", () => {
       {
         interval: "15s",
         input_series: histogram("fast", [50, 100, 100, 100, 100]),
-        alert_rule_test: [{ eval_time: "10m", alertname: "WebLatencyP95High", exp_alerts: [] }],
+        alert_rule_test: [{ eval_time: "10m", alertname: "LatencyP95High", exp_alerts: [] }],
       },
     ]);
     expect(fast.output).toContain("SUCCESS");
     expect(fast.status).toBe(0);
-    expect(rule("WebLatencyP95High")).toMatchObject({ threshold: 0.5, action: "rollback" });
+    expect(rule("LatencyP95High")).toMatchObject({ threshold: 0.5, action: "rollback" });
   });
 
   test("the availability alert fires when the target is down for its 2 minutes, and not while it is up", () => {
-    const target = { job: "web", instance: "web-production-stable:3000" };
+    // One alert per application (the lowest `up` of its targets), not per target.
+    const target = { job: "web", application: "web" };
     const result = runRuleTests([
       {
         interval: "15s",
         // Up for the first 5 minutes, then down.
         input_series: [{ series: 'up{job="web",instance="web-production-stable:3000"}', values: "1x19 0x40" }],
         alert_rule_test: [
-          { eval_time: "4m", alertname: "WebTargetDown", exp_alerts: [] },
-          { eval_time: "6m", alertname: "WebTargetDown", exp_alerts: [] },
-          { eval_time: "8m", alertname: "WebTargetDown", exp_alerts: [expectedAlert("WebTargetDown", target)] },
+          { eval_time: "4m", alertname: "TargetDown", exp_alerts: [] },
+          { eval_time: "6m", alertname: "TargetDown", exp_alerts: [] },
+          { eval_time: "8m", alertname: "TargetDown", exp_alerts: [expectedAlert("TargetDown", target)] },
         ],
       },
     ]);
@@ -181,10 +188,61 @@ describe("the Prometheus rule file", () => {
       {
         interval: "15s",
         input_series: [restarting("web-production-canary"), restarting("web-production-proxy"), restarting("web-production-blue-migrate")],
-        alert_rule_test: [{ eval_time: "5m", alertname: "WebContainerRestarts", exp_alerts: [expectedAlert("WebContainerRestarts", { name: "web-production-canary" })] }],
+        alert_rule_test: [{ eval_time: "5m", alertname: "ContainerRestarts", exp_alerts: [expectedAlert("ContainerRestarts", { name: "web-production-canary", application: "web" })] }],
       },
     ]);
     expect(result.output).toContain("SUCCESS");
     expect(result.status).toBe(0);
+  });
+
+  describe("with two applications, one rule per kind alerts per application", () => {
+    const twoApplications = renderPrometheusRules({
+      environment: "production",
+      rules: environmentAlerts({
+        environment: "production",
+        applications: ["web", "api"],
+        metrics: config.monitoring.metrics,
+        monitoring: production.monitoring,
+        grafanaUrl: config.monitoring.grafanaUrl,
+      }),
+      rateWindow: alertRateWindow(config.monitoring.metrics),
+    });
+
+    test("still five rules (four built in and the flow probe), valid for promtool", () => {
+      expect(parse(twoApplications).groups[0].rules.map((r: { alert: string }) => r.alert)).toEqual(["ErrorRateHigh", "LatencyP95High", "TargetDown", "ContainerRestarts", "CheckoutFlowBroken"]);
+      const dir = temporaryDirectory("promtool");
+      fs.writeFileSync(path.join(dir, "production.rules.yml"), twoApplications);
+      const result = promtool(["check", "rules", "production.rules.yml"], dir);
+      expect(result.output).toContain("SUCCESS: 5 rules found");
+      expect(result.status).toBe(0);
+    });
+
+    test("only the failing application alerts: its errors, its restarts, and its missing target", () => {
+      const requests = (job: string, status: string, perStep: number) => ({ series: `http_requests_total{job="${job}",status="${status}",version="2.0.0"}`, values: counter(perStep) });
+      const result = runRuleTests(
+        [
+          {
+            interval: "15s",
+            input_series: [
+              requests("web", "200", 1000),
+              requests("api", "200", 950),
+              requests("api", "500", 50),
+              // web is scraped and up; api has no target at all.
+              { series: 'up{job="web",instance="web-production-1:3000"}', values: "1x80" },
+              { series: 'container_start_time_seconds{name="api-production-2-3f9a2c1d"}', values: "100+15x80" },
+              { series: 'container_start_time_seconds{name="web-production-proxy"}', values: "100+15x80" },
+            ],
+            alert_rule_test: [
+              { eval_time: "10m", alertname: "ErrorRateHigh", exp_alerts: [expectedAlert("ErrorRateHigh", { job: "api", version: "2.0.0", application: "api" }, twoApplications)] },
+              { eval_time: "10m", alertname: "TargetDown", exp_alerts: [expectedAlert("TargetDown", { job: "api", application: "api" }, twoApplications)] },
+              { eval_time: "5m", alertname: "ContainerRestarts", exp_alerts: [expectedAlert("ContainerRestarts", { name: "api-production-2-3f9a2c1d", application: "api" }, twoApplications)] },
+            ],
+          },
+        ],
+        twoApplications,
+      );
+      expect(result.output).toContain("SUCCESS");
+      expect(result.status).toBe(0);
+    });
   });
 });

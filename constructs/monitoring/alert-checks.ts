@@ -7,7 +7,7 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { ConfigIssue } from "../../config/errors";
 import type { PipelineConfig } from "../../config/types";
-import { alertApplication, environmentAlerts, pascalCase } from "./alert-model";
+import { alertApplication, BUILT_IN_ALERTS, environmentAlerts, pascalCase } from "./alert-model";
 import { promqlProblems } from "./promql";
 
 type Check = (config: PipelineConfig) => ConfigIssue[];
@@ -20,19 +20,18 @@ export function environmentGrafanaUrl(config: PipelineConfig, environment: Envir
 function thresholdIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
   const monitoring = config.environments[environment].monitoring;
   const path = `environments.${environment}.monitoring`;
-  const alertsOf = (suffix: string) => config.applications.map((application) => `${pascalCase(application.name)}${suffix}`).join(", ");
   const issues: ConfigIssue[] = [];
   const error = monitoring.errorRateThresholdPercent;
   if (!(error > 0 && error <= 100)) {
-    issues.push({ path: `${path}.errorRateThresholdPercent`, message: `alert ${alertsOf("ErrorRateHigh")}: the error-rate threshold ${error}% is outside its range (above 0, at most 100)`, fix: "set a percentage, e.g. 1 (SOP §5.1: roll back when the error rate exceeds 1%)" });
+    issues.push({ path: `${path}.errorRateThresholdPercent`, message: `alert ErrorRateHigh: the error-rate threshold ${error}% is outside its range (above 0, at most 100)`, fix: "set a percentage, e.g. 1 (SOP §5.1: roll back when the error rate exceeds 1%)" });
   }
   const latency = monitoring.latencyP95Seconds;
   if (!(latency > 0 && latency <= 300)) {
-    issues.push({ path: `${path}.latencyP95Seconds`, message: `alert ${alertsOf("LatencyP95High")}: the p95 latency limit ${latency}s is outside its range (above 0, at most 300 seconds)`, fix: "set the limit in seconds, e.g. 0.5" });
+    issues.push({ path: `${path}.latencyP95Seconds`, message: `alert LatencyP95High: the p95 latency limit ${latency}s is outside its range (above 0, at most 300 seconds)`, fix: "set the limit in seconds, e.g. 0.5" });
   }
   const restarts = monitoring.containerRestartLimit;
   if (!(restarts >= 1 && restarts <= 1000)) {
-    issues.push({ path: `${path}.containerRestartLimit`, message: `alert ${alertsOf("ContainerRestarts")}: the restart limit ${restarts} is outside its range (1 to 1000)`, fix: "set how many restarts within containerRestartWindowMinutes are too many, e.g. 3" });
+    issues.push({ path: `${path}.containerRestartLimit`, message: `alert ContainerRestarts: the restart limit ${restarts} is outside its range (1 to 1000)`, fix: "set how many restarts within containerRestartWindowMinutes are too many, e.g. 3" });
   }
   return issues;
 }
@@ -68,7 +67,7 @@ function alertIssues(config: PipelineConfig, environment: EnvironmentName): Conf
   const seen = new Set<string>();
   for (const rule of rules) {
     if (seen.has(rule.name)) {
-      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${environment}`, fix: "give the alert another name (built-in alerts are <Application>ErrorRateHigh, …LatencyP95High, …TargetDown, …ContainerRestarts; probes are <Flow>FlowBroken)" });
+      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${environment}`, fix: `give the alert another name (${BUILT_IN_ALERTS.join(", ")} are built in; probes are <Flow>FlowBroken)` });
     }
     seen.add(rule.name);
     for (const problem of promqlProblems(rule.query)) {

@@ -28,7 +28,10 @@ export interface AlertRule {
   readonly forMinutes: number;
   readonly severity: AlertSeverity;
   readonly action: AlertAction;
-  /** Application the alert is about; the rollback workflow rolls it back. */
+  /**
+   * Application the alert is about; the rollback workflow rolls it back. Unset for the built-in alerts: their
+   * series carry the `application` label, one alert instance per application.
+   */
   readonly application?: string;
   /** Labels beyond environment, application, severity and action. */
   readonly extraLabels: Readonly<Record<string, string>>;
@@ -59,12 +62,14 @@ export function alertRateWindow(metrics: MetricNames): string {
 }
 
 /**
- * PromQL label-matcher regex for the containers serving an application: the runtime contract's `containerName`
- * with a serving slot (blue, green, stable, canary or a replica number) and at most a generation qualifier, so
- * the proxy and one-off migration and backup containers are left out. Names are DNS labels: no escaping needed.
+ * PromQL label-matcher regex for the containers serving an application, or any of several: the runtime contract's
+ * `containerName` with a serving slot (blue, green, stable, canary or a replica number) and at most a generation
+ * qualifier, so the proxy and one-off migration and backup containers are left out. With several applications
+ * their names are the first group (`$1`). Names are DNS labels: no escaping needed.
  */
-export function servingContainerPattern(application: string, environment: EnvironmentName): string {
-  return `${application}-${environment}-(blue|green|stable|canary|[0-9]+)(-[0-9a-f]+)?`;
+export function servingContainerPattern(applications: string | readonly string[], environment: EnvironmentName): string {
+  const name = typeof applications === "string" ? applications : `(${applications.join("|")})`;
+  return `${name}-${environment}-(blue|green|stable|canary|[0-9]+)(-[0-9a-f]+)?`;
 }
 
 /** The application a flow probe or extra alert is about: the one it names, or the only application. */
@@ -72,82 +77,98 @@ export function alertApplication(requested: string | undefined, applications: re
   return requested ?? (applications.length === 1 ? applications[0] : undefined);
 }
 
-/** Every alert of an environment, in a stable order: per application the built-in ones, then probes, then extras. */
+/** The built-in alerts' names. Each is one rule for every application of the environment. */
+export const BUILT_IN_ALERTS = ["ErrorRateHigh", "LatencyP95High", "TargetDown", "ContainerRestarts"] as const;
+
+/** Where a built-in alert's summary and description name the application: filled in per alert instance. */
+const APPLICATION = "{{ $labels.application }}";
+
+/**
+ * Every alert of an environment, in a stable order: the built-in ones, then probes, then extras.
+ *
+ * The built-in alerts are multi-dimensional: one rule per kind watches every application, and each of its series
+ * carries an `application` label (from the job label, or from the container name), so an alert instance, its
+ * notification and the rollback it starts are about one application. The rule count does not grow with the
+ * applications; only the queries' label matchers do.
+ */
 export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
-  const { environment, metrics, monitoring } = input;
+  const { environment, metrics, monitoring, applications } = input;
   const window = alertRateWindow(metrics);
   const link = dashboardUrl(input.grafanaUrl, serviceDashboardUid(environment));
   const path = `environments.${environment}.monitoring`;
   const rules: AlertRule[] = [];
 
-  for (const application of input.applications) {
-    const prefix = pascalCase(application);
-    const job = `${metrics.jobLabel}="${application}"`;
-    const perVersion = `sum by (${metrics.versionLabel})`;
+  if (applications.length > 0) {
+    const jobLabel = metrics.jobLabel;
+    const job = applications.length === 1 ? `${jobLabel}="${applications[0]}"` : `${jobLabel}=~"${applications.join("|")}"`;
+    // The job's value is the application's name (the metrics contract), so it becomes the `application` label.
+    const byApplication = (expr: string) => `label_replace(${expr}, "application", "$1", "${jobLabel}", "(.+)")`;
+    const perVersion = `sum by (${jobLabel}, ${metrics.versionLabel})`;
     const errorPercent = monitoring.errorRateThresholdPercent;
     rules.push({
-      name: `${prefix}ErrorRateHigh`,
-      query:
+      name: "ErrorRateHigh",
+      query: byApplication(
         `${perVersion} (rate(${metrics.requestsTotal}{${job},${metrics.statusLabel}=~"5.."}[${window}]))` +
-        ` / ${perVersion} (rate(${metrics.requestsTotal}{${job}}[${window}]))`,
+          ` / ${perVersion} (rate(${metrics.requestsTotal}{${job}}[${window}]))`,
+      ),
       comparator: "above",
       threshold: errorPercent / 100,
       forMinutes: monitoring.errorRateForMinutes,
       severity: "critical",
       action: "rollback",
-      application,
       extraLabels: {},
-      summary: `${application} in ${environment}: more than ${errorPercent}% of requests fail with 5xx`,
-      description: `The 5xx error rate of ${application} stayed above ${errorPercent}% for ${monitoring.errorRateForMinutes} minutes. The rollback workflow redeploys the known-good version (SOP §5.1).`,
+      summary: `${APPLICATION} in ${environment}: more than ${errorPercent}% of requests fail with 5xx`,
+      description: `The 5xx error rate of ${APPLICATION} stayed above ${errorPercent}% for ${monitoring.errorRateForMinutes} minutes. The rollback workflow redeploys the known-good version (SOP §5.1).`,
       dashboardUrl: link,
       noData: "OK",
       source: `${path}.errorRateThresholdPercent`,
     });
     const latencyRollback = monitoring.rollbackOnLatency;
     rules.push({
-      name: `${prefix}LatencyP95High`,
-      query: `histogram_quantile(0.95, sum by (le, ${metrics.versionLabel}) (rate(${metrics.durationHistogram}_bucket{${job}}[${window}])))`,
+      name: "LatencyP95High",
+      query: byApplication(`histogram_quantile(0.95, sum by (le, ${jobLabel}, ${metrics.versionLabel}) (rate(${metrics.durationHistogram}_bucket{${job}}[${window}])))`),
       comparator: "above",
       threshold: monitoring.latencyP95Seconds,
       forMinutes: monitoring.latencyForMinutes,
       severity: latencyRollback ? "critical" : "warning",
       action: latencyRollback ? "rollback" : "notify",
-      application,
       extraLabels: {},
-      summary: `${application} in ${environment}: p95 latency above ${monitoring.latencyP95Seconds}s`,
-      description: `The 95th percentile request duration of ${application} stayed above ${monitoring.latencyP95Seconds}s for ${monitoring.latencyForMinutes} minutes (performance degradation). ${latencyRollback ? "The rollback workflow redeploys the known-good version (SOP §5.1)." : "Investigate before promoting this version."}`,
+      summary: `${APPLICATION} in ${environment}: p95 latency above ${monitoring.latencyP95Seconds}s`,
+      description: `The 95th percentile request duration of ${APPLICATION} stayed above ${monitoring.latencyP95Seconds}s for ${monitoring.latencyForMinutes} minutes (performance degradation). ${latencyRollback ? "The rollback workflow redeploys the known-good version (SOP §5.1)." : "Investigate before promoting this version."}`,
       dashboardUrl: link,
       noData: "OK",
       source: `${path}.latencyP95Seconds`,
     });
+    // An application Prometheus has no target of at all gives no `up` series; a 0 in its name stands in, so it
+    // alerts like a target that is down instead of going silent.
+    const absent = applications.map((application) => `label_replace(vector(0), "${jobLabel}", "${application}", "", "")`).join(" or ");
     rules.push({
-      name: `${prefix}TargetDown`,
-      query: `up{${job}}`,
+      name: "TargetDown",
+      query: byApplication(`min by (${jobLabel}) (up{${job}}) or on (${jobLabel}) (${absent})`),
       comparator: "below",
       threshold: 1,
       forMinutes: monitoring.availabilityForMinutes,
       severity: "critical",
       action: "notify",
-      application,
       extraLabels: {},
-      summary: `${application} in ${environment}: a target is down`,
-      description: `Prometheus could not scrape ${application} for ${monitoring.availabilityForMinutes} minutes: the service, or one of its replicas, is unavailable.`,
+      summary: `${APPLICATION} in ${environment}: a target is down`,
+      description: `Prometheus could not scrape ${APPLICATION}, or one of its replicas, for ${monitoring.availabilityForMinutes} minutes (or has no target for it): the service is unavailable or degraded.`,
       dashboardUrl: link,
       noData: "Alerting",
       source: `${path}.availabilityForMinutes`,
     });
+    const serving = servingContainerPattern(applications, environment);
     rules.push({
-      name: `${prefix}ContainerRestarts`,
-      query: `changes(${metrics.containerStartTime}{${metrics.containerNameLabel}=~"${servingContainerPattern(application, environment)}"}[${promDuration(monitoring.containerRestartWindowMinutes * 60)}])`,
+      name: "ContainerRestarts",
+      query: `label_replace(changes(${metrics.containerStartTime}{${metrics.containerNameLabel}=~"${serving}"}[${promDuration(monitoring.containerRestartWindowMinutes * 60)}]), "application", "$1", "${metrics.containerNameLabel}", "${serving}")`,
       comparator: "above",
       threshold: monitoring.containerRestartLimit,
       forMinutes: 0,
       severity: "warning",
       action: "notify",
-      application,
       extraLabels: {},
-      summary: `${application} in ${environment}: a container restarted more than ${monitoring.containerRestartLimit} times in ${monitoring.containerRestartWindowMinutes} minutes`,
-      description: `A container of ${application} keeps restarting (crash loop or failing health check); see its logs on the Docker host.`,
+      summary: `${APPLICATION} in ${environment}: a container restarted more than ${monitoring.containerRestartLimit} times in ${monitoring.containerRestartWindowMinutes} minutes`,
+      description: `A container of ${APPLICATION} keeps restarting (crash loop or failing health check); see its logs on the Docker host.`,
       dashboardUrl: link,
       noData: "OK",
       source: `${path}.containerRestartLimit`,

@@ -56,7 +56,7 @@ class FakeWorld {
     }
     if (url.pathname === "/prometheus/api/v1/query") {
       const query = url.searchParams.get("query") ?? "";
-      const result = query.includes('=~"5.."') ? [{ metric: { version: "1.5.0-abc1234" }, value: [0, String(this.errorRate)] }] : [];
+      const result = query.includes('=~"5.."') ? [{ metric: { job: "web", version: "1.5.0-abc1234", application: "web" }, value: [0, String(this.errorRate)] }] : [];
       return json(200, { status: "success", data: { resultType: "vector", result } });
     }
     if (url.pathname.startsWith("/grafana/api/annotations")) {
@@ -181,7 +181,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
 
     // THEN: the verification failed on the error-rate rule
     expect(verify.code).toBe(1);
-    expect(verify.stdout).toContain("::error::verification failed: WebErrorRateHigh: 0.3 above 0.01");
+    expect(verify.stdout).toContain("::error::verification failed: ErrorRateHigh: web=0.3 above 0.01");
     // the canary started beside the stable version at the first weight, and the rollback restored the stable version
     expect(appliedVariables()).toEqual([
       { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "5", TF_VAR_web_stable_version: "1.4.2" },
@@ -192,7 +192,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     // the record: JSON log, deployment status, Pushgateway, summary
     const record = JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8"));
     expect(record).toMatchObject({ kind: "deployment", environment: "production", status: "rolled-back", deployer: "alice", commit: "abc1234def5678abc1234def5678abc1234def56", applications: { web: { version: "1.5.0-abc1234", previousVersion: "1.4.2" } } });
-    expect(record.issues).toEqual(expect.arrayContaining([expect.stringContaining("WebErrorRateHigh: 0.3 above 0.01"), "rolled back to web 1.4.2", "step verify failed"]));
+    expect(record.issues).toEqual(expect.arrayContaining([expect.stringContaining("ErrorRateHigh: web=0.3 above 0.01"), "rolled back to web 1.4.2", "step verify failed"]));
     expect(world.deploymentStatuses).toEqual([expect.objectContaining({ state: "failure", description: "deployed web 1.5.0-abc1234: rolled-back", log_url: "https://github.com/wtfb/wtfb-app/actions/runs/7" })]);
     expect(world.pushes).toEqual([{ path: "/pushgateway/metrics/job/wtfb_deployments/environment/production/application/web", body: expect.stringContaining(`${DEPLOYMENT_METRICS.lastRollback}{reason="automatic: `) }]);
     expect(fs.readFileSync(path.join(directory, "summary.md"), "utf8")).toContain("| production | web | `1.5.0-abc1234` | `1.4.2` | `abc1234` | alice | rolled-back |");

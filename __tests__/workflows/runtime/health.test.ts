@@ -4,8 +4,11 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { healthChecks, parsePrometheusValue, prometheusQuery, watchHealth, type HealthCheck, type Sample } from "../../../constructs/workflows/runtime/health";
 import { shippedConfig } from "../../helpers";
 
-const errorRate: HealthCheck = { name: "WebErrorRateHigh", application: "web", query: "error_rate", comparator: "above", threshold: 0.01, forMinutes: 3, action: "rollback" };
-const latency: HealthCheck = { name: "WebLatencyP95High", application: "web", query: "latency", comparator: "above", threshold: 1, forMinutes: 5, action: "notify" };
+// Like the built-in alerts: one check for every application, whose series carry the `application` label.
+const errorRate: HealthCheck = { name: "ErrorRateHigh", query: "error_rate", comparator: "above", threshold: 0.01, forMinutes: 3, action: "rollback" };
+const latency: HealthCheck = { name: "LatencyP95High", query: "latency", comparator: "above", threshold: 1, forMinutes: 5, action: "notify" };
+// Like a flow probe or an extra alert: the check names its application, and its series need not.
+const checkoutFlow: HealthCheck = { name: "CheckoutFlowBroken", application: "web", query: "probe", comparator: "below", threshold: 1, forMinutes: 2, action: "rollback" };
 
 /** A Prometheus whose answer to each query changes minute by minute. */
 function scriptedPrometheus(answers: Record<string, Array<Sample[] | Error>>) {
@@ -25,14 +28,15 @@ function scriptedPrometheus(answers: Record<string, Array<Sample[] | Error>>) {
   };
 }
 
-const value = (number: number, labels: Record<string, string> = {}): Sample[] => [{ labels, value: number }];
+const value = (number: number, labels: Record<string, string> = { application: "web" }): Sample[] => [{ labels, value: number }];
 
 describe("post-deployment verification against Prometheus", () => {
   test("the checks are the environment's alert rules, with rollback rules and PromQL that Prometheus parses", () => {
     const checks = healthChecks(shippedConfig(), "production");
-    expect(checks.find((check) => check.name === "WebErrorRateHigh")).toMatchObject({ application: "web", comparator: "above", threshold: 0.01, action: "rollback", forMinutes: 5 });
-    expect(checks.find((check) => check.name === "WebLatencyP95High")).toMatchObject({ threshold: 0.5, action: "rollback" });
-    expect(healthChecks(shippedConfig(), "development").find((check) => check.name === "WebLatencyP95High")?.action).toBe("notify");
+    expect(checks.find((check) => check.name === "ErrorRateHigh")).toMatchObject({ comparator: "above", threshold: 0.01, action: "rollback", forMinutes: 5 });
+    expect(checks.find((check) => check.name === "LatencyP95High")).toMatchObject({ threshold: 0.5, action: "rollback" });
+    expect(checks.find((check) => check.name === "CheckoutFlowBroken")).toMatchObject({ application: "web", action: "rollback" });
+    expect(healthChecks(shippedConfig(), "development").find((check) => check.name === "LatencyP95High")?.action).toBe("notify");
     for (const check of checks) {
       expect(check.query).not.toContain("$__");
       let errors = 0;
@@ -57,7 +61,7 @@ describe("post-deployment verification against Prometheus", () => {
 
     // THEN: breaching at minutes 2, 3 and 4 makes three checks in a row
     expect(result.healthy).toBe(false);
-    expect(result.failures).toEqual(["WebErrorRateHigh: 0.02 above 0.01 for 3 check(s) in a row, after 4 min"]);
+    expect(result.failures).toEqual(["ErrorRateHigh: web=0.02 above 0.01 for 3 check(s) in a row, after 4 min"]);
   });
 
   test("a spike shorter than the alert's wait does not fail the deployment", async () => {
@@ -69,27 +73,61 @@ describe("post-deployment verification against Prometheus", () => {
   test("a breach of a rule that only notifies is a warning, never a failure", async () => {
     const prometheus = scriptedPrometheus({ error_rate: [value(0)], latency: [value(Infinity)] });
     const result = await watchHealth({ checks: [errorRate, latency], minutes: 0, versionLabel: "version", ...prometheus, log: () => {} });
-    expect(result).toEqual({ healthy: true, failures: [], warnings: ["WebLatencyP95High was above 1 (Infinity) after 0 min"] });
+    expect(result).toEqual({ healthy: true, failures: [], warnings: ["LatencyP95High was above 1 (web=Infinity) after 0 min"] });
   });
 
   test("a canary is judged by its own series when the metrics carry the version", async () => {
     // GIVEN: stable 1.0.0 fails a little, the canary 1.1.0 fails a lot
-    const perVersion = [...value(0.005, { version: "1.0.0" }), ...value(0.3, { version: "1.1.0" })];
+    const perVersion = [...value(0.005, { application: "web", version: "1.0.0" }), ...value(0.3, { application: "web", version: "1.1.0" })];
     const prometheus = scriptedPrometheus({ error_rate: [perVersion] });
     // The alert would wait 3 minutes; a canary's traffic rises only while it stays under the threshold, so one breach is enough.
     const check = errorRate;
 
     // THEN
     const canary = await watchHealth({ checks: [check], minutes: 0, canaryVersions: { web: "1.1.0" }, versionLabel: "version", ...prometheus, log: () => {} });
-    expect(canary.failures).toEqual(["WebErrorRateHigh: 0.3 above 0.01 for 1 check(s) in a row, after 0 min"]);
+    expect(canary.failures).toEqual(["ErrorRateHigh: web=0.3 above 0.01 for 1 check(s) in a row, after 0 min"]);
     const stable = await watchHealth({ checks: [check], minutes: 0, canaryVersions: { web: "1.0.0" }, versionLabel: "version", ...prometheus, log: () => {} });
     expect(stable.healthy).toBe(true);
   });
 
   test("without the version label, the canary is judged with the application as a whole", async () => {
-    const prometheus = scriptedPrometheus({ error_rate: [value(0.2)] });
+    const prometheus = scriptedPrometheus({ error_rate: [value(0.2)], probe: [value(0, {})] });
     const result = await watchHealth({ checks: [errorRate], minutes: 5, canaryVersions: { web: "1.1.0" }, versionLabel: "version", ...prometheus, log: () => {} });
-    expect(result).toMatchObject({ healthy: false, failures: ["WebErrorRateHigh: 0.2 above 0.01 for 1 check(s) in a row, after 0 min"] });
+    expect(result).toMatchObject({ healthy: false, failures: ["ErrorRateHigh: web=0.2 above 0.01 for 1 check(s) in a row, after 0 min"] });
+    // A check that names its application judges its unlabelled series the same way.
+    const probe = await watchHealth({ checks: [checkoutFlow], minutes: 5, canaryVersions: { web: "1.1.0" }, versionLabel: "version", ...prometheus, log: () => {} });
+    expect(probe).toMatchObject({ healthy: false, failures: ["CheckoutFlowBroken: 0 below 1 for 1 check(s) in a row, after 0 min"] });
+  });
+
+  test("with several applications, each is judged by its own series: breaches count per application", async () => {
+    // GIVEN: web breaches at minutes 0 and 2, api at minute 1; neither for three checks in a row
+    const both = (web: number, api: number) => [...value(web, { application: "web" }), ...value(api, { application: "api" })];
+    const alternating = scriptedPrometheus({ error_rate: [both(0.05, 0), both(0, 0.05), both(0.05, 0), both(0, 0)] });
+
+    // WHEN / THEN: no sustained breach
+    expect((await watchHealth({ checks: [errorRate], minutes: 6, versionLabel: "version", ...alternating, log: () => {} })).healthy).toBe(true);
+
+    // GIVEN: api breaches from minute 1 on, web never
+    const sustained = scriptedPrometheus({ error_rate: [both(0, 0), both(0.001, 0.04)] });
+    const result = await watchHealth({ checks: [errorRate], minutes: 10, versionLabel: "version", ...sustained, log: () => {} });
+    // THEN: the failure names api and only api's value
+    expect(result.failures).toEqual(["ErrorRateHigh: api=0.04 above 0.01 for 3 check(s) in a row, after 3 min"]);
+  });
+
+  test("during a canary, an application without a canary version is judged on all its series", async () => {
+    // GIVEN: web's canary 1.1.0 is healthy, its stable 1.0.0 and api 2.0.0 are not
+    const series = [
+      ...value(0.5, { application: "web", version: "1.0.0" }),
+      ...value(0, { application: "web", version: "1.1.0" }),
+      ...value(0.2, { application: "api", version: "2.0.0" }),
+    ];
+    const prometheus = scriptedPrometheus({ error_rate: [series] });
+
+    // WHEN web's canary is watched
+    const result = await watchHealth({ checks: [errorRate], minutes: 0, canaryVersions: { web: "1.1.0" }, versionLabel: "version", ...prometheus, log: () => {} });
+
+    // THEN web's stable series are not the canary's concern, but api's breach is
+    expect(result.failures).toEqual(["ErrorRateHigh: api=0.2 above 0.01 for 1 check(s) in a row, after 0 min"]);
   });
 
   test("no traffic (NaN) is no breach", async () => {
@@ -103,7 +141,7 @@ describe("post-deployment verification against Prometheus", () => {
     const recovering = async () => (calls++ === 0 ? Promise.reject(new Error("connection reset")) : [{ labels: {}, value: 0 }]);
     expect((await watchHealth({ checks: [errorRate], minutes: 0, versionLabel: "version", query: recovering, sleep: async () => {}, log: () => {} })).healthy).toBe(true);
     const result = await watchHealth({ checks: [errorRate], minutes: 0, versionLabel: "version", ...flaky, log: () => {} });
-    expect(result).toMatchObject({ healthy: false, failures: ["cannot verify WebErrorRateHigh: connection reset"] });
+    expect(result).toMatchObject({ healthy: false, failures: ["cannot verify ErrorRateHigh: connection reset"] });
     expect(flaky.asked).toHaveLength(3);
   });
 

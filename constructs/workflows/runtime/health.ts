@@ -72,7 +72,8 @@ export function healthChecks(config: PipelineConfig, environment: EnvironmentNam
 
 export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
   const warnings = new Set<string>();
-  const consecutive = new Map<string, number>();
+  // Consecutive breaching checks, per rule, then per application ("" for series that name none).
+  const consecutive = new Map<string, Map<string, number>>();
   for (let minute = 0; minute <= options.minutes; minute++) {
     if (minute > 0) await options.sleep(MINUTE);
     for (const check of options.checks) {
@@ -84,19 +85,27 @@ export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
       }
       const judged = relevantSamples(samples, check, options);
       const breaching = judged.filter((sample) => breaches(sample.value, check));
-      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map((sample) => formatValue(sample.value)).join(", ")} (${check.comparator} ${check.threshold} ${check.action === "rollback" ? "rolls back" : "notifies"})`);
+      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map(describeSample).join(", ")} (${check.comparator} ${check.threshold} ${check.action === "rollback" ? "rolls back" : "notifies"})`);
       if (check.action !== "rollback") {
-        if (breaching.length > 0) warnings.add(`${check.name} was ${check.comparator} ${check.threshold} (${breaching.map((sample) => formatValue(sample.value)).join(", ")}) after ${minute} min`);
+        if (breaching.length > 0) warnings.add(`${check.name} was ${check.comparator} ${check.threshold} (${breaching.map(describeSample).join(", ")}) after ${minute} min`);
         continue;
       }
-      const held = breaching.length > 0 ? (consecutive.get(check.name) ?? 0) + 1 : 0;
-      consecutive.set(check.name, held);
+      // Counted per application: one application breaching this minute and another the next is no sustained breach.
+      const previous = consecutive.get(check.name);
+      const current = new Map<string, number>();
+      for (const sample of breaching) {
+        const application = applicationOf(sample, check) ?? "";
+        current.set(application, (previous?.get(application) ?? 0) + 1);
+      }
+      consecutive.set(check.name, current);
       // As long as the alert would wait, but never longer than the watch itself; a canary gets no such grace.
       const needed = options.canaryVersions ? 1 : Math.max(1, Math.min(check.forMinutes, options.minutes));
-      if (held >= needed) {
+      for (const [application, held] of current) {
+        if (held < needed) continue;
+        const values = breaching.filter((sample) => (applicationOf(sample, check) ?? "") === application).map(describeSample);
         return {
           healthy: false,
-          failures: [`${check.name}: ${breaching.map((sample) => formatValue(sample.value)).join(", ")} ${check.comparator} ${check.threshold} for ${held} check(s) in a row, after ${minute} min`],
+          failures: [`${check.name}: ${values.join(", ")} ${check.comparator} ${check.threshold} for ${held} check(s) in a row, after ${minute} min`],
           warnings: [...warnings],
         };
       }
@@ -139,17 +148,37 @@ async function queryWithRetries(options: WatchOptions, query: string): Promise<S
   }
 }
 
+/** The application a sample is about: its `application` label (the built-in alerts' series), else the check's. */
+function applicationOf(sample: Sample, check: HealthCheck): string | undefined {
+  return sample.labels.application ?? check.application;
+}
+
+/**
+ * The samples a check judges. During a canary, an application's samples are those of its canary version when its
+ * metrics carry the version label; without the label, the application is judged as a whole.
+ */
 function relevantSamples(samples: Sample[], check: HealthCheck, options: WatchOptions): Sample[] {
-  const version = check.application ? options.canaryVersions?.[check.application] : undefined;
-  if (version === undefined) return samples;
-  const labelled = samples.filter((sample) => sample.labels[options.versionLabel] !== undefined);
-  // Metrics without the version label cannot tell the canary apart: judge the application as a whole.
-  return labelled.length === 0 ? samples : labelled.filter((sample) => sample.labels[options.versionLabel] === version);
+  const canaries = options.canaryVersions;
+  if (!canaries) return samples;
+  const labelled = new Set<string | undefined>();
+  for (const sample of samples) {
+    if (sample.labels[options.versionLabel] !== undefined) labelled.add(applicationOf(sample, check));
+  }
+  return samples.filter((sample) => {
+    const application = applicationOf(sample, check);
+    const version = application === undefined ? undefined : canaries[application];
+    return version === undefined || !labelled.has(application) || sample.labels[options.versionLabel] === version;
+  });
 }
 
 function breaches(value: number, check: HealthCheck): boolean {
   if (Number.isNaN(value)) return false;
   return check.comparator === "above" ? value > check.threshold : value < check.threshold;
+}
+
+/** A sample's value, after the application it is about when the series says (`web=0.02`). */
+function describeSample(sample: Sample): string {
+  return sample.labels.application === undefined ? formatValue(sample.value) : `${sample.labels.application}=${formatValue(sample.value)}`;
 }
 
 function formatValue(value: number): string {
