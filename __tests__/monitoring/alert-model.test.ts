@@ -99,7 +99,7 @@ describe("the alert model", () => {
     expect(byName("ErrorRateHigh").query).toMatch(/^label_replace\(.*, "application", "\$1", "job", "\(\.\+\)"\)$/);
     expect(byName("LatencyP95High").query).toContain('sum by (le, job, version) (rate(http_request_duration_seconds_bucket{job=~"web|api"}');
     // An application without any target still gets a series (0), so it alerts rather than going silent.
-    expect(byName("TargetDown").query).toContain('or on (job) (label_replace(vector(0), "job", "web", "", "") or label_replace(vector(0), "job", "api", "", ""))');
+    expect(byName("TargetDown").query).toContain('min by (job) (up{job=~"web|api"}) or on (job) (absent(up{job="web"}) or absent(up{job="api"})) * 0');
     // No rule pins an application: the series carry it, and the summary names it per alert instance.
     for (const name of BUILT_IN_ALERTS) {
       expect(byName(name).application).toBeUndefined();

@@ -139,12 +139,12 @@ export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
       noData: "OK",
       source: `${path}.latencyP95Seconds`,
     });
-    // An application Prometheus has no target of at all gives no `up` series; a 0 in its name stands in, so it
-    // alerts like a target that is down instead of going silent.
-    const absent = applications.map((application) => `label_replace(vector(0), "${jobLabel}", "${application}", "", "")`).join(" or ");
+    // An application Prometheus has no target of at all gives no `up` series; `absent` gives one in its name,
+    // made 0, so it alerts like a target that is down instead of going silent.
+    const absent = applications.map((application) => `absent(up{${jobLabel}="${application}"})`).join(" or ");
     rules.push({
       name: "TargetDown",
-      query: byApplication(`min by (${jobLabel}) (up{${job}}) or on (${jobLabel}) (${absent})`),
+      query: byApplication(`min by (${jobLabel}) (up{${job}}) or on (${jobLabel}) (${absent}) * 0`),
       comparator: "below",
       threshold: 1,
       forMinutes: monitoring.availabilityForMinutes,
