@@ -1,8 +1,9 @@
 /**
  * Post-deployment verification against Prometheus (SOP §4.3): the environment's own alert rules (the monitoring
  * model, one source of truth), evaluated once a minute. A rule whose firing rolls back (`action=rollback`: error
- * rate, critical flows, and latency where configured) fails the verification when its condition holds as long as
- * the alert would wait (`for`, within the watch); any other breach is reported as a warning.
+ * rate, critical flows, and latency where configured) fails the verification when its condition holds, for one
+ * application, as long as the alert would wait (`for`, within the watch); any other breach is reported as a warning.
+ * A rule watching every application tells them apart by its series' `application` label.
  */
 import type { EnvironmentName } from "../../../config/environments";
 import type { PipelineConfig } from "../../../config/types";
