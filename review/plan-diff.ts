@@ -213,7 +213,8 @@ function withDocument(change: AttributeChange): AttributeChange {
   return { ...change, document };
 }
 
-function documentText(value: unknown): { language: DocumentChange["language"]; text: string } | undefined {
+/** A value as a document to show whole: a JSON object or list held as a string (pretty-printed), or multi-line text. */
+export function documentText(value: unknown): { language: DocumentChange["language"]; text: string } | undefined {
   const raw = value instanceof Sensitive ? value.display : value;
   if (typeof raw !== "string") return undefined;
   // Shown as the file will read: Terraform's escapes of literal `${` and `%{` undone (interpolations stay).

@@ -1,5 +1,6 @@
 /** Renders a `PlanReview` as the Markdown a reviewer reads: in a terminal, or as a pull-request comment. */
 import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, PlanReview, SideStatus, StackReview } from "./plan-model";
+import { documentText } from "./plan-diff";
 import { Sensitive, SENSITIVE_TEXT } from "./sensitive";
 
 export interface RenderOptions {
@@ -167,7 +168,7 @@ function renderAttribute(attribute: AttributeChange, action: BlockAction, contex
   if (listsValues) return [`  - ${name} = ${value(attribute.after ?? attribute.before)}`];
   if (attribute.before === undefined) {
     if (!isPlainObject(attribute.after)) return [`  - ${name}: added ${value(attribute.after)}${flag}`];
-    return [`  - ${name}: added${flag}`, ...leaves(attribute.after).map(([path, leaf]) => `    - ${code(path)} = ${value(leaf)}`)];
+    return [`  - ${name}: added${flag}`, ...leaves(attribute.after).flatMap(([path, leaf]) => addedLeaf(path, leaf, context))];
   }
   if (attribute.after === undefined) return [`  - ${name}: **removed**${isPlainObject(attribute.before) ? "" : ` (was ${value(attribute.before)})`}${flag}`];
   const listChange = scalarListChange(attribute.before, attribute.after);
@@ -209,6 +210,19 @@ function scalarListChange(before: unknown, after: unknown): string | undefined {
   });
   const parts = [...(added.length > 0 ? [`adds ${added.map(value).join(", ")}`] : []), ...(removed.length > 0 ? [`removes ${removed.map(value).join(", ")}`] : [])];
   return parts.length > 0 ? `${parts.join("; ")} (${before.length} → ${after.length} items)` : `same ${after.length} items, reordered`;
+}
+
+/**
+ * One value of an element added to a block (a rule added to a rule group): inline, or, when it is a document such as a
+ * rule's query model held as a JSON string, pretty-printed like a created resource's documents.
+ */
+function addedLeaf(path: string, leaf: unknown, context: RenderContext): string[] {
+  const document = documentText(leaf);
+  if (document === undefined) return [`    - ${code(path)} = ${value(leaf)}`];
+  const lines = document.text.replace(/\n$/, "").split("\n").length;
+  const summary = `    - ${code(path)}: ${document.language.toUpperCase()} document (${lines} lines)`;
+  if (!context.documentBodies) return [summary];
+  return [summary, "", "      <details><summary>content</summary>", "", indent(fenced(document.text, document.language), 6), "", "      </details>", ""];
 }
 
 /** The leaves of an added block, with paths relative to it. */

@@ -88,6 +88,25 @@ describe("plan review Markdown", () => {
     expect(markdown).not.toContain("\\n");
   });
 
+  test("an alert rule added to a rule group shows its query model as JSON, not as an escaped and cut string", () => {
+    // GIVEN a head that adds LatencyHigh to the group
+    const added = production({ reviewer: "auggie", rules: ["HighErrorRate", "CheckoutSlow", "LatencyHigh"], secrets: ["DATABASE_URL"], variableValue: "1" });
+
+    // WHEN
+    const text = renderReviewMarkdown(review(app({ production: production({ reviewer: "auggie", rules: ["HighErrorRate", "CheckoutSlow"], secrets: ["DATABASE_URL"], variableValue: "1" }) }), app({ production: added })));
+
+    // THEN the rule is listed as added, its models pretty-printed with the whole query
+    expect(text).toContain('  - `rule[name="LatencyHigh"]`: added');
+    expect(text).toContain("    - `name` = `\"LatencyHigh\"`");
+    expect(text).toContain("    - `data[0].model`: JSON document (5 lines)");
+    expect(text).toContain('      ```json\n      {\n        "refId": "A",\n        "expr": "sum(rate(http_requests_total{alert=\\"LatencyHigh\\"}[1m]))",');
+    expect(text).not.toContain('`data[0].model` = `"{');
+    // and, when the report must be short, only the summary line stays
+    const compact = renderReviewMarkdown(review(app({ production: production({ reviewer: "auggie", rules: ["HighErrorRate"], secrets: ["DATABASE_URL"], variableValue: "1" }) }), app({ production: added })), { maxLength: 1500 });
+    expect(compact).toContain("    - `data[0].model`: JSON document (5 lines)");
+    expect(compact).not.toContain("```json");
+  });
+
   test("a changed pipeline diagram is included so the comment renders it", () => {
     // THEN
     const files = markdown.slice(markdown.indexOf("### Generated files"));
