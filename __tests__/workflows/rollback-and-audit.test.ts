@@ -48,10 +48,10 @@ describe("rollback workflow", () => {
 
     test("an alert's payload names the environment and application; its reason is flattened to one line", () => {
       const result = runScript(script, {
-        env: { ...base, EVENT_NAME: "repository_dispatch", PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "web", PAYLOAD_REASON: "error rate 2%\n::set-output name=x::y", PAYLOAD_ALERTNAME: "WebErrorRateHigh; rm -rf /" },
+        env: { ...base, EVENT_NAME: "repository_dispatch", PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "web", PAYLOAD_REASON: "error rate 2%\n::set-output name=x::y", PAYLOAD_ALERTNAME: "ErrorRateHigh; rm -rf /" },
       });
       expect(result.status).toBe(0);
-      expect(result.outputs).toEqual({ environment: "production", application: "web", version: "", reason: "error rate 2% ::set-output name=x::y", alertname: "WebErrorRateHighrm-rf", "revert-migration": "false" });
+      expect(result.outputs).toEqual({ environment: "production", application: "web", version: "", reason: "error rate 2% ::set-output name=x::y", alertname: "ErrorRateHighrm-rf", "revert-migration": "false" });
     });
 
     test("a dispatch without an application rolls back all of them, to the version asked for", () => {

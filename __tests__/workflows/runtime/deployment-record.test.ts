@@ -30,7 +30,7 @@ describe("the deployment record (SOP §8.1)", () => {
   });
 
   test("holds timestamp, version, commit, deployer, environment, status and issues", () => {
-    const record = buildRecord(state, "rolled-back", "2026-06-02T09:10:00.000Z", "https://github.com/wtfb/wtfb-app/actions/runs/7", ["WebErrorRateHigh: 0.03 above 0.01"]);
+    const record = buildRecord(state, "rolled-back", "2026-06-02T09:10:00.000Z", "https://github.com/wtfb/wtfb-app/actions/runs/7", ["ErrorRateHigh: web=0.03 above 0.01"]);
     expect(record).toEqual({
       kind: "deployment",
       environment: "production",
@@ -43,7 +43,7 @@ describe("the deployment record (SOP §8.1)", () => {
       trigger: "push",
       applications: { web: { version: "1.5.0", previousVersion: "1.4.2" } },
       runUrl: "https://github.com/wtfb/wtfb-app/actions/runs/7",
-      issues: ["WebErrorRateHigh: 0.03 above 0.01"],
+      issues: ["ErrorRateHigh: web=0.03 above 0.01"],
     });
   });
 
