@@ -159,7 +159,7 @@ function renderAttribute(attribute: AttributeChange, action: BlockAction, contex
       const text = attribute.document.diff.text.split("\n").filter((line) => !line.startsWith("@@")).map((line) => line.slice(1)).join("\n");
       const summary = `  - ${name}: ${language.toUpperCase()} document (${action === "destroy" || action === "forget" ? diff.removedLines : diff.addedLines} lines)${flag}`;
       if (!context.documentBodies || action === "destroy" || action === "forget") return [summary];
-      return [summary, "", "    <details><summary>content</summary>", "", indent(fenced(text, language), 4), "", "    </details>", ""];
+      return [summary, ...collapsedDocument(text, language, 4)];
     }
     const summary = `  - ${name}: ${language.toUpperCase()} changed (${counts})${flag}`;
     if (!context.documentBodies) return [`${summary} — diff left out to fit; run \`${context.command}\` locally to see it`];
@@ -222,7 +222,13 @@ function addedLeaf(path: string, leaf: unknown, context: RenderContext): string[
   const lines = document.text.replace(/\n$/, "").split("\n").length;
   const summary = `    - ${code(path)}: ${document.language.toUpperCase()} document (${lines} lines)`;
   if (!context.documentBodies) return [summary];
-  return [summary, "", "      <details><summary>content</summary>", "", indent(fenced(document.text, document.language), 6), "", "      </details>", ""];
+  return [summary, ...collapsedDocument(document.text, document.language, 6)];
+}
+
+/** A document's whole text under its summary line, folded away until opened. */
+function collapsedDocument(text: string, language: string, spaces: number): string[] {
+  const padding = " ".repeat(spaces);
+  return ["", `${padding}<details><summary>content</summary>`, "", indent(fenced(text, language), spaces), "", `${padding}</details>`, ""];
 }
 
 /** The leaves of an added block, with paths relative to it. */
