@@ -147,6 +147,20 @@ describe("deploy workflows, one per environment", () => {
     );
   });
 
+  test("the deploy step names up to three applications with databases and counts more", () => {
+    // GIVEN: copies of the shipped application, with databases, under other names and ports
+    const withApplications = (count: number) =>
+      shippedConfig((raw) => {
+        const [template] = raw.applications;
+        raw.applications = Array.from({ length: count }, (_, index) => ({ ...template, name: index === 0 ? template.name : `app-${index + 1}`, hostPort: 20000 + index }));
+      });
+    const deployName = (count: number) => stepById(generatedWorkflows(withApplications(count))["deploy-staging.yml"].parsed.jobs.deploy, "deploy").name;
+
+    // THEN
+    expect(deployName(3)).toBe("Back up the databases of web, app-2 and app-3, apply migrations and deploy the new version to the idle slot (cdktf deploy staging)");
+    expect(deployName(4)).toBe("Back up the databases of 4 applications, apply migrations and deploy the new version to the idle slot (cdktf deploy staging)");
+  });
+
   test("an environment reached over SSH gets a key and checked host keys; others need none", () => {
     const ssh = stepById(deploy("production").jobs.deploy, "ssh");
     expect(ssh.env).toEqual({ SSH_HOST: "prod.wtfb.internal", SSH_PRIVATE_KEY: "${{ secrets.DOCKER_SSH_PRIVATE_KEY }}", SSH_KNOWN_HOSTS: "${{ secrets.DOCKER_SSH_KNOWN_HOSTS }}" });

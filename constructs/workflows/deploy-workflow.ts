@@ -148,22 +148,32 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
   };
 }
 
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}` : items.join("");
+}
+
+/** Applications a step name lists by name; more are counted. */
+const STEP_NAME_APPLICATIONS = 3;
+
 /** The deploy step says what it does, in the SOP's order: scale down, back up, migrate, then deploy (all inside one `cdktf deploy`). */
 export function deployStepName(config: PipelineConfig, environment: EnvironmentName): string {
   const strategy = config.environments[environment].runtime.strategy;
   const withDatabase = config.applications.filter((application) => application.database);
   const scaledDown = withDatabase.filter((application) => application.database?.scaleDownDuringMigration);
-  const list = (applications: readonly ApplicationConfig[]) => applications.map((application) => application.name).join(", ");
+  // A step name is one line in the run's log: past a few applications, their number says more than their names.
+  const list = (applications: readonly ApplicationConfig[]) =>
+    applications.length > STEP_NAME_APPLICATIONS ? `${applications.length} applications` : listed(applications.map((application) => application.name));
   const parts = [
     ...(scaledDown.length > 0 ? [`scale down ${list(scaledDown)}`] : []),
-    ...(withDatabase.length > 0 ? [`back up the database of ${list(withDatabase)}`, "apply migrations"] : []),
+    ...(withDatabase.length > 0 ? [`back up the database${withDatabase.length > 1 ? "s" : ""} of ${list(withDatabase)}`, "apply migrations"] : []),
     strategy.type === "rolling"
       ? `deploy the new version replica by replica`
       : strategy.type === "blue-green"
         ? "deploy the new version to the idle slot"
         : `deploy the new version as a canary at ${strategy.steps[0]}%`,
   ];
-  const sentence = parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0];
+  const sentence = listed(parts);
   return `${sentence[0].toUpperCase()}${sentence.slice(1)} (cdktf deploy ${environment})`;
 }
 
