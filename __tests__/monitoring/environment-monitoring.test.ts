@@ -110,9 +110,12 @@ describe("dashboards", () => {
     expect(deployments.target).toMatchObject({ type: "tags", matchAny: false });
     // Every tag the annotation query requires is one the deploy workflow writes.
     expect(tags).toEqual(expect.arrayContaining(deployments.target.tags));
+    // and it filters by kind and environment, so another environment's deployments stay off this dashboard.
+    expect(deployments.target.tags).toEqual(["deployment", "env:production"]);
     const rollbackTags = deploymentAnnotationTags({ kind: "rollback", environment: "production", application: "web", version: "1.3.9", status: "success" });
     const rollbacks = delivery.panels.find((panel: any) => panel.title === "Rollbacks and their reasons");
     expect(rollbackTags).toEqual(expect.arrayContaining(rollbacks.options.tags));
+    expect(rollbacks.options.tags).toEqual(["rollback", "env:production"]);
   });
 
   test("the delivery dashboard reads the deployment records the workflows push", () => {
@@ -156,6 +159,7 @@ describe("contact points and routing", () => {
     expect(template).toContain('Version: {{ or .Labels.version "unknown" }}');
     expect(template).toContain("Dashboard: {{ .Annotations.dashboard }}");
     const rules = only(stack, "grafana_rule_group").rule;
+    expect(rules.length).toBeGreaterThan(0);
     expect(rules.every((rule: any) => rule.annotations.dashboard === "https://grafana.wtfb.example/d/wtfb-staging-service")).toBe(true);
   });
 

@@ -53,6 +53,17 @@ function expectedAlert(name: string, seriesLabels: Record<string, string>, file 
 const counter = (perStep: number) => `0+${perStep}x80`;
 
 describe("the Prometheus rule file", () => {
+  test("each rule carries its environment, severity and action (rollback for errors, latency and the flow; notify for the rest) and its pending time", () => {
+    const rules = parse(ruleFile).groups[0].rules.map((r: { alert: string; labels: unknown; for?: string }) => [r.alert, r.labels, r.for]);
+    expect(rules).toEqual([
+      ["ErrorRateHigh", { environment: "production", severity: "critical", action: "rollback" }, "5m"],
+      ["LatencyP95High", { environment: "production", severity: "critical", action: "rollback" }, "5m"],
+      ["TargetDown", { environment: "production", severity: "critical", action: "notify" }, "2m"],
+      ["ContainerRestarts", { environment: "production", severity: "warning", action: "notify" }, undefined],
+      ["CheckoutFlowBroken", { environment: "production", application: "web", severity: "critical", action: "rollback", flow: "checkout" }, "2m"],
+    ]);
+  });
+
   test("passes promtool check rules", () => {
     // GIVEN the rendered production rule file
     const dir = temporaryDirectory("promtool");

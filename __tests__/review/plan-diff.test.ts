@@ -169,7 +169,10 @@ describe("plan diff: sensitive values", () => {
     const after = stack({ resource: { github_actions_environment_secret: { s: { environment: "p", secret_name: "X", plaintext_value: "hunter2-literal" } } } });
     // WHEN
     const review = diffStack("p", stack({ resource: {} }), after);
-    // THEN
+    // THEN the secret is in the review, its value masked
+    const secret = change(review.changes, "github_actions_environment_secret.s");
+    expect(secret).toMatchObject({ kind: "resource", action: "create" });
+    expect(attribute(secret, "plaintext_value").after).toBeInstanceOf(Sensitive);
     expect(JSON.stringify(review)).not.toContain("hunter2-literal");
   });
 
@@ -244,6 +247,7 @@ describe("plan diff: stacks, settings and artifacts", () => {
     const { stacks, artifacts } = diffSynthesizedApps(undefined, head);
     // THEN
     expect(stacks[0].status).toBe("added");
+    expect(stacks[0].changes.length).toBeGreaterThan(0);
     expect(stacks[0].changes.every((c) => c.action === "create")).toBe(true);
     expect(artifacts).toEqual([expect.objectContaining({ path: "pipeline.md", action: "create", content: "# p\n" })]);
   });

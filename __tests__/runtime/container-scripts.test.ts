@@ -118,6 +118,9 @@ describe("routing publisher", () => {
     const publisher = spawn("/bin/sh", ["-c", ROUTING_PUBLISH_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env(), WTFB_ROUTING_TIMEOUT_SECONDS: "10" } });
     const exited = new Promise<number | null>((resolve) => publisher.on("exit", resolve));
     await eventually(() => fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8") === "default green;\n", "the routing is published");
+    // WHEN the proxy has not acknowledged it yet, THEN the publisher is still waiting
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(publisher.exitCode).toBeNull();
     fs.writeFileSync(path.join(scratch, "routing", "applied"), `${cksumOf(path.join(scratch, "routing", "routing.conf"))}\n`);
     // THEN the publisher finishes successfully
     expect(await exited).toBe(0);

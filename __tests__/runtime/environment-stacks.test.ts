@@ -59,13 +59,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack's runtime", (environment) => {
       ...Object.entries(profile.settings).map(([key, value]) => `${key}=${value}`),
       ...profile.secrets.map((secret) => `${secret.name}=\${var.secret_${secret.name.toLowerCase()}}`),
     ]);
-    for (const container of Object.values(resourcesOf(json, "docker_container"))) {
-      for (const entry of (container.env as string[] | undefined) ?? []) {
-        // THEN every entry is a setting, a secret reference, or the runtime's own WTFB_ variable
-        if (!entry.startsWith("WTFB_")) expect(allowed).toContain(entry);
-        if (entry.startsWith("WTFB_DATABASE_URL=")) expect(entry).toBe("WTFB_DATABASE_URL=${var.secret_database_url}");
-      }
-    }
+    const entries = Object.values(resourcesOf(json, "docker_container")).flatMap((container) => (container.env as string[] | undefined) ?? []);
+    // THEN every entry is a setting, a secret reference, or the runtime's own WTFB_ variable
+    for (const entry of entries) if (!entry.startsWith("WTFB_")) expect(allowed).toContain(entry);
+    // and every setting and secret reaches the containers, the backup's database URL as a reference too
+    expect(new Set(entries.filter((entry) => !entry.startsWith("WTFB_")))).toEqual(allowed);
+    const databaseUrls = entries.filter((entry) => entry.startsWith("WTFB_DATABASE_URL="));
+    expect(databaseUrls.length).toBeGreaterThan(0);
+    for (const entry of databaseUrls) expect(entry).toBe("WTFB_DATABASE_URL=${var.secret_database_url}");
     for (const secret of profile.secrets) expect(json.variable![`secret_${secret.name.toLowerCase()}`]).toMatchObject({ sensitive: true });
     expect(JSON.stringify(json)).not.toMatch(/ghcr\.io\/wtfb\/web:[^$]/);
   });

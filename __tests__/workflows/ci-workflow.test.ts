@@ -3,14 +3,7 @@ import * as path from "path";
 import { ciRequiredChecks } from "../../constructs/workflows/ci-workflow";
 import { shippedConfig, temporaryDirectory } from "../helpers";
 import { variantConfig } from "./support/configs";
-import { generatedWorkflows, runScript, stepById, stepByName } from "./support/workflows";
-
-/** The status checks a CI run reports: each job's name, once per matrix entry with its values filled in. */
-function checkNames(workflow: any): string[] {
-  return Object.values<any>(workflow.jobs)
-    .filter((job) => job.name !== "Collect the built versions")
-    .flatMap((job) => (job.strategy ? job.strategy.matrix.include.map((entry: Record<string, string>) => job.name.replace(/\$\{\{ matrix\.([\w-]+) \}\}/g, (_: string, key: string) => entry[key])) : [job.name]));
-}
+import { checkNames, generatedWorkflows, runScript, stepById, stepByName } from "./support/workflows";
 
 describe("CI workflow", () => {
   const ci = generatedWorkflows(shippedConfig())["ci.yml"].parsed;

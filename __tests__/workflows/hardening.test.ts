@@ -104,11 +104,15 @@ describe.each(configs)("hardening (%s)", (_, config) => {
   });
 
   test("checkouts leave no token behind, except the release's, which pushes the tag", () => {
+    const checkouts: string[] = [];
     for (const [name, workflow] of workflows) {
       for (const { job, step } of allSteps(workflow.parsed)) {
         if (!String(step.uses ?? "").startsWith("actions/checkout@")) continue;
+        checkouts.push(name);
         expect({ at: `${name}/${job}`, persist: step.with["persist-credentials"] }).toEqual({ at: `${name}/${job}`, persist: name === "release.yml" });
       }
     }
+    expect(checkouts).toContain("release.yml");
+    expect(checkouts.length).toBeGreaterThan(1);
   });
 });

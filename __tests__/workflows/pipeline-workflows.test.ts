@@ -2,12 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { Testing, TerraformStack } from "cdktf";
 import { RepositoryFile } from "@cdktf/provider-github/lib/repository-file";
-import { ciRequiredChecks } from "../../constructs/workflows/ci-workflow";
+import { parse as parseYaml } from "yaml";
 import { escapeTerraformTemplate, PipelineWorkflows, pipelineWorkflows } from "../../constructs/workflows/pipeline-workflows";
 import { renderWorkflow } from "../../constructs/workflows/render";
 import { Artifacts } from "../../constructs/artifacts";
 import { synthesizePipeline } from "../../stacks/synthesize";
 import { resourcesOf, shippedConfig, temporaryDirectory } from "../helpers";
+import { checkNames } from "./support/workflows";
 
 /** What Terraform makes of an escaped template string: `$${` is a literal `${`, `%%{` a literal `%{`. */
 function terraformLiteral(text: string): string {
@@ -44,6 +45,8 @@ describe("PipelineWorkflows construct", () => {
     const workflows = pipelineWorkflows(config);
     new PipelineWorkflows(stack, "workflows", { repository: "wtfb-app", branch: "main", workflows });
     const files = Object.values(resourcesOf(Testing.synth(stack), "github_repository_file"));
+    expect(files).toHaveLength(workflows.length);
+    expect(workflows.length).toBeGreaterThan(0);
     for (const workflow of workflows) {
       const content: string = files.find((file) => file.file.endsWith(`/${workflow.fileName}`)).content;
       expect(content).not.toMatch(/(^|[^$])\$\{/);
@@ -88,6 +91,9 @@ describe("the synthesized pipeline", () => {
     const files = Object.values(resourcesOf(repository, "github_repository_file"));
     const written = fs.readdirSync(path.join(outdir, "workflows")).sort();
     expect(files.map((file) => path.basename(file.file)).sort()).toEqual(written);
+    expect(written).toEqual(pipelineWorkflows(config).map((workflow) => workflow.fileName).sort());
+    expect(written).toContain("ci.yml");
+    expect(written).toContain("deploy-production.yml");
     for (const file of files) {
       expect(terraformLiteral(file.content)).toBe(fs.readFileSync(path.join(outdir, "workflows", path.basename(file.file)), "utf8"));
       expect(file).toMatchObject({ branch: config.repository.defaultBranch, overwrite_on_create: true });
@@ -101,6 +107,10 @@ describe("the synthesized pipeline", () => {
   test("the default branch requires exactly the CI jobs as status checks", () => {
     const rulesets = Object.values(resourcesOf(repository, "github_repository_ruleset"));
     const defaultBranch = rulesets.find((ruleset) => ruleset.target === "branch");
-    expect(defaultBranch.rules.required_status_checks.required_check.map((check: any) => check.context)).toEqual(ciRequiredChecks(config));
+    const required = defaultBranch.rules.required_status_checks.required_check.map((check: any) => check.context);
+    // The runs the written ci.yml reports, so a check no CI job reports (which would block every merge) shows here.
+    const ci = parseYaml(fs.readFileSync(path.join(outdir, "workflows", "ci.yml"), "utf8"));
+    expect(required).toEqual(checkNames(ci));
+    expect(required).toEqual(["Lint and type check", "Unit tests", "Build production assets", "Package web"]);
   });
 });

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { refPatternMatches } from "../../config/patterns";
 import { shippedConfig, temporaryDirectory } from "../helpers";
+import { variantConfig } from "./support/configs";
 import { generatedWorkflows, runScript, stepById, stepByName } from "./support/workflows";
 
 const workflows = generatedWorkflows(shippedConfig());
@@ -11,7 +12,8 @@ const hotfix = workflows["hotfix.yml"].parsed;
 
 describe("release workflow", () => {
   test("runs on the configured cadence and on demand with a major/minor/patch choice", () => {
-    expect(release.on.schedule).toEqual([{ cron: shippedConfig().workflows.releaseCron }]);
+    expect(release.on.schedule).toEqual([{ cron: "0 8 * * 2" }]);
+    expect(generatedWorkflows(variantConfig())["release.yml"].parsed.on.schedule).toEqual([{ cron: "30 9 * * 4" }]);
     expect(release.on.workflow_dispatch.inputs.bump).toMatchObject({ type: "choice", options: ["auto", "patch", "minor", "major"] });
     expect(stepById(release.jobs.release, "plan").env).toMatchObject({ EVERY_WEEKS: "2", TAG_PREFIX: "v" });
   });
@@ -26,9 +28,12 @@ describe("release workflow", () => {
   });
 
   test("its tags are ones production deploys on", () => {
-    const config = shippedConfig();
-    expect(config.environments.production.tags.some((pattern) => refPatternMatches(pattern, `${config.workflows.releaseTagPrefix}1.5.0`))).toBe(true);
-    expect(workflows["deploy-production.yml"].parsed.on.push.tags).toEqual(config.environments.production.tags);
+    // The prefix the release workflow tags with, and the tag patterns the production deploy runs on, as written.
+    for (const generated of [workflows, generatedWorkflows(variantConfig())]) {
+      const prefix = stepById(generated["release.yml"].parsed.jobs.release, "plan").env.TAG_PREFIX;
+      const deployTags: string[] = generated["deploy-production.yml"].parsed.on.push.tags;
+      expect(deployTags.some((pattern) => refPatternMatches(pattern, `${prefix}1.5.0`))).toBe(true);
+    }
   });
 
   describe("deciding the version and writing the notes (the script, in a real git repository)", () => {

@@ -81,7 +81,9 @@ describe("secrets audit workflow", () => {
   const step = audit.jobs.audit.steps[0];
 
   test("runs on its schedule with the configured maximum age, and knows what each environment must have", () => {
-    expect(audit.on.schedule).toEqual([{ cron: shippedConfig().workflows.secretsAuditCron }]);
+    expect(audit.on.schedule).toEqual([{ cron: "0 6 * * 1" }]);
+    const rescheduled = generatedWorkflows(variantConfig((raw) => (raw.workflows.secretsAuditCron = "15 4 * * 5")))["secrets-audit.yml"].parsed;
+    expect(rescheduled.on.schedule).toEqual([{ cron: "15 4 * * 5" }]);
     expect(step.env).toMatchObject({
       MAX_AGE_DAYS: "90",
       DECLARED_PRODUCTION: "DATABASE_URL SESSION_SECRET SENTRY_DSN",

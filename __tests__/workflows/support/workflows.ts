@@ -44,6 +44,13 @@ export function validateWithGitHub(files: Record<string, string>): Record<string
 }
 
 /** Every step of every runner job, with where it is. */
+/** The status checks a CI run reports: each job's name, once per matrix entry with its values filled in. */
+export function checkNames(workflow: any): string[] {
+  return Object.values<any>(workflow.jobs)
+    .filter((job) => job.name !== "Collect the built versions")
+    .flatMap((job) => (job.strategy ? job.strategy.matrix.include.map((entry: Record<string, string>) => job.name.replace(/\$\{\{ matrix\.([\w-]+) \}\}/g, (_: string, key: string) => entry[key])) : [job.name]));
+}
+
 export function allSteps(parsed: any): Array<{ job: string; step: any }> {
   return Object.entries<any>(parsed.jobs).flatMap(([job, definition]) => (definition.steps ?? []).map((step: any) => ({ job, step })));
 }
