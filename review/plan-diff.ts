@@ -4,7 +4,7 @@
  * the review, and a changed secret reference still shows as changed.
  */
 import { ENVIRONMENT_NAMES } from "../config/environments";
-import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, BlockKind, DocumentChange, StackJson, StackReview, StackStatus, SynthesizedApp } from "./plan-model";
+import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, BlockKind, DocumentChange, ReplacementCause, StackJson, StackReview, StackStatus, SynthesizedApp } from "./plan-model";
 import { replacementVerdict } from "./replacement-rules";
 import { maskSensitive, maskValue, Sensitive, sensitiveVariableNames } from "./sensitive";
 import { unifiedDiff } from "./text-diff";
@@ -37,9 +37,68 @@ export function diffStack(name: string, base: StackJson | undefined, head: Stack
   for (const [address, block] of after) {
     if (!before.has(address)) changes.push(addedBlock(block));
   }
+  propagateReplacements(changes, before, after);
   changes.sort((a, b) => reviewRank(a) - reviewRank(b) || a.address.localeCompare(b.address));
   const status: StackStatus = !base ? "added" : !head ? "removed" : changes.length > 0 ? "changed" : "unchanged";
   return { name, status, changes };
+}
+
+/**
+ * Replacements that follow from others, as Terraform plans them: a kept resource whose attribute forces replacement
+ * and reads a replaced resource (a container named after `terraform_data.web_generation.id`) is replaced too, for
+ * certain when it reads the replaced resource's `id`, possibly when it reads another of its attributes. Repeated
+ * until nothing more follows.
+ */
+function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<string, Block>, after: ReadonlyMap<string, Block>): void {
+  const indexOf = new Map(changes.map((change, index) => [change.address, index]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    const replaced = changes.filter((change) => change.kind === "resource" && (change.action === "replace" || change.action === "may-replace"));
+    for (const [address, block] of after) {
+      const index = indexOf.get(address);
+      const current = index === undefined ? undefined : changes[index];
+      if (block.kind !== "resource" || !before.has(address) || !isRecord(block.body) || (current && current.action !== "update" && current.action !== "may-replace")) continue;
+      const causes = replacementCauses(block, replaced).filter((cause) => !current?.replacedWith?.some((known) => known.attribute === cause.attribute && known.resource === cause.resource));
+      if (causes.length === 0) continue;
+      const certain = causes.some((cause) => cause.certain);
+      const action: BlockAction = certain || current?.action === "replace" ? "replace" : "may-replace";
+      const notes = causes.map(
+        (cause) =>
+          `${cause.certain ? "replaced" : "may be replaced"} with \`${cause.resource}\`: its \`${cause.attribute}\` reads \`${cause.resource}.${cause.reads}\`, ` +
+          (cause.certain ? "which the replacement gives a new value" : "which may change"),
+      );
+      const change: BlockChange = current
+        ? { ...current, action, notes: [...current.notes, ...notes], replacedWith: [...(current.replacedWith ?? []), ...causes] }
+        : { kind: block.kind, address, type: block.type, constructPath: block.constructPath, action, attributes: [], notes, replacedWith: causes };
+      if (index === undefined) {
+        indexOf.set(address, changes.length);
+        changes.push(change);
+      } else changes[index] = change;
+      grew = true;
+    }
+  }
+}
+
+/** The replaced resources an attribute of `block` that forces replacement reads. */
+function replacementCauses(block: Block, replaced: readonly BlockChange[]): ReplacementCause[] {
+  const causes: ReplacementCause[] = [];
+  for (const [attribute, value] of Object.entries(block.body as Record<string, unknown>)) {
+    if (replaced.length === 0 || replacementVerdict(block.type, attribute, value, value) === "in-place") continue;
+    const text = JSON.stringify(value);
+    for (const other of replaced) {
+      if (other.address === block.address) continue;
+      const reference = new RegExp(`(?<![\\w.])${escapeRegExp(other.address)}\\.([A-Za-z0-9_]+)`).exec(text);
+      if (reference === null) continue;
+      const reads = reference[1];
+      const certain = other.action === "replace" && reads === "id" && replacementVerdict(block.type, attribute, value, value) === "replaces";
+      causes.push({ attribute, resource: other.address, reads, certain });
+    }
+  }
+  return causes;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** One block of a stack, masked, without cdktf's `//` metadata. */

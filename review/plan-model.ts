@@ -51,6 +51,20 @@ export interface BlockChange {
   readonly attributes: readonly AttributeChange[];
   /** What a reviewer must know beyond the attributes (state migration, a variable to supply). */
   readonly notes: readonly string[];
+  /** Set when the block is replaced because another is: an attribute that forces replacement reads the other's value. */
+  readonly replacedWith?: readonly ReplacementCause[];
+}
+
+/** A replacement that follows from another: `attribute` reads `resource`'s `reads`, which the other's replacement changes or may change. */
+export interface ReplacementCause {
+  /** Top-level attribute of this block that forces replacement. */
+  readonly attribute: string;
+  /** Address of the resource replaced (or possibly replaced). */
+  readonly resource: string;
+  /** The attribute of that resource the value reads (`id`). */
+  readonly reads: string;
+  /** True when the value changes for certain: the resource is replaced and its `id` is read. */
+  readonly certain: boolean;
 }
 
 export type StackStatus = "added" | "removed" | "changed" | "unchanged";

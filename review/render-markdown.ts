@@ -95,7 +95,7 @@ function attentionItems(stacks: readonly StackReview[]): string[] {
     for (const change of stack.changes) {
       if (change.kind === "resource" && change.action === "destroy") items.push(`- ${code(stack.name)}: **destroy** ${code(change.address)}`);
       else if (change.kind === "resource" && change.action === "replace") items.push(`- ${code(stack.name)}: **replace** ${code(change.address)} (forced by ${forcingAttributes(change, "replaces")})`);
-      else if (change.kind === "resource" && change.action === "may-replace") items.push(`- ${code(stack.name)}: **may replace** ${code(change.address)} (${forcingAttributes(change, "may-replace")}: the provider's behaviour is not known here)`);
+      else if (change.kind === "resource" && change.action === "may-replace") items.push(`- ${code(stack.name)}: **may replace** ${code(change.address)} (${mayForce(change)})`);
       if (change.kind === "resource" && (change.action === "update" || change.action === "may-replace" || change.action === "replace")) {
         for (const removed of change.attributes.filter(isRemovedPart)) items.push(`- ${code(stack.name)}: **removes** ${code(removed.path)} from ${code(change.address)}`);
       }
@@ -109,9 +109,23 @@ function isRemovedPart(attribute: AttributeChange): boolean {
   return attribute.after === undefined && attribute.before !== null && typeof attribute.before === "object" && !(attribute.before instanceof Sensitive);
 }
 
+/** What forces a replacement: the block's own attributes, then those reading a replaced resource (`name` reads `terraform_data.g.id`). */
 function forcingAttributes(change: BlockChange, verdict: "replaces" | "may-replace"): string {
-  const attributes = [...new Set(change.attributes.filter((attribute) => attribute.replacement === verdict).map((attribute) => /^[^.[]+/.exec(attribute.path)?.[0] ?? attribute.path))];
-  return attributes.map(code).join(", ");
+  return [...ownForcing(change, verdict), ...followedReplacements(change, verdict === "replaces")].join(", ");
+}
+
+function mayForce(change: BlockChange): string {
+  const own = ownForcing(change, "may-replace");
+  const followed = followedReplacements(change, false).map((reason) => `${reason}, which may change`);
+  return [...(own.length > 0 ? [`${own.join(", ")}: the provider's behaviour is not known here`] : []), ...followed].join("; ");
+}
+
+function ownForcing(change: BlockChange, verdict: "replaces" | "may-replace"): string[] {
+  return [...new Set(change.attributes.filter((attribute) => attribute.replacement === verdict).map((attribute) => /^[^.[]+/.exec(attribute.path)?.[0] ?? attribute.path))].map(code);
+}
+
+function followedReplacements(change: BlockChange, certain: boolean): string[] {
+  return (change.replacedWith ?? []).filter((cause) => cause.certain === certain).map((cause) => `${code(cause.attribute)} reading ${code(`${cause.resource}.${cause.reads}`)}`);
 }
 
 function renderStack(stack: StackReview, context: RenderContext): string[] {

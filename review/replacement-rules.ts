@@ -2,7 +2,7 @@
  * Which attribute changes make Terraform replace (destroy, then create) a resource instead of updating it in place,
  * for the resource types this project synthesizes. Read from the providers' source at the pinned versions
  * (`ForceNew`, `RequiresReplace`, CustomizeDiff): integrations/github v6.9.0, kreuzwerker/docker v3.6.2,
- * grafana/grafana v4.45.1. A type not listed here, or an attribute a rule does not classify, "may replace".
+ * grafana/grafana v4.45.1, and Terraform's own `terraform_data`. A type not listed here, or an attribute a rule does not classify, "may replace".
  */
 
 export type ReplacementVerdict = "replaces" | "in-place" | "may-replace";
@@ -33,6 +33,8 @@ const RULES: Readonly<Record<string, ReplacementRule>> = {
   github_actions_environment_variable: { replacedBy: ["environment", "variable_name"] },
   github_repository_file: { replacedBy: ["repository", "file", "branch"] },
   github_repository_ruleset: { replacedBy: [] },
+  // Terraform's built-in terraform_data: a new triggers_replace replaces it (and gives it a new id); input updates it.
+  terraform_data: { replacedBy: ["triggers_replace"], updatedInPlace: ["input"] },
   // kreuzwerker/docker v3.6.2: a container is replaced for nearly any change; the update applies only these.
   docker_container: {
     replacedBy: [

@@ -144,6 +144,56 @@ describe("plan diff: resources", () => {
   });
 });
 
+describe("plan diff: replacements that follow from others", () => {
+  /** A rolling release as the runtime synthesizes it: containers named after a generation that new triggers replace. */
+  const release = (spec: string, memory: number) =>
+    stack({
+      resource: {
+        terraform_data: { generation: { triggers_replace: { spec } }, other: { input: spec } },
+        docker_container: {
+          // memory alone would be an in-place update; the name reads the generation's id
+          replica: { name: "web-1-${substr(terraform_data.generation.id, 0, 8)}", image: "nginx", memory, depends_on: ["terraform_data.other"] },
+          // unchanged, but labelled with the generation's input
+          labelled: { name: "web-2", image: "nginx", labels: [{ label: "spec", value: "${terraform_data.generation.input}" }] },
+          // reads the generation only in depends_on, which never replaces
+          ordered: { name: "web-proxy", image: "nginx", depends_on: ["terraform_data.generation"] },
+        },
+      },
+    });
+
+  test("a container named after a replaced generation is replaced, not updated in place, and says why", () => {
+    // WHEN the generation's triggers change and the replica's memory grows
+    const review = diffStack("development", release("a", 768), release("b", 1024));
+    // THEN
+    expect(change(review.changes, "terraform_data.generation").action).toBe("replace");
+    const replica = change(review.changes, "docker_container.replica");
+    expect(replica.action).toBe("replace");
+    expect(replica.replacedWith).toEqual([{ attribute: "name", resource: "terraform_data.generation", reads: "id", certain: true }]);
+    expect(attribute(replica, "memory")).toMatchObject({ before: 768, after: 1024, replacement: "in-place" });
+    expect(replica.notes).toEqual(["replaced with `terraform_data.generation`: its `name` reads `terraform_data.generation.id`, which the replacement gives a new value"]);
+  });
+
+  test("an unchanged resource reading another attribute of a replaced one may be replaced; depends_on alone changes nothing", () => {
+    // WHEN
+    const review = diffStack("development", release("a", 768), release("b", 768));
+    // THEN
+    const labelled = change(review.changes, "docker_container.labelled");
+    expect(labelled).toMatchObject({ action: "may-replace", attributes: [], replacedWith: [{ attribute: "labels", resource: "terraform_data.generation", reads: "input", certain: false }] });
+    expect(review.changes.map((c) => c.address)).not.toContain("docker_container.ordered");
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      "replace docker_container.replica",
+      "replace terraform_data.generation",
+      "may-replace docker_container.labelled",
+      "update terraform_data.other",
+    ]);
+  });
+
+  test("nothing follows when the generation is kept", () => {
+    const review = diffStack("development", release("a", 768), release("a", 1024));
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["update docker_container.replica"]);
+  });
+});
+
 describe("plan diff: sensitive values", () => {
   test("a new secret is listed with its value masked, and its sensitive variable as a new input", () => {
     // GIVEN

@@ -158,6 +158,26 @@ describe("plan review Markdown", () => {
     expect(text).toContain("#### 🔎 Lookups (data sources: read, never changed)\n\n- `data.github_team.reviewers` · `stack/reviewers`\n  - `slug`: `\"qa\"` → `\"release-managers\"`");
   });
 
+  test("a replacement that follows from another is flagged with the attribute and what it reads", () => {
+    // GIVEN a container named after a generation whose triggers change, and one labelled with the generation's input
+    const development = (spec: string) =>
+      stack({
+        resource: {
+          terraform_data: { generation: { triggers_replace: { spec }, input: spec } },
+          docker_container: {
+            replica: { name: "web-1-${substr(terraform_data.generation.id, 0, 8)}", image: "nginx", memory: 768 },
+            labelled: { name: "web-2", image: "nginx", labels: [{ label: "spec", value: "${terraform_data.generation.input}" }] },
+          },
+        },
+      });
+    // WHEN
+    const text = renderReviewMarkdown(review(app({ development: development("a") }, {}), app({ development: development("b") }, {})));
+    // THEN
+    expect(text).toContain("- `development`: **replace** `docker_container.replica` (forced by `name` reading `terraform_data.generation.id`)");
+    expect(text).toContain("- `development`: **may replace** `docker_container.labelled` (`labels` reading `terraform_data.generation.input`, which may change)");
+    expect(text).toContain("  - ℹ️ replaced with `terraform_data.generation`: its `name` reads `terraform_data.generation.id`, which the replacement gives a new value");
+  });
+
   test("values with backticks stay inside their code span", () => {
     // GIVEN
     const before = app({ p: stack({ resource: { github_actions_environment_variable: { v: { environment: "p", variable_name: "A", value: "run `make`" } } } }) });
