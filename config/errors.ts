@@ -13,8 +13,9 @@ export class ConfigError extends Error {
   public readonly issues: readonly ConfigIssue[];
   public readonly source: string;
 
-  constructor(source: string, issues: readonly ConfigIssue[]) {
-    super(formatIssues(source, issues));
+  /** `after`: a last line, e.g. that more checks run once these problems are fixed. */
+  constructor(source: string, issues: readonly ConfigIssue[], after?: string) {
+    super(after === undefined ? formatIssues(source, issues) : `${formatIssues(source, issues)}\n${after}`);
     this.name = "ConfigError";
     this.source = source;
     this.issues = issues;

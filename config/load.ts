@@ -1,7 +1,8 @@
 /**
  * Loads the pipeline config: reads the JSON file (PIPELINE_CONFIG or ./pipeline.config.json), applies
  * environment-variable overrides (a local .env file included), validates it with the zod schema and the
- * cross-field checks, and resolves per-environment defaults. Every problem is reported at once.
+ * cross-field checks, and resolves per-environment defaults. Every problem of a round is reported at once: the
+ * schema's first, then, once the config has its shape, the cross-field checks'.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -81,11 +82,15 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return { config: parseConfig(raw, source, overriddenBy), file, overriddenBy: overriddenBy.map((o) => o.variable) };
 }
 
+/** The checks that compare fields need every field valid: they run, and report, in a second round. */
+const CROSS_FIELD_CHECKS_LATER =
+  "  (once these are fixed, the checks across fields run too: host ports, secrets, strategies, branches, reviewers, deployment windows, alerts)";
+
 /** Validates and resolves a config object (for library users composing stacks without a file). */
 export function parseConfig(raw: unknown, source = "pipeline config", overriddenBy: readonly EnvironmentVariableOverride[] = []): PipelineConfig {
   const parsed = pipelineConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(source, annotate(parsed.error.issues.flatMap((issue) => toConfigIssues(issue, raw)), overriddenBy));
+    throw new ConfigError(source, annotate(parsed.error.issues.flatMap((issue) => toConfigIssues(issue, raw)), overriddenBy), CROSS_FIELD_CHECKS_LATER);
   }
   const config = resolveConfig(parsed.data);
   const issues = CONFIG_CHECKS.flatMap((check) => check(config));

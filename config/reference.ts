@@ -48,7 +48,7 @@ export function renderConfigReference(): string {
     "<!-- Generated from config/schema.ts by `npm run docs`; do not edit. A test fails when it is out of date. -->",
     "",
     "`pipeline.config.json` (or the file named by `PIPELINE_CONFIG`) describes the repository, its applications and the three environments of the SOP.",
-    "Unknown keys are rejected everywhere. `npm run validate` checks a config and lists every problem with its path and a fix.",
+    "Unknown keys are rejected everywhere. `npm run validate` checks a config and lists every problem with its path and a fix: first every field against the schema, then, once those pass, the checks across fields.",
     "Editors autocomplete it through `pipeline.config.schema.json` (`\"$schema\": \"./pipeline.config.schema.json\"`).",
     "",
     "## Fields",

@@ -37,6 +37,19 @@ describe("pipeline config", () => {
     expect(config.environments.development.waitTimerMinutes).toBe(0);
   });
 
+  test("a config with schema problems says the checks across fields come once they are fixed; those checks' own report does not", () => {
+    // GIVEN a field of the wrong type and, separately, two applications on one host port (a check across fields)
+    const wrongType = shippedConfigJson();
+    wrongType.applications[0].memoryMb = "a lot";
+    const clash = shippedConfigJson();
+    clash.applications.push({ ...clash.applications[0], name: "api", image: "ghcr.io/wtfb/api" });
+
+    // THEN
+    expect(() => parseConfig(wrongType)).toThrow(/applications\[0\]\.memoryMb[\s\S]*\n {2}\(once these are fixed, the checks across fields run too: /);
+    expect(() => parseConfig(clash)).toThrow(/hostPort/);
+    expect(() => parseConfig(clash)).not.toThrow(/once these are fixed/);
+  });
+
   test("fails when a field has the wrong type, naming the field", () => {
     const raw = shippedConfigJson();
     raw.environments.production.waitTimerMinutes = "five";
