@@ -53,7 +53,10 @@ function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<strin
   const indexOf = new Map(changes.map((change, index) => [change.address, index]));
   for (let grew = true; grew; ) {
     grew = false;
-    const replaced = changes.filter((change) => change.kind === "resource" && (change.action === "replace" || change.action === "may-replace"));
+    const replaced = changes
+      .filter((change) => change.kind === "resource" && (change.action === "replace" || change.action === "may-replace"))
+      .map((change) => ({ change, reference: new RegExp(`(?<![\\w.])${escapeRegExp(change.address)}\\.([A-Za-z0-9_]+)`) }));
+    if (replaced.length === 0) return;
     for (const [address, block] of after) {
       const index = indexOf.get(address);
       const current = index === undefined ? undefined : changes[index];
@@ -80,18 +83,16 @@ function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<strin
 }
 
 /** The replaced resources an attribute of `block` that forces replacement reads. */
-function replacementCauses(block: Block, replaced: readonly BlockChange[]): ReplacementCause[] {
+function replacementCauses(block: Block, replaced: ReadonlyArray<{ change: BlockChange; reference: RegExp }>): ReplacementCause[] {
   const causes: ReplacementCause[] = [];
   for (const [attribute, value] of Object.entries(block.body as Record<string, unknown>)) {
-    if (replaced.length === 0 || replacementVerdict(block.type, attribute, value, value) === "in-place") continue;
+    const verdict = replacementVerdict(block.type, attribute, value, value);
+    if (verdict === "in-place") continue;
     const text = JSON.stringify(value);
-    for (const other of replaced) {
-      if (other.address === block.address) continue;
-      const reference = new RegExp(`(?<![\\w.])${escapeRegExp(other.address)}\\.([A-Za-z0-9_]+)`).exec(text);
-      if (reference === null) continue;
-      const reads = reference[1];
-      const certain = other.action === "replace" && reads === "id" && replacementVerdict(block.type, attribute, value, value) === "replaces";
-      causes.push({ attribute, resource: other.address, reads, certain });
+    for (const { change: other, reference } of replaced) {
+      const reads = other.address === block.address ? undefined : reference.exec(text)?.[1];
+      if (reads === undefined) continue;
+      causes.push({ attribute, resource: other.address, reads, certain: other.action === "replace" && reads === "id" && verdict === "replaces" });
     }
   }
   return causes;
