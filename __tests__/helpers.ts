@@ -19,6 +19,26 @@ export function shippedConfig(change?: (raw: any) => void): PipelineConfig {
   return parseConfig(raw);
 }
 
+/**
+ * `describe` for a suite that needs something of the machine (a tool, root, the files beside the project). Where it
+ * is missing, a developer's run skips the suite with `why` as a warning; a CI run (CI set, as `.ci/run` runs) fails
+ * with `why` instead, since `.ci/run` installs every tool and runs as root: a suite that quietly checked nothing
+ * there would pass on broken code.
+ */
+export function describeWhen(available: boolean, why: string): (name: string, suite: () => void) => void {
+  if (available) return describe;
+  if (process.env.CI) {
+    return (name) =>
+      describe(name, () => {
+        it("has what it needs on this machine", () => {
+          throw new Error(`${why}; under CI this suite must run`);
+        });
+      });
+  }
+  console.warn(why);
+  return describe.skip;
+}
+
 /** A temporary directory removed after the test file. */
 export function temporaryDirectory(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `wtfb-${prefix}-`));

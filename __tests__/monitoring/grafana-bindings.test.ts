@@ -1,12 +1,12 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT, readTree, temporaryDirectory } from "../helpers";
+import { PROJECT_ROOT, describeWhen, readTree, temporaryDirectory } from "../helpers";
 
 const SCRIPT = path.join(PROJECT_ROOT, "scripts", "generate-grafana-bindings.js");
 /** The provider schema lives beside the project (not copied into it); without it there is nothing to compare. */
 const SCHEMA = path.resolve(PROJECT_ROOT, "../shared/schemas/grafana-provider.schema.json");
-const describeWithSchema = fs.existsSync(SCHEMA) ? describe : describe.skip;
+const describeWithSchema = describeWhen(fs.existsSync(SCHEMA), `the Grafana bindings are not compared with their schema: ${SCHEMA} is missing (the project's shared/ folder belongs beside the clone)`);
 
 function generate(schema: string, outdir: string) {
   const result = spawnSync(process.execPath, [SCRIPT, schema, outdir], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });

@@ -1,3 +1,4 @@
+import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { ROUTING_INCLUDE, renderNginxConfig, renderRoutingConfig } from "../../constructs/runtime/nginx-config";
 import { ROUTING_CHECK_DIR } from "../../constructs/runtime/private/shell-scripts";
@@ -17,10 +18,7 @@ function publishedProxyFiles(json: TerraformJson, variables: TemplateVariables):
   };
 }
 
-const withNginx = NGINX ? describe : describe.skip;
-if (!NGINX) {
-  console.warn("nginx is not installed, so the proxy configs are not checked with nginx -t; install Debian's nginx-light (.ci/run does)");
-}
+const withNginx = describeWhen(NGINX !== undefined, "nginx is not installed, so the proxy configs are not checked with nginx -t; install Debian's nginx-light (.ci/run does)");
 
 withNginx("the synthesized proxy configuration passes the real nginx -t", () => {
   const blueGreen = synthDeployment({ strategy: DeploymentStrategy.blueGreen() });

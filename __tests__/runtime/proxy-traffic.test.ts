@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { PROXY_LISTEN_PORT } from "../../constructs/runtime/service-proxy";
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
@@ -16,11 +17,10 @@ import { renderTerraformTemplate, type TemplateVariables } from "./terraform-tem
 
 /** Inside a container on a Docker network, 127.0.0.11:53 is Docker's own DNS (redirected by iptables): not ours to bind. */
 const dockerDnsPresent = fs.existsSync("/etc/resolv.conf") && /^nameserver\s+127\.0\.0\.11\s*$/m.test(fs.readFileSync("/etc/resolv.conf", "utf8"));
-const canRun = NGINX !== undefined && process.getuid?.() === 0 && !dockerDnsPresent;
-if (!canRun) {
-  console.warn("proxy traffic tests skipped: they need nginx, root, and 127.0.0.11:53 free (not inside a container on a Docker network); nginx -t still checks the configs");
-}
-const describeTraffic = canRun ? describe : describe.skip;
+const describeTraffic = describeWhen(
+  NGINX !== undefined && process.getuid?.() === 0 && !dockerDnsPresent,
+  "proxy traffic tests skipped: they need nginx, root, and 127.0.0.11:53 free (not inside a container on a Docker network); nginx -t still checks the configs",
+);
 
 /** IPs of the stand-in slots; the DNS responder maps container names onto them. */
 const SLOT_A = "127.0.0.2";
