@@ -21,9 +21,9 @@ export function shippedConfig(change?: (raw: any) => void): PipelineConfig {
 
 /**
  * `describe` for a suite that needs something of the machine (a tool, root, the files beside the project). Where it
- * is missing, a developer's run skips the suite with `why` as a warning; a CI run (CI set, as `.ci/run` runs) fails
- * with `why` instead, since `.ci/run` installs every tool and runs as root: a suite that quietly checked nothing
- * there would pass on broken code.
+ * is missing, a developer's run skips the suite with `why` as a warning; a CI run (CI set) fails with `why` instead,
+ * since CI runs `.ci/run` as root and `.ci/run` installs every tool: a suite that quietly checked nothing there would
+ * pass on broken code.
  */
 export function describeWhen(available: boolean, why: string): (name: string, suite: () => void) => void {
   if (available) return describe;

@@ -19,7 +19,7 @@ import { renderTerraformTemplate, type TemplateVariables } from "./terraform-tem
 const dockerDnsPresent = fs.existsSync("/etc/resolv.conf") && /^nameserver\s+127\.0\.0\.11\s*$/m.test(fs.readFileSync("/etc/resolv.conf", "utf8"));
 const describeTraffic = describeWhen(
   NGINX !== undefined && process.getuid?.() === 0 && !dockerDnsPresent,
-  "proxy traffic tests skipped: they need nginx, root, and 127.0.0.11:53 free (not inside a container on a Docker network); nginx -t still checks the configs",
+  "the proxy traffic tests need nginx, root, and 127.0.0.11:53 free (not inside a container on a Docker network); nginx -t still checks the configs",
 );
 
 /** IPs of the stand-in slots; the DNS responder maps container names onto them. */
