@@ -3,3 +3,4 @@ export { renderReviewMarkdown, type RenderOptions } from "./render-markdown";
 export { diffSynthesizedApps } from "./plan-diff";
 export { readSynthesizedApp } from "./synthesize-source";
 export * from "./plan-model";
+export { plannedInstances, type PlannedInstance } from "./instances";

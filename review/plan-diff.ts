@@ -5,6 +5,7 @@
  */
 import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, BlockKind, DocumentChange, ReplacementCause, StackJson, StackReview, StackStatus, SynthesizedApp } from "./plan-model";
+import { plannedInstances } from "./instances";
 import { replacementVerdict } from "./replacement-rules";
 import { maskSensitive, maskValue, Sensitive, sensitiveVariableNames } from "./sensitive";
 import { unifiedDiff } from "./text-diff";
@@ -26,12 +27,17 @@ function byStackOrder(a: string, b: string): number {
 }
 
 export function diffStack(name: string, base: StackJson | undefined, head: StackJson | undefined): StackReview {
-  const before = base ? blocksOf(base) : new Map<string, Block>();
   const after = head ? blocksOf(head) : new Map<string, Block>();
+  const { blocks: before, movedTo } = moved(base ? blocksOf(base) : new Map<string, Block>(), after, head);
   const changes: BlockChange[] = [];
   for (const [address, block] of before) {
     const next = after.get(address);
-    const change = next ? diffBlock(block, next) : removedBlock(block);
+    const from = movedTo.get(address);
+    let change = next ? diffBlock(block, next) : removedBlock(block);
+    if (from !== undefined && next) {
+      const note = `state moves from \`${from}\` (a \`moved\` block)${change ? ", then the changes below apply" : ""}`;
+      change = change ? { ...change, notes: [note, ...change.notes], movedFrom: from } : { kind: next.kind, address, type: next.type, constructPath: next.constructPath, action: "move", attributes: [], notes: [note], movedFrom: from };
+    }
     if (change) changes.push(change);
   }
   for (const [address, block] of after) {
@@ -42,6 +48,62 @@ export function diffStack(name: string, base: StackJson | undefined, head: Stack
   const status: StackStatus = !base ? "added" : !head ? "removed" : changes.length > 0 ? "changed" : "unchanged";
   return { name, status, changes };
 }
+
+/**
+ * The base's blocks under the addresses the head gives them, as Terraform sees them before it plans: a resource the
+ * head's `moved` blocks take from `from` (in the base only) to `to` (in the head only), and a lookup (data source)
+ * the head makes under another address with the same arguments, which reads the same value. References in the
+ * base are rewritten to match, so a container reading a moved image compares equal to the head's.
+ */
+function moved(before: Map<string, Block>, after: ReadonlyMap<string, Block>, head: StackJson | undefined): { blocks: Map<string, Block>; movedTo: Map<string, string> } {
+  const renamed = new Map<string, string>();
+  const movedTo = new Map<string, string>();
+  const declared = Array.isArray(head?.moved) ? (head.moved as unknown[]) : [];
+  for (const statement of declared) {
+    if (!isRecord(statement) || typeof statement.from !== "string" || typeof statement.to !== "string") continue;
+    const { from, to } = statement;
+    if (!before.has(from) || after.has(from) || before.has(to) || !after.has(to)) continue;
+    renamed.set(from, to);
+    movedTo.set(to, from);
+  }
+  const lookups = (blocks: ReadonlyMap<string, Block>, others: ReadonlyMap<string, Block>) => {
+    const byBody = new Map<string, string[]>();
+    for (const [address, block] of blocks) {
+      if (block.kind !== "data" || others.has(address)) continue;
+      const key = `${block.type}\n${JSON.stringify(block.body)}`;
+      byBody.set(key, [...(byBody.get(key) ?? []), address]);
+    }
+    return byBody;
+  };
+  const headLookups = lookups(after, before);
+  for (const [key, addresses] of lookups(before, after)) {
+    const matches = headLookups.get(key);
+    if (addresses.length === 1 && matches?.length === 1) renamed.set(addresses[0], matches[0]);
+  }
+  if (renamed.size === 0) return { blocks: before, movedTo };
+  const rewrite = (value: unknown, dependency: boolean): unknown => {
+    if (typeof value === "string") {
+      if (dependency) {
+        // depends_on names resources, never instances: a move into a `for_each` resource depends on all of it.
+        const target = renamed.get(value);
+        return target === undefined ? value : target.replace(/\[[^\]]*\]$/, "");
+      }
+      return value.includes("${") ? value.replace(REFERENCE, (match: string) => renamed.get(match) ?? match) : value;
+    }
+    if (Array.isArray(value)) return value.map((element) => rewrite(element, dependency));
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, element]) => [key, rewrite(element, key === "depends_on")]));
+    return value;
+  };
+  const blocks = new Map<string, Block>();
+  for (const [address, block] of before) {
+    const target = renamed.get(address) ?? address;
+    blocks.set(target, { ...block, address: target, body: rewrite(block.body, false) });
+  }
+  return { blocks, movedTo };
+}
+
+/** A reference to a resource (`docker_image.web_image_1A2B3C4D`) or data source, as the base's addresses are written. */
+const REFERENCE = /(?<![\w.\-"\]])(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*(?:\["[^"\]]*"\])?/g;
 
 /**
  * Replacements that follow from others, as Terraform plans them: a kept resource whose attribute forces replacement
@@ -88,7 +150,8 @@ function replacementCauses(block: Block, replaced: ReadonlyArray<{ change: Block
   for (const [attribute, value] of Object.entries(block.body as Record<string, unknown>)) {
     const verdict = replacementVerdict(block.type, attribute, value, value);
     if (verdict === "in-place") continue;
-    const text = JSON.stringify(value);
+    // The strings as Terraform reads them (a JSON text would escape the quotes of `blue["web"]`).
+    const text = stringsOf(value).join("\n");
     for (const { change: other, reference } of replaced) {
       const reads = other.address === block.address ? undefined : reference.exec(text)?.[1];
       if (reads === undefined) continue;
@@ -96,6 +159,13 @@ function replacementCauses(block: Block, replaced: ReadonlyArray<{ change: Block
     }
   }
   return causes;
+}
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (isRecord(value)) return Object.values(value).flatMap(stringsOf);
+  return [];
 }
 
 function escapeRegExp(text: string): string {
@@ -121,6 +191,8 @@ function blocksOf(stack: StackJson): Map<string, Block> {
     blocks.set(address, { kind, address, type, constructPath, body });
   };
   for (const [key, section] of Object.entries(stack)) {
+    // `moved` blocks are no change of their own: they say where a block of the base now is (see `moved`).
+    if (key === "moved" && Array.isArray(section)) continue;
     if (key === "//" || !isRecord(section)) {
       if (key !== "//") add("other", key, key, section);
       continue;
@@ -130,7 +202,7 @@ function blocksOf(stack: StackJson): Map<string, Block> {
       case "data":
         for (const [type, instances] of Object.entries(section)) {
           for (const [name, body] of Object.entries(isRecord(instances) ? instances : {})) {
-            add(key, key === "data" ? `data.${type}.${name}` : `${type}.${name}`, type, body);
+            for (const instance of plannedInstances(key === "data" ? `data.${type}.${name}` : `${type}.${name}`, body)) add(key, instance.address, type, instance.body);
           }
         }
         break;
@@ -209,7 +281,7 @@ function removedBlock(block: Block): BlockChange {
 function reviewRank(change: BlockChange): number {
   if (change.kind === "resource") {
     const removesPart = change.attributes.some((attribute) => attribute.before !== undefined && attribute.after === undefined);
-    const ranks: Partial<Record<BlockAction, number>> = { destroy: 0, replace: 1, "may-replace": 2, update: removesPart ? 3 : 4, create: 5 };
+    const ranks: Partial<Record<BlockAction, number>> = { destroy: 0, replace: 1, "may-replace": 2, update: removesPart ? 3 : 4, move: 5, create: 5 };
     return ranks[change.action] ?? 5;
   }
   const kinds: Record<BlockKind, number> = { resource: 5, data: 6, backend: 7, provider: 8, terraform: 9, variable: 10, output: 11, other: 12 };

@@ -13,8 +13,11 @@ export interface SynthesizedApp {
 /** A synthesized stack: Terraform JSON configuration syntax. */
 export type StackJson = Readonly<Record<string, unknown>>;
 
-/** What happens to one block. `read` is a data source looked up; `forget` one no longer looked up. */
-export type BlockAction = "destroy" | "replace" | "may-replace" | "update" | "create" | "read" | "forget";
+/**
+ * What happens to one block. `read` is a data source looked up; `forget` one no longer looked up; `move` a resource
+ * whose state a `moved` block takes to a new address, unchanged otherwise.
+ */
+export type BlockAction = "destroy" | "replace" | "may-replace" | "update" | "move" | "create" | "read" | "forget";
 
 /** Kinds of block in a stack, as Terraform names them. */
 export type BlockKind = "resource" | "data" | "variable" | "output" | "provider" | "backend" | "terraform" | "other";
@@ -51,6 +54,8 @@ export interface BlockChange {
   readonly attributes: readonly AttributeChange[];
   /** What a reviewer must know beyond the attributes (state migration, a variable to supply). */
   readonly notes: readonly string[];
+  /** The base's address of a block a `moved` block brought to `address`. */
+  readonly movedFrom?: string;
   /** Set when the block is replaced because another is: an attribute that forces replacement reads the other's value. */
   readonly replacedWith?: readonly ReplacementCause[];
 }

@@ -18,6 +18,7 @@ const ACTION_TITLES: Record<BlockAction, string> = {
   replace: "♻️ Replace",
   "may-replace": "⚠️ Update, may replace",
   update: "✏️ Update in place",
+  move: "🚚 Move (state only, nothing changes)",
   create: "➕ Create",
   read: "🔎 Look up",
   forget: "Stop looking up",
@@ -78,9 +79,9 @@ function summaryTable(stacks: readonly StackReview[]): string[] {
     const count = (...actions: BlockAction[]) => resources.filter((change) => actions.includes(change.action)).length;
     const other = stack.changes.length - resources.length;
     const status = { added: "new stack", removed: "**removed from the app**", changed: "", unchanged: "no changes" }[stack.status];
-    return `| ${code(stack.name)} | ${count("destroy")} | ${count("replace", "may-replace")} | ${count("update")} | ${count("create")} | ${other} | ${status} |`;
+    return `| ${code(stack.name)} | ${count("destroy")} | ${count("replace", "may-replace")} | ${count("update")} | ${count("move")} | ${count("create")} | ${other} | ${status} |`;
   });
-  return ["| Stack | Destroy | Replace | Update | Create | Lookups & settings | |", "|:--|--:|--:|--:|--:|--:|:--|", ...rows];
+  return ["| Stack | Destroy | Replace | Update | Move | Create | Lookups & settings | |", "|:--|--:|--:|--:|--:|--:|--:|:--|", ...rows];
 }
 
 /** Destroys, replacements, removals inside updates, backend moves and removed stacks: listed before anything else. */

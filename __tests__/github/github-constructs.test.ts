@@ -1,3 +1,4 @@
+import type {} from "cdktf/lib/testing/adapters/jest";
 import { Testing, TerraformStack } from "cdktf";
 import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";

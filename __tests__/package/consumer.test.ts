@@ -129,7 +129,8 @@ describe("the published package", () => {
       ["LEDGER_DATABASE_URL", "${var.secret_ledger_database_url}"],
       ["STRIPE_KEY", "${var.secret_stripe_key}"],
     ]);
-    const containerNames = values("docker_container").map((container) => container.name);
+    // One resource per role, with an instance per application: the names are in the for_each maps.
+    const containerNames = values("docker_container").flatMap((container) => Object.values<any>(container.for_each).map((instance) => instance.name));
     expect(containerNames).toEqual(expect.arrayContaining(["ledger-api-payments-staging-stable", "ledger-api-payments-staging-canary", "ledger-api-payments-staging-proxy", "webhook-worker-payments-staging-proxy"]));
     expect(containerNames.some((name: string) => name.startsWith("webhook-worker-payments-staging-2"))).toBe(true);
     expect(Object.keys(stack.variable)).toEqual(expect.arrayContaining(["ledger_api_stable_version", "ledger_api_canary_version", "ledger_api_canary_weight", "webhook_worker_version"]));

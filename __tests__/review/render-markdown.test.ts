@@ -42,8 +42,8 @@ describe("plan review Markdown", () => {
   test("names both sides and sums up each stack in a table", () => {
     // THEN
     expect(markdown.startsWith("## Plan review: HEAD~1 (0123456) → working tree\n")).toBe(true);
-    expect(markdown).toContain("| `production` | 1 | 0 | 2 | 1 | 1 |  |");
-    expect(markdown).toContain("| `repository` | 0 | 0 | 1 | 0 | 0 |  |");
+    expect(markdown).toContain("| `production` | 1 | 0 | 2 | 0 | 1 | 1 |  |");
+    expect(markdown).toContain("| `repository` | 0 | 0 | 1 | 0 | 0 | 0 |  |");
   });
 
   test("destroys and removals are flagged first, before any stack's details", () => {
@@ -122,7 +122,7 @@ describe("plan review Markdown", () => {
     // THEN
     expect(text).toContain("> **The base v0.0.1 could not be synthesized**, so every resource below is shown as added");
     expect(text).toContain("```text\nv0.0.1 has no cdktf.json: it predates the project\n```");
-    expect(text).toContain("| `production` | 0 | 0 | 0 | 4 | 5 | new stack |");
+    expect(text).toContain("| `production` | 0 | 0 | 0 | 0 | 4 | 5 | new stack |");
     expect(text).not.toContain("#### 🗑️ Destroy");
   });
 

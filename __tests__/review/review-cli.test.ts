@@ -86,9 +86,9 @@ describe("npm run review", () => {
       const report = result.stdout;
       expect(report).toMatch(/^## Plan review: HEAD~1 \([0-9a-f]{7}\) → working tree\n/);
       // Only production changed, and nothing is destroyed (containers may be replaced: their environment gains the secret).
-      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| [1-9]\d* \| \d+ \|  \|/);
+      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| 0 \| [1-9]\d* \| \d+ \|  \|/);
       // (The repository stack may change too: the deploy workflows pass the new secret on.)
-      for (const unchanged of ["development", "staging"]) expect(report).toContain(`| \`${unchanged}\` | 0 | 0 | 0 | 0 | 0 | no changes |`);
+      for (const unchanged of ["development", "staging"]) expect(report).toContain(`| \`${unchanged}\` | 0 | 0 | 0 | 0 | 0 | 0 | no changes |`);
 
       // The removed rule: flagged in the attention section, which comes before any stack's details.
       const attention = report.slice(report.indexOf("### ⚠️ Needs attention"), report.indexOf("### Stack"));
@@ -120,7 +120,7 @@ describe("npm run review", () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain("> **The base HEAD~2 could not be synthesized**, so every resource below is shown as added");
       expect(result.stdout).toContain("HEAD~2 has no cdktf.json: it predates the project");
-      for (const stack of ["development", "staging", "production", "repository"]) expect(result.stdout).toMatch(new RegExp(`\\| \`${stack}\` \\| 0 \\| 0 \\| 0 \\| [1-9]\\d* \\| \\d+ \\| new stack \\|`));
+      for (const stack of ["development", "staging", "production", "repository"]) expect(result.stdout).toMatch(new RegExp(`\\| \`${stack}\` \\| 0 \\| 0 \\| 0 \\| 0 \\| [1-9]\\d* \\| \\d+ \\| new stack \\|`));
     },
     TIMEOUT_MS,
   );

@@ -10,6 +10,7 @@ import { EnvironmentSecrets, type SecretSpec } from "../../constructs/github/env
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { DockerHost } from "../../constructs/runtime/docker-host";
 import { ServiceDeployment, type ServiceDeploymentProps } from "../../constructs/runtime/service-deployment";
+import { plannedInstances } from "../../review/instances";
 
 /** A synthesized Terraform JSON document. */
 export type TerraformJson = {
@@ -17,6 +18,7 @@ export type TerraformJson = {
   variable?: Record<string, Record<string, unknown>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   resource?: Record<string, Record<string, Record<string, unknown>>>;
+  moved?: Array<{ from: string; to: string }>;
 };
 
 export interface DeploymentFixture {
@@ -24,12 +26,18 @@ export interface DeploymentFixture {
   readonly deployment: ServiceDeployment;
   /** Testing.synth output, for toHaveResourceWithProperties. */
   readonly synthesized: string;
+  /** The synthesized document: one resource per role, `for_each` over the applications. */
+  readonly raw: TerraformJson;
+  /** The same with every `for_each` resource as its planned instances (`docker_container['blue["web"]']`). */
   readonly json: TerraformJson;
 }
 
 export type FixtureOptions = Partial<Omit<ServiceDeploymentProps, "host" | "secrets">> & {
   readonly environmentName?: string;
   readonly secrets?: readonly SecretSpec[];
+  /** More applications on the same host, deployed after web (or before it, with `first`). */
+  readonly others?: ReadonlyArray<Omit<ServiceDeploymentProps, "host" | "secrets">>;
+  readonly othersFirst?: boolean;
 };
 
 /** The web application of the shipped config, deployed with a given strategy. */
@@ -44,7 +52,9 @@ export function synthDeployment(options: FixtureOptions = {}): DeploymentFixture
     secrets: options.secrets ?? [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET" }],
   });
   const host = new DockerHost(stack, "docker-host", { environmentName, host: "ssh://deploy@staging.wtfb.internal", registryAddresses: ["ghcr.io"] });
-  const { environmentName: _environmentName, secrets: _secrets, ...props } = options;
+  const { environmentName: _environmentName, secrets: _secrets, others = [], othersFirst = false, ...props } = options;
+  const deployOthers = () => others.forEach((other, index) => new ServiceDeployment(stack, `other-${index}`, { ...other, host, secrets }));
+  if (othersFirst) deployOthers();
   const deployment = new ServiceDeployment(stack, "service-web", {
     applicationName: "web",
     image: "ghcr.io/wtfb/web",
@@ -56,8 +66,30 @@ export function synthDeployment(options: FixtureOptions = {}): DeploymentFixture
     host,
     secrets,
   });
+  if (!othersFirst) deployOthers();
   const synthesized = Testing.synth(stack);
-  return { stack, deployment, synthesized, json: JSON.parse(synthesized) as TerraformJson };
+  const raw = JSON.parse(synthesized) as TerraformJson;
+  return { stack, deployment, synthesized, raw, json: instancesOf(raw) };
+}
+
+/**
+ * The document with each resource and data source as the instances Terraform plans for it, named as in the plan
+ * without the type (`blue["web"]`), by the plan review's expansion; a test in terraform-plan.test.ts checks that
+ * expansion against Terraform's own plan.
+ */
+export function instancesOf(json: TerraformJson): TerraformJson {
+  const expand = (kind: "resource" | "data", section: TerraformJson["resource"]) =>
+    Object.fromEntries(
+      Object.entries(section ?? {}).map(([type, blocks]) => [
+        type,
+        Object.fromEntries(
+          Object.entries(blocks).flatMap(([name, body]) =>
+            plannedInstances(`${kind === "data" ? "data." : ""}${type}.${name}`, body).map((instance) => [instance.address.slice(`${kind === "data" ? "data." : ""}${type}.`.length), instance.body as Record<string, unknown>]),
+          ),
+        ),
+      ]),
+    );
+  return { ...json, resource: expand("resource", json.resource), data: expand("data", json.data) };
 }
 
 /** Every resource of a type, by logical id. */
@@ -75,9 +107,9 @@ export function containerNamed(json: TerraformJson, name: string): Record<string
   return { ...matches[0][1], logicalId: matches[0][0] };
 }
 
-/** `docker_container.<logical id>` of a container, as depends_on lists it. */
+/** `docker_container.<resource>` of a container, as depends_on lists it: the resource, for all of its instances. */
 export function dependencyOn(json: TerraformJson, name: string): string {
-  return `docker_container.${containerNamed(json, name).logicalId}`;
+  return `docker_container.${containerNamed(json, name).logicalId.replace(/\[.*\]$/, "")}`;
 }
 
 /** Labels of a container as a record. */

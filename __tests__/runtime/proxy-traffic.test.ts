@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { PROXY_LISTEN_PORT } from "../../constructs/runtime/service-proxy";
+import { PROXY_LISTEN_PORT } from "../../constructs/runtime/nginx-config";
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
 

@@ -1,7 +1,7 @@
-import type {} from "cdktf/lib/testing/adapters/jest";
-import { Container } from "@cdktf/provider-docker/lib/container";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { Testing, TerraformStack } from "cdktf";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
+import { DockerHost } from "../../constructs/runtime/docker-host";
+import { ServiceDeployment } from "../../constructs/runtime/service-deployment";
 import type { DatabaseMigrationOptions } from "../../constructs/runtime/service-deployment";
 import { containerNamed, dependencyOn, labelsOf, resourcesOf, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 
@@ -17,16 +17,16 @@ function variablesReferencedBy(resource: unknown): string[] {
 
 /** The pinned image a container runs, and the registry lookup it is pinned by. */
 function imagePinOf(json: TerraformJson, container: Record<string, unknown>): { imageName: string; lookupName: string } {
-  const imageId = /^\$\{docker_image\.([^.]+)\.image_id\}$/.exec(String(container.image));
+  const imageId = /^\$\{docker_image\.([^.]+\["[^"]+"\])\.image_id\}$/.exec(String(container.image));
   if (!imageId) throw new Error(`container ${String(container.name)} does not run a docker_image: ${String(container.image)}`);
   const imageName = String(resourcesOf(json, "docker_image")[imageId[1]].name);
-  const digest = /@\$\{data\.docker_registry_image\.([^.]+)\.sha256_digest\}$/.exec(imageName);
+  const digest = /@\$\{data\.docker_registry_image\.([^.]+\["[^"]+"\])\.sha256_digest\}$/.exec(imageName);
   if (!digest) throw new Error(`image ${imageName} is not pinned by a registry digest`);
   return { imageName, lookupName: String(json.data!.docker_registry_image[digest[1]].name) };
 }
 
 describe("ServiceDeployment with the blue-green strategy", () => {
-  const { json, synthesized, deployment } = synthDeployment({ strategy: DeploymentStrategy.blueGreen(), database: DATABASE });
+  const { json, deployment } = synthDeployment({ strategy: DeploymentStrategy.blueGreen(), database: DATABASE });
 
   it("runs a blue and a green slot, each pinned by digest to its own version variable", () => {
     for (const slot of ["blue", "green"]) {
@@ -57,8 +57,7 @@ describe("ServiceDeployment with the blue-green strategy", () => {
   });
 
   it("health-checks the slots and waits for healthy, with limits, restart policy and log rotation", () => {
-    expect(synthesized).toHaveResourceWithProperties(Container, {
-      name: "web-staging-blue",
+    expect(containerNamed(json, "web-staging-blue")).toMatchObject({
       healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"], interval: "10s", timeout: "5s", retries: 3, start_period: "15s" },
       wait: true,
       wait_timeout: 75,
@@ -119,7 +118,9 @@ describe("ServiceDeployment with the blue-green strategy", () => {
     // The timestamp is taken by the container when it runs, never at synth.
     expect((backup.entrypoint as string[])[2]).toContain("stamp=$(date -u +%Y%m%dT%H%M%SZ)");
     expect(backup.mounts).toEqual([{ type: "volume", source: expect.stringMatching(/^\$\{docker_volume\./), target: "/backups" }]);
-    expect(synthesized).toHaveResourceWithProperties(Volume, { name: "web-staging-backups", lifecycle: { prevent_destroy: true } });
+    expect(Object.values(resourcesOf(json, "docker_volume")).filter((volume) => volume.name === "web-staging-backups")).toEqual([
+      expect.objectContaining({ lifecycle: { prevent_destroy: true } }),
+    ]);
     // A new build of the same tag re-runs the backup: its digest is part of the container.
     expect(labelsOf(backup)["wtfb.image-digest"]).toBe(labelsOf(containerNamed(json, "web-staging-blue"))["wtfb.image-digest"]);
   });
@@ -164,23 +165,23 @@ describe("ServiceDeployment with the rolling strategy", () => {
   it("starts new replicas before removing old ones, under names made unique by a generation", () => {
     // GIVEN the generation every name of the release carries
     const generations = resourcesOf(json, "terraform_data");
-    expect(Object.keys(generations)).toEqual(["web_generation"]);
-    expect(generations.web_generation.triggers_replace).toMatchObject({
-      image: expect.stringMatching(/^\$\{docker_image\.[^.]+\.image_id\}$/),
+    expect(Object.keys(generations)).toEqual(['rolling_generation["web"]']);
+    expect(generations['rolling_generation["web"]'].triggers_replace).toMatchObject({
+      image: '${docker_image.rolling["web"].image_id}',
       version: "${var.web_version}",
       environment: ["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"],
     });
     // THEN replicas and one-offs are created before their predecessors are destroyed, under generation names
     for (const name of ["web-development-1", "web-development-3", "web-development-backup", "web-development-migrate"]) {
       const container = containerNamed(json, name);
-      expect(container.name).toBe(`${name}-\${substr(terraform_data.web_generation.id, 0, 8)}`);
+      expect(container.name).toBe(`${name}-\${substr(terraform_data.rolling_generation["web"].id, 0, 8)}`);
       expect(container.lifecycle).toMatchObject({ create_before_destroy: true });
     }
   });
 
   it("replaces the generation when a container setting changes, and only then", () => {
     // GIVEN the same deployment synthesized again, and once with another memory limit
-    const fingerprintOf = (fixture: { json: TerraformJson }) => (resourcesOf(fixture.json, "terraform_data").web_generation.triggers_replace as Record<string, unknown>).spec;
+    const fingerprintOf = (fixture: { json: TerraformJson }) => (resourcesOf(fixture.json, "terraform_data")['rolling_generation["web"]'].triggers_replace as Record<string, unknown>).spec;
     const again = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development" });
     const moreMemory = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development", memoryMb: 1024 });
     // THEN the fingerprint is stable across synths and follows the setting
@@ -267,5 +268,90 @@ describe("bad input", () => {
 
   it("fails when a canary weight is outside 0–100", () => {
     expect(() => DeploymentStrategy.canary({ steps: [5, 150] })).toThrow("DeploymentStrategy.canary: steps[1] is 150; a canary weight is a whole percentage from 0 to 100");
+  });
+});
+
+describe("ServiceDeployments sharing a Docker host", () => {
+  const API = { applicationName: "api", image: "ghcr.io/wtfb/api", strategy: DeploymentStrategy.blueGreen(), healthCheck: { command: ["./healthcheck"] }, containerPort: 8000 };
+  const { raw, json, deployment } = synthDeployment({ database: DATABASE, others: [API] });
+
+  it("share one resource per role, with an instance per application keyed by its name", () => {
+    // THEN the containers are one resource per role, whatever the number of applications
+    expect(Object.keys(raw.resource!.docker_container).sort()).toEqual(["blue", "blue_backup", "blue_migrate", "green", "green_backup", "green_migrate", "proxy", "routing"]);
+    // AND each role has an instance for every application that needs it: only web has a database
+    const keys = (role: string) => Object.keys(raw.resource!.docker_container[role].for_each as object);
+    expect(keys("blue")).toEqual(["api", "web"]);
+    expect(keys("proxy")).toEqual(["api", "web"]);
+    expect(keys("blue_migrate")).toEqual(["web"]);
+    // AND each instance is the application's own: its name, port and published host port
+    expect(containerNamed(json, "api-staging-blue")).toMatchObject({ labels: expect.arrayContaining([{ label: "wtfb.application", value: "api" }]) });
+    expect(uploadedFile(containerNamed(json, "api-staging-proxy"), "/etc/nginx/nginx.conf")).toContain("blue api-staging-blue:8000;");
+    expect(containerNamed(json, "web-staging-proxy").ports).toEqual([{ internal: 8080, external: 8080 }]);
+    expect(containerNamed(json, "api-staging-proxy").ports).toBeUndefined();
+    expect(deployment.resourceAddresses).toEqual(expect.arrayContaining(['docker_container.blue["web"]', 'docker_container.blue_migrate["web"]', 'docker_volume.backups["web"]', 'docker_container.proxy["web"]']));
+    expect(deployment.containerNames).toEqual(["web-staging-blue", "web-staging-green"]);
+  });
+
+  it("grow by map entries, not resources, as applications are added", () => {
+    // GIVEN a third application
+    const three = synthDeployment({ database: DATABASE, others: [API, { ...API, applicationName: "worker", image: "ghcr.io/wtfb/worker" }] });
+    // THEN the stack has the same resources, and the new application has an instance of each role it needs
+    const addresses = (document: TerraformJson) => Object.entries(document.resource!).flatMap(([type, blocks]) => Object.keys(blocks).map((name) => `${type}.${name}`)).sort();
+    expect(addresses(three.raw)).toEqual(addresses(raw));
+    expect(Object.keys(three.raw.resource!.docker_container.green.for_each as object)).toEqual(["api", "web", "worker"]);
+  });
+
+  it("synthesize the same whatever order the applications are declared in", () => {
+    const reversed = synthDeployment({ database: DATABASE, others: [API], othersFirst: true });
+    expect(JSON.stringify(reversed.raw.resource)).toBe(JSON.stringify(raw.resource));
+    expect(reversed.raw.moved).toEqual(raw.moved);
+  });
+
+  it("move the state of a 0.1.0 deployment (a resource per application) to the new addresses", () => {
+    // The 0.1.0 addresses as it synthesized them: set ids, or hashed from the construct path.
+    expect(raw.moved).toEqual(
+      expect.arrayContaining([
+        { from: "docker_container.web_blue", to: 'docker_container.blue["web"]' },
+        { from: "docker_container.web_green_migrate", to: 'docker_container.green_migrate["web"]' },
+        { from: "docker_container.web_proxy", to: 'docker_container.proxy["web"]' },
+        { from: "docker_container.api_routing", to: 'docker_container.routing["api"]' },
+        { from: "docker_image.service-web_blue_image_B04F5C9E", to: 'docker_image.blue["web"]' },
+        { from: "docker_volume.service-web_backup-volume_2D728C55", to: 'docker_volume.backups["web"]' },
+        { from: "docker_volume.service-web_proxy_routing-volume_786CF6A5", to: 'docker_volume.routing["web"]' },
+      ]),
+    );
+    // AND every managed instance of the runtime is the target of exactly one move
+    const targets = raw.moved!.map((move) => move.to).sort();
+    expect(new Set(targets).size).toBe(targets.length);
+    expect(targets).toEqual([...deployment.resourceAddresses, ...Object.keys(json.resource!.docker_container).filter((name) => name.endsWith('["api"]')).map((name) => `docker_container.${name}`), 'docker_image.blue["api"]', 'docker_image.green["api"]', 'docker_volume.routing["api"]'].filter((address) => !address.startsWith("data.")).sort());
+  });
+
+  it("fails when two applications on one host have the same name", () => {
+    expect(() => synthDeployment({ others: [{ ...API, applicationName: "web" }] })).toThrow(
+      "ServiceDeployment web: an application named web is already deployed on the staging Docker host; give each ServiceDeployment its own applicationName",
+    );
+  });
+});
+
+describe("Docker hosts in one stack", () => {
+  const deploy = (hosts: ReadonlyArray<{ environmentName: string; addressPrefix?: string }>) => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "regions");
+    hosts.forEach(({ environmentName, addressPrefix }) => {
+      const host = new DockerHost(stack, `host-${environmentName}`, { environmentName, addressPrefix });
+      new ServiceDeployment(stack, `web-${environmentName}`, { host, applicationName: `web-${environmentName}`, image: "ghcr.io/wtfb/web", healthCheck: { command: ["true"] } });
+    });
+    return JSON.parse(Testing.synth(stack)) as TerraformJson;
+  };
+
+  it("keep their resources apart by each host's addressPrefix", () => {
+    const json = deploy([{ environmentName: "eu" }, { environmentName: "us", addressPrefix: "us_" }]);
+    expect(Object.keys(json.resource!.docker_container).sort()).toEqual(["proxy", "rolling_1", "routing", "us_proxy", "us_rolling_1", "us_routing"]);
+    expect(Object.keys(json.resource!.docker_container.us_rolling_1.for_each as object)).toEqual(["web-us"]);
+  });
+
+  it("fail when two hosts of one stack have the same addressPrefix, or a prefix is not a name part", () => {
+    expect(() => deploy([{ environmentName: "eu" }, { environmentName: "us" }])).toThrow('DockerHost: stack regions has two Docker hosts with addressPrefix ""; give each host of one stack its own addressPrefix');
+    expect(() => deploy([{ environmentName: "eu", addressPrefix: "EU-" }])).toThrow('DockerHost eu: addressPrefix "EU-" must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")');
   });
 });

@@ -12,6 +12,11 @@ export interface DockerHostProps {
   readonly host?: string;
   /** Registries application images are pulled from; each is logged in to with TF_VAR_registry_username/password. @default - none */
   readonly registryAddresses?: readonly string[];
+  /**
+   * Prefix of the runtime's Terraform resource names (`docker_container.<prefix>proxy`); only a second Docker host
+   * in one stack needs one, e.g. "eu_". @default "" (none)
+   */
+  readonly addressPrefix?: string;
   /** Extra options for the ssh connection of an `ssh://` host, e.g. ["-o", "ServerAliveInterval=30"]. @default - none */
   readonly sshOptions?: readonly string[];
 }
@@ -40,12 +45,18 @@ export class DockerHost extends Construct {
   public readonly network: Network;
   /** Name of the network (`wtfb-<environment>`). */
   public readonly networkName: string;
+  /** Prefix of the runtime's resource names. */
+  public readonly addressPrefix: string;
   private readonly images = new Map<string, Image>();
   private readonly hostPorts = new Map<number, string>();
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id);
     this.environmentName = props.environmentName;
+    this.addressPrefix = props.addressPrefix ?? "";
+    if (!/^([a-z][a-z0-9_]*_)?$/.test(this.addressPrefix)) {
+      throw new Error(`DockerHost ${props.environmentName}: addressPrefix ${JSON.stringify(this.addressPrefix)} must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")`);
+    }
     const registries = [...new Set(props.registryAddresses ?? [])].sort();
     let registryAuth: DockerProviderRegistryAuth[] | undefined;
     if (registries.length > 0) {

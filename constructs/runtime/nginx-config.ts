@@ -40,6 +40,8 @@ export type ProxyRouting =
 
 /** Path of the routing file, relative to the main file's directory (nginx resolves includes against it). */
 export const ROUTING_INCLUDE = "routing/routing.conf";
+/** Port nginx listens on inside the proxy container (unprivileged, so unprivileged nginx images work too). */
+export const PROXY_LISTEN_PORT = 8080;
 /** Path the proxy answers its own health check on, without touching the application. */
 export const PROXY_HEALTH_PATH = "/__wtfb/proxy-health";
 

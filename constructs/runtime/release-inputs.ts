@@ -12,6 +12,8 @@ export interface ReleaseVersion {
   readonly slot?: Extract<Slot, string>;
   /** Reference to the version variable (an image tag). */
   readonly version: string;
+  /** Name of the version variable. */
+  readonly variable: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class ReleaseInputs {
           },
         ],
       });
-      return { slot, version: variable.stringValue };
+      return { slot, version: variable.stringValue, variable: variableName };
     };
 
     switch (names.strategy) {

@@ -1,17 +1,19 @@
+import { createHash } from "crypto";
 import { Construct } from "constructs";
-import { DefaultTokenResolver, StringConcat, Tokenization } from "cdktf";
-import type { Container } from "@cdktf/provider-docker/lib/container";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from "cdktf";
+import { DEFAULT_POSTGRES_BACKUP_IMAGE, DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
 import { Artifacts } from "../artifacts";
-import { containerName, type ReleaseVariables } from "../contract";
+import { containerName, variableStem, type ReleaseVariables } from "../contract";
 import type { EnvironmentSecrets } from "../github/environment-secrets";
 import { DeploymentStrategy } from "./deployment-strategy";
 import type { DockerHost } from "./docker-host";
-import type { ProxyRouting, ProxyUpstream } from "./nginx-config";
-import { labelsOf, type HealthCheck } from "./private/container-spec";
-import { ReleaseInputs } from "./release-inputs";
-import { ServiceProxy } from "./service-proxy";
-import { ServiceRelease, type ApplicationContainerSpec } from "./service-release";
+import { PROXY_LISTEN_PORT, renderNginxConfig, renderRoutingConfig, type ProxyRouting, type ProxyUpstream } from "./nginx-config";
+import { commitOfVersion, healthyWithinSeconds, rotatedLogs, type HealthCheck } from "./private/container-spec";
+import { RuntimeFleet, type ForEachRole } from "./private/fleet";
+import { ProxyRoles } from "./private/proxy-roles";
+import { BACKUP_DIR } from "./private/shell-scripts";
+import { ReleaseRoles, type ReleaseGroup } from "./private/release-roles";
+import { ReleaseInputs, type ReleaseVersion } from "./release-inputs";
 
 export type { HealthCheck } from "./private/container-spec";
 
@@ -70,8 +72,12 @@ export interface ServiceDeploymentProps {
 
 /**
  * One application in one environment (SOP §4.2): its release variables, the releases its strategy runs (rolling
- * replicas, blue and green slots, or stable and canary slots), each with its backup and migration, and the
- * proxy in front that routes requests to them. The deployed versions are Terraform variables, never synthesized.
+ * replicas, blue and green slots, or stable and canary slots), each with its backup and migration, and the proxy in
+ * front that routes requests to them. The deployed versions are Terraform variables, never synthesized.
+ *
+ * The Terraform resources belong to the environment's Docker host: one resource per role with an instance per
+ * application, keyed by its name (`docker_container.blue["web"]`, `docker_container.proxy["web"]`). This construct
+ * adds the application's instances; `resourceAddresses` lists them.
  */
 export class ServiceDeployment extends Construct {
   /** Application name. */
@@ -80,14 +86,14 @@ export class ServiceDeployment extends Construct {
   public readonly strategy: DeploymentStrategy;
   /** Names of the Terraform variables the deploy workflow sets (the shared contract's `releaseVariables`). */
   public readonly releaseVariables: ReleaseVariables;
-  /** The releases: one for rolling, one per slot for blue-green and canary. */
-  public readonly releases: readonly ServiceRelease[];
-  /** Every application container, in dependency order. */
-  public readonly applicationContainers: readonly Container[];
-  /** The proxy in front of the releases. */
-  public readonly proxy: ServiceProxy;
-  /** Volume holding the database backups. */
-  public readonly backupVolume?: Volume;
+  /** Names of the application containers, in dependency order; create-before-destroy names end in the generation. */
+  public readonly containerNames: readonly string[];
+  /** Terraform address of every resource instance of the application, e.g. `docker_container.blue["web"]`. */
+  public readonly resourceAddresses: readonly string[];
+  /** The proxy's nginx.conf (fixed per application and environment). */
+  public readonly nginxConfig: string;
+  /** The routing file, a Terraform template: `${…}` parts are the release variables, filled in at apply time. */
+  public readonly routingConfig: string;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
     super(scope, id);
@@ -103,8 +109,27 @@ export class ServiceDeployment extends Construct {
         `ServiceDeployment ${applicationName}: scaleDownDuringMigration needs the rolling strategy; ${strategy} keeps the previous release serving during the migration, so make the migration backward compatible instead`,
       );
     }
+    if (database && database.migrationCommand.length === 0) {
+      throw new Error(`ServiceDeployment ${applicationName}: database.migrationCommand is empty; give the command that applies pending migrations`);
+    }
     this.applicationName = applicationName;
     this.strategy = strategy;
+    const runtime = runtimeOf(host);
+    if (runtime.applications.has(applicationName)) {
+      throw new Error(`ServiceDeployment ${applicationName}: an application named ${applicationName} is already deployed on the ${environmentName} Docker host; give each ServiceDeployment its own applicationName`);
+    }
+    runtime.applications.add(applicationName);
+    const key = applicationName;
+    const addresses: string[] = [];
+    const add = <Entry extends object>(role: ForEachRole<Entry>, entry: Entry): string => {
+      const address = role.add(key, entry);
+      addresses.push(address);
+      return address;
+    };
+    // The 0.1.0 logical ids: `web_blue`, `web_blue_migrate`, `web_proxy`; hashed from the construct path where not set.
+    const oldId = (...parts: Array<string | number>) => variableStem([applicationName, ...parts].join("_"));
+    const path = this.node.scopes.slice(this.node.scopes.indexOf(TerraformStack.of(this)) + 1).map((construct) => construct.node.id);
+    const moved = (type: string, fromLogicalId: string, to: string) => runtime.fleet.movedFrom(type, fromLogicalId, to);
 
     const inputs = new ReleaseInputs(this, applicationName, environmentName, strategy);
     this.releaseVariables = inputs.names;
@@ -114,95 +139,201 @@ export class ServiceDeployment extends Construct {
     const environment = [
       ...Object.keys(settings)
         .sort()
-        .map((key) => `${key}=${settings[key]}`),
+        .map((name) => `${name}=${settings[name]}`),
       ...(secrets ? [...secrets.secretNames].sort().map((name) => `${name}=${secrets.valueOf(name)}`) : []),
     ];
     // Rolling replicas share one name on the network; the proxy balances over whatever it resolves to.
     const serviceAlias = `${applicationName}-${environmentName}`;
     const containerPort = props.containerPort ?? 3000;
-    const spec: ApplicationContainerSpec = {
-      containerPort,
-      healthCheck: props.healthCheck,
-      memoryMb: props.memoryMb ?? 512,
-      cpus: props.cpus ?? 0.5,
-      logMaxSizeMb: props.logMaxSizeMb ?? 10,
-      logMaxFiles: props.logMaxFiles ?? 5,
-      stopGracePeriodSeconds: props.stopGracePeriodSeconds ?? 30,
-      environment,
-      networkAliases: strategy.type === "rolling" ? [serviceAlias] : [],
-    };
+    const healthCheck = props.healthCheck;
+    const memoryMb = props.memoryMb ?? 512;
+    const cpus = props.cpus ?? 0.5;
+    const logMaxSizeMb = props.logMaxSizeMb ?? 10;
+    const logMaxFiles = props.logMaxFiles ?? 5;
+    const stopGracePeriodSeconds = props.stopGracePeriodSeconds ?? 30;
+    const logOpts = rotatedLogs(logMaxSizeMb, logMaxFiles).logOpts;
+    const replicas = strategy.config.type === "rolling" ? strategy.config.replicas : 1;
+    // Rolling keeps the old replicas serving until the new ones are healthy, unless the migration needs them stopped.
+    const createBeforeDestroy = strategy.type === "rolling" && !database?.scaleDownDuringMigration;
 
-    const backupVolume = database
-      ? new Volume(this, "backup-volume", {
-          provider: host.provider,
-          name: `${applicationName}-${environmentName}-backups`,
-          labels: labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": "backup" }),
-          // Backups outlive every release, and a destroy of the stack must not take them along.
-          lifecycle: { preventDestroy: true },
-        })
-      : undefined;
-    this.backupVolume = backupVolume;
-    const databaseUrl = database && !database.backupCommand ? this.secretReference(secrets, database.databaseUrlSecret ?? "DATABASE_URL") : undefined;
-
-    const releases: ServiceRelease[] = [];
-    for (const release of inputs.versions) {
-      // Migrations run one after another: the second slot's backup waits for the first slot's migration.
-      const previousMigration = releases.length > 0 ? releases[releases.length - 1].migration?.migration : undefined;
-      releases.push(
-        new ServiceRelease(this, release.slot ?? "replicas", {
-          host,
-          applicationName,
-          imageRepository: props.image,
-          release,
-          replicas: strategy.config.type === "rolling" ? strategy.config.replicas : 1,
-          container: spec,
-          migration:
-            database && backupVolume
-              ? {
-                  migrationCommand: database.migrationCommand,
-                  migrationTimeoutSeconds: database.migrationTimeoutSeconds ?? 600,
-                  backupCommand: database.backupCommand,
-                  backupImage: database.backupImage,
-                  databaseUrl,
-                  backupsKept: database.backupsKept ?? 10,
-                  backupVolume,
-                  after: previousMigration ? [previousMigration] : undefined,
-                }
-              : undefined,
-          // Rolling keeps the old replicas serving until the new ones are healthy, unless the migration needs them stopped.
-          createBeforeDestroy: strategy.type === "rolling" && !database?.scaleDownDuringMigration,
-        }),
-      );
+    let backupVolume: string | undefined;
+    if (database) {
+      const volumes = runtime.proxy.backupVolume();
+      moved("docker_volume", RuntimeFleet.hashedLogicalId([...path, "backup-volume"]), add(volumes, { name: `${applicationName}-${environmentName}-backups` }));
+      backupVolume = volumes.ref(key, "name");
     }
-    this.releases = releases;
-    this.applicationContainers = releases.flatMap((release) => release.containers);
+    const databaseUrl = database && !database.backupCommand ? this.secretReference(secrets, database.databaseUrlSecret ?? "DATABASE_URL") : undefined;
+    const backupImage = database && !database.backupCommand ? host.infrastructureImage(database.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE).imageId : undefined;
+
+    const containerNames: string[] = [];
+    const applicationRoles: Array<ForEachRole<object>> = [];
+    let previousMigration: ForEachRole<object> | undefined;
+    for (const release of inputs.versions) {
+      const group = groupOf(release, createBeforeDestroy);
+      const roles = runtime.releases(group);
+      const slotId = release.slot ?? "replicas";
+      const version = `\${var.${release.variable}}`;
+
+      add(roles.registry, { name: `${props.image}:${version}` });
+      const imageDigest = roles.registry.ref(key, "sha256_digest");
+      moved("docker_image", RuntimeFleet.hashedLogicalId([...path, slotId, "image"]), add(roles.image, { name: `${props.image}@${imageDigest}` }));
+      const imageId = roles.image.ref(key, "image_id");
+
+      let qualifiers: string[] = [];
+      if (group.createBeforeDestroy) {
+        const generation = roles.generation();
+        const spec = {
+          containerPort,
+          healthCheck,
+          memoryMb,
+          cpus,
+          logMaxSizeMb,
+          logMaxFiles,
+          stopGracePeriodSeconds,
+          networkAliases: strategy.type === "rolling" ? [serviceAlias] : [],
+        };
+        const migration = database && {
+          migrationCommand: database.migrationCommand,
+          migrationTimeoutSeconds: database.migrationTimeoutSeconds ?? 600,
+          backupCommand: database.backupCommand,
+          backupImage: database.backupImage,
+          backupsKept: database.backupsKept ?? 10,
+        };
+        moved(
+          "terraform_data",
+          oldId(...(release.slot ? [release.slot] : []), "generation"),
+          add(generation, {
+            triggers_replace: {
+              image: imageId,
+              version,
+              environment: [...environment],
+              spec: fingerprint({ repository: props.image, spec, migration }),
+            },
+          }),
+        );
+        qualifiers = [`\${substr(${generation.instance(key)}.id, 0, 8)}`];
+      }
+
+      let migrationRole: ForEachRole<object> | undefined;
+      if (database && backupVolume) {
+        const timeoutSeconds = database.migrationTimeoutSeconds ?? 600;
+        const nameOf = (step: "backup" | "migrate") =>
+          release.slot ? containerName(applicationName, environmentName, release.slot, step, ...qualifiers) : containerName(applicationName, environmentName, step, ...qualifiers);
+        const backup = roles.backup();
+        moved(
+          "docker_container",
+          oldId(...(release.slot ? [release.slot] : []), "backup"),
+          add(backup, {
+            name: nameOf("backup"),
+            image: backupImage ?? imageId,
+            command: database.backupCommand ? [...database.backupCommand] : null,
+            env: [
+              ...(database.backupCommand ? environment : [`WTFB_DATABASE_URL=${databaseUrl}`]),
+              `WTFB_BACKUP_DIR=${BACKUP_DIR}`,
+              `WTFB_BACKUP_PREFIX=${applicationName}-${environmentName}`,
+              `WTFB_BACKUPS_KEPT=${database.backupsKept ?? 10}`,
+              `WTFB_RELEASE_VERSION=${version}`,
+            ],
+            version,
+            image_digest: imageDigest,
+            log_opts: logOpts,
+            volume: backupVolume,
+          }),
+        );
+        // Migrations run one after another: the second slot's backup waits for the first slot's migration.
+        if (previousMigration) backup.dependOn(previousMigration);
+        const migration = roles.migration();
+        moved(
+          "docker_container",
+          oldId(...(release.slot ? [release.slot] : []), "migrate"),
+          add(migration, {
+            name: nameOf("migrate"),
+            image: imageId,
+            // `timeout` (coreutils or busybox in the image) stops a migration that runs too long (SOP §7.1).
+            command: ["timeout", String(timeoutSeconds), ...database.migrationCommand],
+            env: [...environment],
+            version,
+            image_digest: imageDigest,
+            log_opts: logOpts,
+            timeout_seconds: timeoutSeconds,
+          }),
+        );
+        migrationRole = migration;
+        previousMigration = migration;
+      }
+
+      const slots = release.slot ? [release.slot] : Array.from({ length: replicas }, (_, index) => index + 1);
+      for (const slot of slots) {
+        const role = roles.containers(release.slot ? undefined : (slot as number));
+        // The first container of a release waits for its migration; the replicas after it, for the one before.
+        if (migrationRole && (release.slot || slot === 1)) role.dependOn(migrationRole);
+        const name = containerName(applicationName, environmentName, slot, ...qualifiers);
+        moved(
+          "docker_container",
+          oldId(slot),
+          add(role, {
+            name,
+            image: imageId,
+            env: [...environment],
+            version,
+            commit: commitOfVersion(release.variable),
+            image_digest: imageDigest,
+            health_test: ["CMD", ...healthCheck.command],
+            health_interval: `${healthCheck.intervalSeconds ?? 10}s`,
+            health_timeout: `${healthCheck.timeoutSeconds ?? 5}s`,
+            health_retries: healthCheck.retries ?? 3,
+            health_start_period: `${healthCheck.startPeriodSeconds ?? 15}s`,
+            wait_timeout: healthyWithinSeconds(healthCheck),
+            memory: memoryMb,
+            cpus: String(cpus),
+            log_opts: logOpts,
+            aliases: strategy.type === "rolling" ? [serviceAlias] : null,
+            stop_timeout: stopGracePeriodSeconds,
+          }),
+        );
+        containerNames.push(name);
+        applicationRoles.push(role);
+      }
+    }
+    this.containerNames = containerNames;
 
     const upstreams: ProxyUpstream[] =
       strategy.type === "rolling"
         ? [{ slot: "replicas", host: serviceAlias, port: containerPort }]
         : inputs.versions.flatMap(({ slot }) => (slot ? [{ slot, host: containerName(applicationName, environmentName, slot), port: containerPort }] : []));
-    this.proxy = new ServiceProxy(this, "proxy", {
-      host,
-      applicationName,
-      upstreams,
-      routing: this.routingOf(inputs),
-      hostPort: props.hostPort,
-      proxyImage: props.proxyImage,
-      after: this.applicationContainers,
-    });
+    this.nginxConfig = renderNginxConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT, upstreams });
+    // Resolved once: the routing's Terraform expressions (active slot, canary weight) as the text Terraform reads.
+    this.routingConfig = Tokenization.resolve(renderRoutingConfig(this.routingOf(inputs)), {
+      scope: this,
+      preparing: false,
+      resolver: new DefaultTokenResolver(new StringConcat()),
+    }) as string;
+
+    const proxyImage = host.infrastructureImage(props.proxyImage ?? DEFAULT_PROXY_IMAGE).imageId;
+    const proxyName = containerName(applicationName, environmentName, "proxy");
+    const { routingVolume, routing, proxy } = runtime.proxy;
+    moved("docker_volume", RuntimeFleet.hashedLogicalId([...path, "proxy", "routing-volume"]), add(routingVolume, { name: `${applicationName}-${environmentName}-routing` }));
+    const volume = routingVolume.ref(key, "name");
+    moved(
+      "docker_container",
+      oldId("routing"),
+      add(routing, { name: containerName(applicationName, environmentName, "routing"), image: proxyImage, proxy: proxyName, nginx_conf: this.nginxConfig, routing_conf: this.routingConfig, volume }),
+    );
+    // New routing is published only once the containers it routes to are healthy.
+    for (const role of applicationRoles) routing.dependOn(role);
+    if (props.hostPort !== undefined) host.claimHostPort(props.hostPort, applicationName);
+    moved(
+      "docker_container",
+      oldId("proxy"),
+      add(proxy, { name: proxyName, image: proxyImage, nginx_conf: this.nginxConfig, volume, host_ports: props.hostPort !== undefined ? [props.hostPort] : [] }),
+    );
+    this.resourceAddresses = addresses;
 
     const artifacts = Artifacts.of(this);
     // One directory per environment, not per application: every directory and file is created anew at each synth.
     const prefix = `runtime/${environmentName}/${applicationName}`;
-    artifacts.add(`${prefix}.nginx.conf`, this.proxy.nginxConfig);
-    artifacts.add(
-      `${prefix}.routing.conf.tftpl`,
-      `# Terraform template: the \${…} parts are filled in from the release variables at apply time.\n${Tokenization.resolve(this.proxy.routingConfig, {
-        scope: this,
-        preparing: false,
-        resolver: new DefaultTokenResolver(new StringConcat()),
-      })}`,
-    );
+    artifacts.add(`${prefix}.nginx.conf`, this.nginxConfig);
+    artifacts.add(`${prefix}.routing.conf.tftpl`, `# Terraform template: the \${…} parts are filled in from the release variables at apply time.\n${this.routingConfig}`);
   }
 
   private routingOf(inputs: ReleaseInputs): ProxyRouting {
@@ -222,4 +353,46 @@ export class ServiceDeployment extends Construct {
     }
     return secrets.valueOf(name);
   }
+}
+
+/** The group a release belongs to: its slot, or rolling (in place when the replicas stop for the migration). */
+function groupOf(release: ReleaseVersion, createBeforeDestroy: boolean): ReleaseGroup {
+  if (release.slot) return { name: release.slot, slot: release.slot as ReleaseGroup["slot"], createBeforeDestroy: false };
+  return createBeforeDestroy ? { name: "rolling", createBeforeDestroy: true } : { name: "rolling_in_place", createBeforeDestroy: false };
+}
+
+/** The runtime roles of each Docker host, made with its first application. */
+interface HostRuntime {
+  readonly fleet: RuntimeFleet;
+  /** The applications deployed on the host so far. */
+  readonly applications: Set<string>;
+  readonly proxy: ProxyRoles;
+  releases(group: ReleaseGroup): ReleaseRoles;
+}
+
+const runtimes = new WeakMap<DockerHost, HostRuntime>();
+
+function runtimeOf(host: DockerHost): HostRuntime {
+  let runtime = runtimes.get(host);
+  if (!runtime) {
+    const fleet = new RuntimeFleet(host, "runtime", host.addressPrefix);
+    const groups = new Map<string, ReleaseRoles>();
+    runtime = {
+      fleet,
+      applications: new Set(),
+      proxy: new ProxyRoles(fleet, host),
+      releases: (group) => {
+        let roles = groups.get(group.name);
+        if (!roles) groups.set(group.name, (roles = new ReleaseRoles(fleet, host, group)));
+        return roles;
+      },
+    };
+    runtimes.set(host, runtime);
+  }
+  return runtime;
+}
+
+/** Short stable hash of plain config values (no Terraform references), for replacement triggers. */
+function fingerprint(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }

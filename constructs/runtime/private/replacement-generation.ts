@@ -1,9 +1,11 @@
 import type { Construct } from "constructs";
-import { TerraformResource, type TerraformResourceLifecycle } from "cdktf";
+import { TerraformResource, type ITerraformIterator, type TerraformResourceLifecycle } from "cdktf";
 
 export interface ReplacementGenerationProps {
   /** Values whose change replaces this resource, and with it everything named after its id. */
-  readonly triggersReplace: Record<string, unknown>;
+  readonly triggersReplace: unknown;
+  /** One instance per element of the iterator. @default - a single instance */
+  readonly forEach?: ITerraformIterator;
   /** Lifecycle of the resource. @default - none */
   readonly lifecycle?: TerraformResourceLifecycle;
 }
@@ -14,10 +16,10 @@ export interface ReplacementGenerationProps {
  * binary; the resource needs Terraform ≥ 1.4 at deploy time, which `cdktf deploy` checks anyway.
  */
 export class ReplacementGeneration extends TerraformResource {
-  private readonly triggersReplace: Record<string, unknown>;
+  private readonly triggersReplace: unknown;
 
   constructor(scope: Construct, id: string, props: ReplacementGenerationProps) {
-    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, lifecycle: props.lifecycle });
+    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, lifecycle: props.lifecycle, forEach: props.forEach });
     this.triggersReplace = props.triggersReplace;
   }
 
