@@ -347,3 +347,114 @@ describe("plan diff: values", () => {
     ]);
   });
 });
+
+describe("plan diff: for_each resources, an instance per application", () => {
+  /** The runtime's shape: one resource per role, an instance per application, the per-application values in the map. */
+  const runtime = (web: { memory: number; spec: string }, others: Record<string, { memory: number }> = { api: { memory: 512 } }) =>
+    stack({
+      resource: {
+        terraform_data: { blue_generation: { for_each: { web: { spec: web.spec }, ...Object.fromEntries(Object.keys(others).map((key) => [key, { spec: "a" }])) }, triggers_replace: "${each.value.spec}" } },
+        docker_container: {
+          blue: {
+            for_each: Object.fromEntries(
+              Object.entries({ web, ...others }).map(([key, { memory }]) => [key, { name: `${key}-staging-blue-\${substr(terraform_data.blue_generation["${key}"].id, 0, 8)}`, memory, ports: key === "web" ? [8080] : [] }]),
+            ),
+            name: "${each.value.name}",
+            image: "nginx",
+            memory: "${each.value.memory}",
+            labels: [{ label: "wtfb.application", value: "${each.key}" }],
+            dynamic: { ports: { for_each: "${each.value.ports}", content: { internal: 8080, external: "${ports.value}" } } },
+          },
+        },
+      },
+    });
+
+  test("a change to one application's entry is a change to its instance only, with the values filled in", () => {
+    // WHEN web's memory grows
+    const review = diffStack("staging", runtime({ memory: 512, spec: "a" }), runtime({ memory: 768, spec: "a" }));
+    // THEN only web's instance changes, in place
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['update docker_container.blue["web"]']);
+    expect(review.changes[0].attributes).toEqual([{ path: "memory", before: 512, after: 768, replacement: "in-place" }]);
+  });
+
+  test("an application added is its instances created; the resources stay", () => {
+    const review = diffStack("staging", runtime({ memory: 512, spec: "a" }), runtime({ memory: 512, spec: "a" }, { api: { memory: 512 }, worker: { memory: 256 } }));
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create docker_container.blue["worker"]', 'create terraform_data.blue_generation["worker"]']);
+    const created = change(review.changes, 'docker_container.blue["worker"]');
+    expect(created.attributes).toEqual(
+      expect.arrayContaining([
+        { path: "name", after: 'worker-staging-blue-${substr(terraform_data.blue_generation["worker"].id, 0, 8)}' },
+        { path: 'labels[label="wtfb.application"].value', after: "worker" },
+      ]),
+    );
+    // A dynamic block over an empty list makes no block.
+    expect(created.attributes.filter((a) => a.path.startsWith("ports"))).toEqual([]);
+  });
+
+  test("a replaced generation replaces the instance named after it, not the other applications' instances", () => {
+    const review = diffStack("staging", runtime({ memory: 512, spec: "a" }), runtime({ memory: 512, spec: "b" }));
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['replace docker_container.blue["web"]', 'replace terraform_data.blue_generation["web"]']);
+    expect(change(review.changes, 'docker_container.blue["web"]').replacedWith).toEqual([{ attribute: "name", resource: 'terraform_data.blue_generation["web"]', reads: "id", certain: true }]);
+  });
+
+  test("the dynamic block is expanded into the blocks it makes", () => {
+    const review = diffStack("staging", undefined, runtime({ memory: 512, spec: "a" }));
+    expect(change(review.changes, 'docker_container.blue["web"]').attributes.filter((a) => a.path.startsWith("ports"))).toEqual([
+      { path: "ports[internal=8080].internal", after: 8080 },
+      { path: "ports[internal=8080].external", after: 8080 },
+    ]);
+  });
+});
+
+describe("plan diff: moved blocks", () => {
+  /** 0.1.0's shape: a resource per application, with cdktf's hashed id for the image and a lookup it pins. */
+  const before = stack({
+    data: { docker_registry_image: { web_lookup_1A2B3C4D: { name: "ghcr.io/wtfb/web:${var.web_version}" } } },
+    resource: {
+      docker_image: { web_image_5E6F7A8B: { name: "ghcr.io/wtfb/web@${data.docker_registry_image.web_lookup_1A2B3C4D.sha256_digest}", keep_locally: true } },
+      docker_container: {
+        web_1: { name: "web-development-1", image: "${docker_image.web_image_5E6F7A8B.image_id}", memory: 512, depends_on: ["docker_container.web_migrate"] },
+        web_migrate: { name: "web-development-migrate", image: "${docker_image.web_image_5E6F7A8B.image_id}" },
+      },
+    },
+  });
+  /** This version's: the same values as instances of for_each resources, with moved blocks from the old addresses. */
+  const after = (memory: number) => ({
+    ...stack({
+      data: { docker_registry_image: { rolling: { for_each: { web: { name: "ghcr.io/wtfb/web:${var.web_version}" } }, name: "${each.value.name}" } } },
+      resource: {
+        docker_image: { rolling: { for_each: { web: { name: 'ghcr.io/wtfb/web@${data.docker_registry_image.rolling["web"].sha256_digest}' } }, name: "${each.value.name}", keep_locally: true } },
+        docker_container: {
+          rolling_1: { for_each: { web: { name: "web-development-1", image: '${docker_image.rolling["web"].image_id}', memory } }, name: "${each.value.name}", image: "${each.value.image}", memory: "${each.value.memory}", depends_on: ["docker_container.rolling_migrate"] },
+          rolling_migrate: { for_each: { web: { name: "web-development-migrate", image: '${docker_image.rolling["web"].image_id}' } }, name: "${each.value.name}", image: "${each.value.image}" },
+        },
+      },
+    }),
+    moved: [
+      { from: "docker_container.web_1", to: 'docker_container.rolling_1["web"]' },
+      { from: "docker_container.web_migrate", to: 'docker_container.rolling_migrate["web"]' },
+      { from: "docker_image.web_image_5E6F7A8B", to: 'docker_image.rolling["web"]' },
+      // A move whose source is not in the base (a later stack's own history) changes nothing.
+      { from: "docker_volume.gone", to: 'docker_volume.backups["web"]' },
+    ],
+  });
+
+  test("a resource moved to an instance, with the same values, is a move: nothing destroyed, created or replaced", () => {
+    const review = diffStack("development", before, after(512));
+    expect(review.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['move docker_container.rolling_1["web"]', 'move docker_container.rolling_migrate["web"]', 'move docker_image.rolling["web"]']);
+    expect(change(review.changes, 'docker_image.rolling["web"]')).toMatchObject({ movedFrom: "docker_image.web_image_5E6F7A8B", attributes: [], notes: ["state moves from `docker_image.web_image_5E6F7A8B` (a `moved` block)"] });
+  });
+
+  test("a moved resource that also changes is an update that says where its state comes from", () => {
+    const review = diffStack("development", before, after(768));
+    const moved = change(review.changes, 'docker_container.rolling_1["web"]');
+    expect(moved).toMatchObject({ action: "update", movedFrom: "docker_container.web_1", attributes: [{ path: "memory", before: 512, after: 768, replacement: "in-place" }] });
+    expect(moved.notes[0]).toBe("state moves from `docker_container.web_1` (a `moved` block), then the changes below apply");
+  });
+
+  test("without the moved blocks, the same change destroys and creates", () => {
+    const { moved: _moved, ...unmoved } = after(512);
+    const review = diffStack("development", before, unmoved);
+    expect(review.changes.filter((c) => c.kind === "resource").map((c) => c.action)).toEqual(["destroy", "destroy", "destroy", "create", "create", "create"]);
+  });
+});

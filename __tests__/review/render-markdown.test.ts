@@ -215,3 +215,21 @@ describe("plan review Markdown", () => {
     });
   });
 });
+
+describe("plan review Markdown of moved state", () => {
+  test("lists moves in a section of their own, counted apart, and asks no attention for them", () => {
+    // GIVEN a volume whose state a moved block takes from a resource to an instance of a for_each resource
+    const before = stack({ resource: { docker_volume: { web_backups_1A2B3C4D: { name: "web-production-backups", lifecycle: { prevent_destroy: true } } } } });
+    const after = {
+      ...stack({ resource: { docker_volume: { backups: { for_each: { web: { name: "web-production-backups" } }, name: "${each.value.name}", lifecycle: { prevent_destroy: true } } } } }),
+      moved: [{ from: "docker_volume.web_backups_1A2B3C4D", to: 'docker_volume.backups["web"]' }],
+    };
+    // WHEN
+    const text = renderReviewMarkdown(review(app({ production: before }), app({ production: after })));
+    // THEN
+    expect(text).toContain("| `production` | 0 | 0 | 0 | 1 | 0 | 0 |  |");
+    expect(text).toContain('#### 🚚 Move (state only, nothing changes)\n\n- `docker_volume.backups["web"]` · `stack/backups`\n  - ℹ️ state moves from `docker_volume.web_backups_1A2B3C4D` (a `moved` block)');
+    expect(text).not.toContain("Needs attention");
+    expect(text).not.toContain("destroy");
+  });
+});
