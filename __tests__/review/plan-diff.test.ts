@@ -407,7 +407,7 @@ describe("plan diff: for_each resources, an instance per application", () => {
 });
 
 describe("plan diff: moved blocks", () => {
-  /** 0.1.0's shape: a resource per application, with cdktf's hashed id for the image and a lookup it pins. */
+  /** The earlier layout's shape: a resource per application, with cdktf's hashed id for the image and a lookup it pins. */
   const before = stack({
     data: { docker_registry_image: { web_lookup_1A2B3C4D: { name: "ghcr.io/wtfb/web:${var.web_version}" } } },
     resource: {

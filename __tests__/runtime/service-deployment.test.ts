@@ -307,8 +307,8 @@ describe("ServiceDeployments sharing a Docker host", () => {
     expect(reversed.raw.moved).toEqual(raw.moved);
   });
 
-  it("move the state of a 0.1.0 deployment (a resource per application) to the new addresses", () => {
-    // The 0.1.0 addresses as it synthesized them: set ids, or hashed from the construct path.
+  it("move the state of a deployment of the layout before (a resource per application) to the new addresses", () => {
+    // The addresses as the layout before synthesized them (552dd09): set ids, or hashed from the construct path.
     expect(raw.moved).toEqual(
       expect.arrayContaining([
         { from: "docker_container.web_blue", to: 'docker_container.blue["web"]' },

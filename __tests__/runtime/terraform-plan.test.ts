@@ -203,7 +203,7 @@ describeWhen(TERRAFORM !== undefined, "terraform is not installed: the for_each 
     expect(input('terraform_data.docker_container__proxy["api"]').ports).toEqual([]);
   });
 
-  it("accepts the moved blocks, which take 0.1.0 addresses to this version's instances", () => {
+  it("accepts the moved blocks, which take the earlier layout's addresses to this version's instances", () => {
     // Terraform validated every `moved` block (a bad address or type fails the plan); with no state, none applies.
     expect(moves.filter((change) => change.previous_address !== undefined)).toEqual([]);
     expect(standInConfiguration(raw).moved).toEqual(expect.arrayContaining([{ from: "terraform_data.docker_container__web_blue", to: 'terraform_data.docker_container__blue["web"]' }]));

@@ -126,7 +126,7 @@ export class ServiceDeployment extends Construct {
       addresses.push(address);
       return address;
     };
-    // The 0.1.0 logical ids: `web_blue`, `web_blue_migrate`, `web_proxy`; hashed from the construct path where not set.
+    // The logical ids of the layout before (a resource per application): `web_blue`, `web_blue_migrate`, `web_proxy`; hashed from the construct path where not set.
     const oldId = (...parts: Array<string | number>) => variableStem([applicationName, ...parts].join("_"));
     const path = this.node.scopes.slice(this.node.scopes.indexOf(TerraformStack.of(this)) + 1).map((construct) => construct.node.id);
     const moved = (type: string, fromLogicalId: string, to: string) => runtime.fleet.movedFrom(type, fromLogicalId, to);

@@ -69,7 +69,7 @@ export interface NameEntry {
   readonly name: string;
 }
 
-/** A Terraform address an 0.1.0 deployment had, and where its state now belongs. */
+/** A Terraform address of the layout before (a resource per application), and where its state now belongs. */
 export interface MovedAddress {
   readonly from: string;
   readonly to: string;
@@ -117,7 +117,7 @@ export class RuntimeFleet extends Construct {
     return role;
   }
 
-  /** Records that the 0.1.0 resource `fromLogicalId` of `type` is now `to`. */
+  /** Records that the earlier layout's resource `fromLogicalId` of `type` is now `to`. */
   public movedFrom(type: string, fromLogicalId: string, to: string): void {
     this.moved.push({ from: `${type}.${fromLogicalId}`, to });
   }
@@ -129,7 +129,7 @@ export class RuntimeFleet extends Construct {
 }
 
 /**
- * `moved` blocks: where the state of a deployment synthesized by 0.1.0 (a resource per application) belongs now, so
+ * `moved` blocks: where the state of a deployment synthesized with the earlier layout (a resource per application) belongs now, so
  * the first apply after an upgrade moves it and replaces nothing. A `from` with no state is ignored by Terraform.
  */
 class MovedBlocks extends TerraformElement {
