@@ -6,13 +6,29 @@
  * project's node_modules through a symlink. Children get no credentials: synth must not need any.
  */
 import { spawn, spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { StackJson, SynthesizedApp } from "./plan-model";
 
 export type SynthesisOutcome =
-  | { readonly ok: true; readonly app: SynthesizedApp; readonly commit?: string }
+  | { readonly ok: true; readonly app: SynthesizedApp; readonly commit?: string; readonly cached?: boolean }
   | { readonly ok: false; readonly reason: string; readonly commit?: string };
+
+export interface SynthesisOptions {
+  /** Stops the synth (its whole process group) when aborted; the outcome then says so. */
+  readonly signal?: AbortSignal;
+  /**
+   * Directory of earlier synths of commits, keyed by everything a synth reads (see `synthesisCacheKey`), or false.
+   * @default - none
+   */
+  readonly cache?: string | false;
+}
+
+/** Earlier synths kept in a cache directory; the oldest go first. */
+const CACHE_ENTRIES_KEPT = 8;
+/** Changes when what a cache entry holds changes shape. */
+const CACHE_FORMAT = 1;
 
 /** A synth that runs longer than this has hung (a build waiting on input, a network call). */
 const SYNTH_TIMEOUT_MS = 10 * 60 * 1000;
@@ -21,16 +37,19 @@ const SYNTH_TIMEOUT_MS = 10 * 60 * 1000;
 const FAILURE_TAIL_LINES = 30;
 
 /** Environment variables a synth child inherits; anything else (tokens, TF_VAR_ values, cloud credentials) is dropped. */
-const INHERITED_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_[A-Z0-9_]+)$/;
+const INHERITED_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_(?!REVIEW_CACHE$)[A-Z0-9_]+)$/;
 
 /** Synthesizes the project as it is on disk into `outdir`. */
-export async function synthesizeWorkingTree(projectDir: string, outdir: string): Promise<SynthesisOutcome> {
-  const failure = await runApp(projectDir, projectDir, outdir);
+export async function synthesizeWorkingTree(projectDir: string, outdir: string, options: SynthesisOptions = {}): Promise<SynthesisOutcome> {
+  const failure = await runApp(projectDir, projectDir, outdir, options.signal);
   return failure === undefined ? { ok: true, app: readSynthesizedApp(outdir) } : { ok: false, reason: failure };
 }
 
-/** Synthesizes the project as it was at a git ref, working in `scratchDir`. */
-export async function synthesizeGitRef(projectDir: string, ref: string, scratchDir: string): Promise<SynthesisOutcome> {
+/**
+ * Synthesizes the project as it was at a git ref, working in `scratchDir`. With a cache, a commit synthesized before
+ * with the same dependencies, Node and environment is read from it instead: synth is a pure function of those.
+ */
+export async function synthesizeGitRef(projectDir: string, ref: string, scratchDir: string, options: SynthesisOptions = {}): Promise<SynthesisOutcome> {
   if (ref.startsWith("-")) return { ok: false, reason: `${JSON.stringify(ref)} is not a git ref` };
   const toplevel = git(projectDir, ["rev-parse", "--show-toplevel"]);
   if (!toplevel.ok) return { ok: false, reason: `${projectDir} is not inside a git repository, so there is no ${ref} to compare with (${toplevel.output})` };
@@ -40,6 +59,18 @@ export async function synthesizeGitRef(projectDir: string, ref: string, scratchD
   }
   const sha = commit.output;
   const prefix = git(projectDir, ["rev-parse", "--show-prefix"]).output;
+  const treeSha = git(projectDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${sha}^{tree}`]);
+  const cacheEntry = options.cache && treeSha.ok ? path.join(options.cache, synthesisCacheKey(projectDir, treeSha.output, prefix)) : undefined;
+  if (cacheEntry !== undefined && fs.existsSync(path.join(cacheEntry, "manifest.json"))) {
+    try {
+      const app = readSynthesizedApp(cacheEntry);
+      const now = new Date();
+      fs.utimesSync(cacheEntry, now, now);
+      return { ok: true, commit: sha, app, cached: true };
+    } catch {
+      // An entry that cannot be read is synthesized again, and replaced.
+    }
+  }
   const tree = path.join(scratchDir, "tree");
   const archive = path.join(scratchDir, "source.tar");
   fs.mkdirSync(tree, { recursive: true });
@@ -60,8 +91,47 @@ export async function synthesizeGitRef(projectDir: string, ref: string, scratchD
   if (fs.existsSync(dotEnv)) fs.copyFileSync(dotEnv, path.join(dir, ".env"));
 
   const outdir = path.join(scratchDir, "out");
-  const failure = await runApp(dir, projectDir, outdir);
-  return failure === undefined ? { ok: true, commit: sha, app: readSynthesizedApp(outdir) } : { ok: false, commit: sha, reason: failure };
+  const failure = await runApp(dir, projectDir, outdir, options.signal);
+  if (failure !== undefined) return { ok: false, commit: sha, reason: failure };
+  const app = readSynthesizedApp(outdir);
+  if (cacheEntry !== undefined) storeInCache(outdir, cacheEntry);
+  return { ok: true, commit: sha, app };
+}
+
+/**
+ * What a commit's synth depends on beside its files: the Node that runs it, the dependencies (this project's
+ * package-lock.json: node_modules is shared), the local `.env` and the environment the synth child gets. Credentials
+ * never reach the child, so they are not part of the key either.
+ */
+export function synthesisCacheKey(projectDir: string, treeSha: string, prefix: string): string {
+  const digestOf = (file: string) => (fs.existsSync(file) ? createHash("sha256").update(fs.readFileSync(file)).digest("hex") : null);
+  const environment = Object.entries(childEnvironment(projectDir))
+    .filter(([name]) => !/^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP)$/.test(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const key = [CACHE_FORMAT, process.version, process.platform, process.arch, treeSha, prefix, digestOf(path.join(projectDir, "package-lock.json")), digestOf(path.join(projectDir, ".env")), environment];
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 32);
+}
+
+/** Copies a synth's output into the cache as one entry, whole or not at all, and drops the oldest entries. */
+function storeInCache(outdir: string, entry: string): void {
+  const cache = path.dirname(entry);
+  const partial = `${entry}.partial-${process.pid}`;
+  try {
+    fs.mkdirSync(cache, { recursive: true });
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.cpSync(outdir, partial, { recursive: true });
+    fs.rmSync(entry, { recursive: true, force: true });
+    fs.renameSync(partial, entry);
+    const entries = fs
+      .readdirSync(cache, { withFileTypes: true })
+      .filter((candidate) => candidate.isDirectory() && /^[0-9a-f]{32}$/.test(candidate.name))
+      .map((candidate) => ({ name: candidate.name, time: fs.statSync(path.join(cache, candidate.name)).mtimeMs }))
+      .sort((a, b) => b.time - a.time);
+    for (const old of entries.slice(CACHE_ENTRIES_KEPT)) fs.rmSync(path.join(cache, old.name), { recursive: true, force: true });
+  } catch {
+    // A cache that cannot be written only costs the next review a synth.
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
 }
 
 /** Reads a synth output directory: every stack the manifest lists, and every other file as an artifact. */
@@ -92,7 +162,7 @@ export function readSynthesizedApp(outdir: string): SynthesizedApp {
 }
 
 /** Runs a project's cdktf app into `outdir`; returns why it failed, or undefined. */
-async function runApp(dir: string, projectDir: string, outdir: string): Promise<string | undefined> {
+async function runApp(dir: string, projectDir: string, outdir: string, signal?: AbortSignal): Promise<string | undefined> {
   const cdktfJson = path.join(dir, "cdktf.json");
   let app: unknown;
   try {
@@ -102,16 +172,31 @@ async function runApp(dir: string, projectDir: string, outdir: string): Promise<
   }
   if (typeof app !== "string" || app.trim() === "") return `${cdktfJson} has no "app" command`;
 
-  const result = await run(app, dir, { ...childEnvironment(projectDir), CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" });
+  const result = await run(app, dir, { ...childEnvironment(projectDir), CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" }, signal);
+  if (result.aborted) return "not synthesized: the other side failed first, so there is nothing to compare";
   if (result.timedOut) return `\`${app}\` did not finish within ${SYNTH_TIMEOUT_MS / 60000} minutes`;
   if (result.status !== 0) return `\`${app}\` failed (exit ${result.status}):\n${tail(result.output, FAILURE_TAIL_LINES)}`;
   if (!fs.existsSync(path.join(outdir, "manifest.json"))) return `\`${app}\` succeeded but wrote no manifest.json into CDKTF_OUTDIR`;
   return undefined;
 }
 
-function run(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; output: string; timedOut: boolean }> {
+function run(command: string, cwd: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ status: number | null; output: string; timedOut: boolean; aborted: boolean }> {
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ status: null, output: "", timedOut: false, aborted: true });
+      return;
+    }
     const child = spawn("sh", ["-c", command], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let aborted = false;
+    const abort = () => {
+      aborted = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener("abort", abort, { once: true });
     let output = "";
     const collect = (chunk: Buffer) => {
       // Keep the end only: that is where a build or synth says what went wrong.
@@ -126,11 +211,13 @@ function run(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ st
     }, SYNTH_TIMEOUT_MS);
     child.on("error", (error) => {
       clearTimeout(timer);
-      resolve({ status: null, output: `${output}${error.message}`, timedOut });
+      signal?.removeEventListener("abort", abort);
+      resolve({ status: null, output: `${output}${error.message}`, timedOut, aborted });
     });
     child.on("close", (status) => {
       clearTimeout(timer);
-      resolve({ status, output, timedOut });
+      signal?.removeEventListener("abort", abort);
+      resolve({ status, output, timedOut, aborted });
     });
   });
 }

@@ -16,9 +16,12 @@ function git(cwd: string, ...args: string[]): string {
   return result.stdout.trim();
 }
 
+/** The suite's own review cache: empty at its start, so the first review of a commit synthesizes it. */
+const CACHE = temporaryDirectory("review-cache");
+
 function review(cwd: string, ...args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
-  const result = spawnSync(process.execPath, [REVIEW, ...args], { cwd, encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1", GITHUB_TOKEN: "ghp_must-not-be-needed" } });
+  const result = spawnSync(process.execPath, [REVIEW, ...args], { cwd, encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1", GITHUB_TOKEN: "ghp_must-not-be-needed", WTFB_REVIEW_CACHE: CACHE } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -70,7 +73,10 @@ describe("npm run review", () => {
     git(repo, "commit", "-q", "-am", "payment provider");
   });
 
-  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(repo, { recursive: true, force: true });
+    fs.rmSync(CACHE, { recursive: true, force: true });
+  });
 
   test(
     "reports the added secret masked, the reviewer change attribute by attribute, and the removed alert rule flagged first",
@@ -136,6 +142,8 @@ describe("npm run review", () => {
       // THEN
       expect(result.status).toBe(0);
       expect(result.stdout).toBe("");
+      // HEAD~1 was synthesized by the first review: it is read from the cache, HEAD is synthesized.
+      expect(result.stderr).toMatch(/^HEAD~1 \([0-9a-f]{7}\): read from the review cache in .*review-cache.*, as an earlier review synthesized it with the same dependencies, Node and environment; --no-cache synthesizes it again\n$/);
       const written = fs.readFileSync(output, "utf8");
       fs.rmSync(outputDir, { recursive: true, force: true });
       expect(written).toMatch(/^## Plan review: HEAD~1 \([0-9a-f]{7}\) → HEAD \([0-9a-f]{7}\)\n[\s\S]*removes\*\* `rule\[name="CheckoutSlow"\]`/);
