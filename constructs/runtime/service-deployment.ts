@@ -130,6 +130,9 @@ export class ServiceDeployment extends Construct {
     const oldId = (...parts: Array<string | number>) => variableStem([applicationName, ...parts].join("_"));
     const path = this.node.scopes.slice(this.node.scopes.indexOf(TerraformStack.of(this)) + 1).map((construct) => construct.node.id);
     const moved = (type: string, fromLogicalId: string, to: string) => runtime.fleet.movedFrom(type, fromLogicalId, to);
+    /** Adds the application's container to a role, moved from its earlier id (`web_blue_migrate`: the parts after the name). */
+    const addContainer = <Entry extends object>(role: ForEachRole<Entry>, earlierIdParts: ReadonlyArray<string | number>, entry: Entry) =>
+      moved("docker_container", oldId(...earlierIdParts), add(role, entry));
 
     const inputs = new ReleaseInputs(this, applicationName, environmentName, strategy);
     this.releaseVariables = inputs.names;
@@ -172,6 +175,7 @@ export class ServiceDeployment extends Construct {
       const group = groupOf(release, createBeforeDestroy);
       const roles = runtime.releases(group);
       const slotId = release.slot ?? "replicas";
+      const slotParts = release.slot ? [release.slot] : [];
       const version = `\${var.${release.variable}}`;
 
       add(roles.registry, { name: `${props.image}:${version}` });
@@ -201,7 +205,7 @@ export class ServiceDeployment extends Construct {
         };
         moved(
           "terraform_data",
-          oldId(...(release.slot ? [release.slot] : []), "generation"),
+          oldId(...slotParts, "generation"),
           add(generation, {
             triggers_replace: {
               image: imageId,
@@ -220,44 +224,36 @@ export class ServiceDeployment extends Construct {
         const nameOf = (step: "backup" | "migrate") =>
           release.slot ? containerName(applicationName, environmentName, release.slot, step, ...qualifiers) : containerName(applicationName, environmentName, step, ...qualifiers);
         const backup = roles.backup();
-        moved(
-          "docker_container",
-          oldId(...(release.slot ? [release.slot] : []), "backup"),
-          add(backup, {
-            name: nameOf("backup"),
-            image: backupImage ?? imageId,
-            command: database.backupCommand ? [...database.backupCommand] : null,
-            env: [
-              ...(database.backupCommand ? environment : [`WTFB_DATABASE_URL=${databaseUrl}`]),
-              `WTFB_BACKUP_DIR=${BACKUP_DIR}`,
-              `WTFB_BACKUP_PREFIX=${applicationName}-${environmentName}`,
-              `WTFB_BACKUPS_KEPT=${database.backupsKept ?? 10}`,
-              `WTFB_RELEASE_VERSION=${version}`,
-            ],
-            version,
-            image_digest: imageDigest,
-            log_opts: logOpts,
-            volume: backupVolume,
-          }),
-        );
+        addContainer(backup, [...slotParts, "backup"], {
+          name: nameOf("backup"),
+          image: backupImage ?? imageId,
+          command: database.backupCommand ? [...database.backupCommand] : null,
+          env: [
+            ...(database.backupCommand ? environment : [`WTFB_DATABASE_URL=${databaseUrl}`]),
+            `WTFB_BACKUP_DIR=${BACKUP_DIR}`,
+            `WTFB_BACKUP_PREFIX=${applicationName}-${environmentName}`,
+            `WTFB_BACKUPS_KEPT=${database.backupsKept ?? 10}`,
+            `WTFB_RELEASE_VERSION=${version}`,
+          ],
+          version,
+          image_digest: imageDigest,
+          log_opts: logOpts,
+          volume: backupVolume,
+        });
         // Migrations run one after another: the second slot's backup waits for the first slot's migration.
         if (previousMigration) backup.dependOn(previousMigration);
         const migration = roles.migration();
-        moved(
-          "docker_container",
-          oldId(...(release.slot ? [release.slot] : []), "migrate"),
-          add(migration, {
-            name: nameOf("migrate"),
-            image: imageId,
-            // `timeout` (coreutils or busybox in the image) stops a migration that runs too long (SOP §7.1).
-            command: ["timeout", String(timeoutSeconds), ...database.migrationCommand],
-            env: [...environment],
-            version,
-            image_digest: imageDigest,
-            log_opts: logOpts,
-            timeout_seconds: timeoutSeconds,
-          }),
-        );
+        addContainer(migration, [...slotParts, "migrate"], {
+          name: nameOf("migrate"),
+          image: imageId,
+          // `timeout` (coreutils or busybox in the image) stops a migration that runs too long (SOP §7.1).
+          command: ["timeout", String(timeoutSeconds), ...database.migrationCommand],
+          env: [...environment],
+          version,
+          image_digest: imageDigest,
+          log_opts: logOpts,
+          timeout_seconds: timeoutSeconds,
+        });
         migrationRole = migration;
         previousMigration = migration;
       }
@@ -268,29 +264,25 @@ export class ServiceDeployment extends Construct {
         // The first container of a release waits for its migration; the replicas after it, for the one before.
         if (migrationRole && (release.slot || slot === 1)) role.dependOn(migrationRole);
         const name = containerName(applicationName, environmentName, slot, ...qualifiers);
-        moved(
-          "docker_container",
-          oldId(slot),
-          add(role, {
-            name,
-            image: imageId,
-            env: [...environment],
-            version,
-            commit: commitOfVersion(release.variable),
-            image_digest: imageDigest,
-            health_test: ["CMD", ...healthCheck.command],
-            health_interval: `${healthCheck.intervalSeconds ?? 10}s`,
-            health_timeout: `${healthCheck.timeoutSeconds ?? 5}s`,
-            health_retries: healthCheck.retries ?? 3,
-            health_start_period: `${healthCheck.startPeriodSeconds ?? 15}s`,
-            wait_timeout: healthyWithinSeconds(healthCheck),
-            memory: memoryMb,
-            cpus: String(cpus),
-            log_opts: logOpts,
-            aliases: strategy.type === "rolling" ? [serviceAlias] : null,
-            stop_timeout: stopGracePeriodSeconds,
-          }),
-        );
+        addContainer(role, [slot], {
+          name,
+          image: imageId,
+          env: [...environment],
+          version,
+          commit: commitOfVersion(release.variable),
+          image_digest: imageDigest,
+          health_test: ["CMD", ...healthCheck.command],
+          health_interval: `${healthCheck.intervalSeconds ?? 10}s`,
+          health_timeout: `${healthCheck.timeoutSeconds ?? 5}s`,
+          health_retries: healthCheck.retries ?? 3,
+          health_start_period: `${healthCheck.startPeriodSeconds ?? 15}s`,
+          wait_timeout: healthyWithinSeconds(healthCheck),
+          memory: memoryMb,
+          cpus: String(cpus),
+          log_opts: logOpts,
+          aliases: strategy.type === "rolling" ? [serviceAlias] : null,
+          stop_timeout: stopGracePeriodSeconds,
+        });
         containerNames.push(name);
         applicationRoles.push(role);
       }
@@ -314,19 +306,11 @@ export class ServiceDeployment extends Construct {
     const { routingVolume, routing, proxy } = runtime.proxy;
     moved("docker_volume", RuntimeFleet.hashedLogicalId([...path, "proxy", "routing-volume"]), add(routingVolume, { name: `${applicationName}-${environmentName}-routing` }));
     const volume = routingVolume.ref(key, "name");
-    moved(
-      "docker_container",
-      oldId("routing"),
-      add(routing, { name: containerName(applicationName, environmentName, "routing"), image: proxyImage, proxy: proxyName, nginx_conf: this.nginxConfig, routing_conf: this.routingConfig, volume }),
-    );
+    addContainer(routing, ["routing"], { name: containerName(applicationName, environmentName, "routing"), image: proxyImage, proxy: proxyName, nginx_conf: this.nginxConfig, routing_conf: this.routingConfig, volume });
     // New routing is published only once the containers it routes to are healthy.
     for (const role of applicationRoles) routing.dependOn(role);
     if (props.hostPort !== undefined) host.claimHostPort(props.hostPort, applicationName);
-    moved(
-      "docker_container",
-      oldId("proxy"),
-      add(proxy, { name: proxyName, image: proxyImage, nginx_conf: this.nginxConfig, volume, host_ports: props.hostPort !== undefined ? [props.hostPort] : [] }),
-    );
+    addContainer(proxy, ["proxy"], { name: proxyName, image: proxyImage, nginx_conf: this.nginxConfig, volume, host_ports: props.hostPort !== undefined ? [props.hostPort] : [] });
     this.resourceAddresses = addresses;
 
     const artifacts = Artifacts.of(this);
