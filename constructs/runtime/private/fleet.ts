@@ -36,14 +36,8 @@ export class ForEachRole<Entry extends object> {
   public add(key: string, entry: Entry): string {
     const { entries } = this;
     if (key in entries) throw new Error(`${this.address}: application ${key} is deployed twice on this Docker host; give each ServiceDeployment its own applicationName`);
-    const keys = Object.keys(entries);
+    // In the order applications are declared; the stack's writer sorts every object's keys.
     entries[key] = entry;
-    if (keys.length > 0 && key < keys[keys.length - 1]) {
-      // Kept sorted by key, so the output does not depend on the order applications are declared in.
-      const sorted = [...keys, key].sort().map((name) => [name, entries[name]] as const);
-      for (const [name] of sorted) delete entries[name];
-      for (const [name, value] of sorted) entries[name] = value;
-    }
     return this.instance(key);
   }
 
@@ -143,6 +137,7 @@ class MovedBlocks extends TerraformElement {
 
   public toTerraform(): Record<string, unknown> {
     // Stacks concatenate the `moved` lists of their elements.
-    return this.moved.length > 0 ? { moved: [...this.moved].sort((a, b) => a.from.localeCompare(b.from)) } : {};
+    // Lists keep their order in the written stack: sorted here, by code point, so it never depends on declaration order.
+    return this.moved.length > 0 ? { moved: [...this.moved].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0)) } : {};
   }
 }
