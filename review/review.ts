@@ -40,7 +40,7 @@ export async function reviewPlan(options: ReviewOptions): Promise<PlanReview> {
     const stopBase = new AbortController();
     const headSide = (
       options.head === undefined
-        ? synthesizeWorkingTree(projectDir, path.join(scratch, "head", "out"))
+        ? synthesizeWorkingTree(projectDir, path.join(scratch, "head", "out"), { cache })
         : synthesizeGitRef(projectDir, options.head, path.join(scratch, "head"), { cache })
     ).then((outcome) => {
       if (!outcome.ok) stopBase.abort();

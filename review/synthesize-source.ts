@@ -39,10 +39,26 @@ const FAILURE_TAIL_LINES = 30;
 /** Environment variables a synth child inherits; anything else (tokens, TF_VAR_ values, cloud credentials) is dropped. */
 const INHERITED_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_(?!REVIEW_CACHE$)[A-Z0-9_]+)$/;
 
-/** Synthesizes the project as it is on disk into `outdir`. */
+/**
+ * Synthesizes the project as it is on disk into `outdir`. A working tree with nothing to commit is its HEAD commit,
+ * so with a cache its synth is kept as that commit's, for a later review whose base or head it is.
+ */
 export async function synthesizeWorkingTree(projectDir: string, outdir: string, options: SynthesisOptions = {}): Promise<SynthesisOutcome> {
+  const cacheEntry = options.cache ? cleanHeadEntry(projectDir, options.cache) : undefined;
   const failure = await runApp(projectDir, projectDir, outdir, options.signal);
-  return failure === undefined ? { ok: true, app: readSynthesizedApp(outdir) } : { ok: false, reason: failure };
+  if (failure !== undefined) return { ok: false, reason: failure };
+  const app = readSynthesizedApp(outdir);
+  if (cacheEntry !== undefined) storeInCache(outdir, cacheEntry);
+  return { ok: true, app };
+}
+
+/** The cache entry of HEAD when the project's files are exactly HEAD's (no change, no untracked file), else undefined. */
+function cleanHeadEntry(projectDir: string, cache: string): string | undefined {
+  const status = git(projectDir, ["status", "--porcelain", "--untracked-files=normal", "--", "."]);
+  const tree = git(projectDir, ["rev-parse", "--verify", "--quiet", "HEAD^{tree}"]);
+  const prefix = git(projectDir, ["rev-parse", "--show-prefix"]);
+  if (!status.ok || status.output !== "" || !tree.ok || !prefix.ok) return undefined;
+  return path.join(cache, synthesisCacheKey(projectDir, tree.output, prefix.output));
 }
 
 /**

@@ -142,8 +142,10 @@ describe("npm run review", () => {
       // THEN
       expect(result.status).toBe(0);
       expect(result.stdout).toBe("");
-      // HEAD~1 was synthesized by the first review: it is read from the cache, HEAD is synthesized.
-      expect(result.stderr).toMatch(/^HEAD~1 \([0-9a-f]{7}\): read from the review cache in .*review-cache.*, as an earlier review synthesized it with the same dependencies, Node and environment; --no-cache synthesizes it again\n$/);
+      // The first review synthesized HEAD~1 as its base, and HEAD as its working tree, which had nothing to commit:
+      // both are read from the cache.
+      const note = (side: string) => `${side} \\([0-9a-f]{7}\\): read from the review cache in [^\\n]*review-cache[^\\n]*, as an earlier review synthesized it with the same dependencies, Node and environment; --no-cache synthesizes it again\\n`;
+      expect(result.stderr).toMatch(new RegExp(`^${note("HEAD~1")}${note("HEAD")}$`));
       const written = fs.readFileSync(output, "utf8");
       fs.rmSync(outputDir, { recursive: true, force: true });
       expect(written).toMatch(/^## Plan review: HEAD~1 \([0-9a-f]{7}\) → HEAD \([0-9a-f]{7}\)\n[\s\S]*removes\*\* `rule\[name="CheckoutSlow"\]`/);

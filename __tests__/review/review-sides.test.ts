@@ -114,3 +114,26 @@ describe("the review's base synth", () => {
     expect(fs.readdirSync(cache)).toEqual([]);
   }, 60000);
 });
+
+describe("the review's working tree synth", () => {
+  test("is kept as HEAD's when the working tree has nothing to commit, and only then", async () => {
+    // GIVEN two commits, and a working tree that is the second
+    const { dir, runs, cache, commit } = project();
+    commit(app(runs, "first"));
+    commit(app(runs, "second"));
+    // WHEN the clean working tree is reviewed against the first commit
+    await reviewPlan({ base: "HEAD~1", projectDir: dir, cache });
+    // THEN HEAD (the second) is in the cache: as the base of the next review, it is not synthesized again
+    const next = await reviewPlan({ base: "HEAD", projectDir: dir, cache });
+    expect(next.base).toMatchObject({ synthesized: true, cached: true });
+    expect(runCount(runs)).toBe(3);
+
+    // WHEN the working tree has an uncommitted change and is reviewed
+    fs.writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ app: app(runs, "uncommitted") }));
+    await reviewPlan({ base: "HEAD", projectDir: dir, cache });
+    // THEN HEAD's entry is still the committed synth, not the changed tree's
+    const committed = await reviewPlan({ base: "HEAD~1", head: "HEAD", projectDir: dir, cache });
+    expect(committed.head).toMatchObject({ synthesized: true, cached: true });
+    expect(committed.stacks[0].changes[0].attributes).toEqual([{ path: "input", before: "first", after: "second", replacement: "in-place" }]);
+  }, 60000);
+});

@@ -116,15 +116,16 @@ export class RuntimeFleet extends Construct {
     this.moved.push({ from: `${type}.${fromLogicalId}`, to });
   }
 
-  /** The logical id cdktf gave an element at `path` (construct ids below the stack) before 0.2: its hashed address. */
+  /** The logical id cdktf gives an element at `path` (construct ids below the stack) without an override: its hashed address. */
   public static hashedLogicalId(path: readonly string[]): string {
     return makeUniqueId([...path]);
   }
 }
 
 /**
- * `moved` blocks: where the state of a deployment synthesized with the earlier layout (a resource per application) belongs now, so
- * the first apply after an upgrade moves it and replaces nothing. A `from` with no state is ignored by Terraform.
+ * `moved` blocks: where the state of a deployment synthesized with the earlier layout (a resource per application)
+ * belongs now, so the first apply after an upgrade moves it and replaces nothing. A `from` with no state is ignored
+ * by Terraform.
  */
 class MovedBlocks extends TerraformElement {
   constructor(
