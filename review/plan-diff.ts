@@ -281,7 +281,7 @@ function removedBlock(block: Block): BlockChange {
 function reviewRank(change: BlockChange): number {
   if (change.kind === "resource") {
     const removesPart = change.attributes.some((attribute) => attribute.before !== undefined && attribute.after === undefined);
-    const ranks: Partial<Record<BlockAction, number>> = { destroy: 0, replace: 1, "may-replace": 2, update: removesPart ? 3 : 4, move: 5, create: 5 };
+    const ranks: Partial<Record<BlockAction, number>> = { destroy: 0, replace: 1, "may-replace": 2, update: removesPart ? 3 : 4, move: 4.5, create: 5 };
     return ranks[change.action] ?? 5;
   }
   const kinds: Record<BlockKind, number> = { resource: 5, data: 6, backend: 7, provider: 8, terraform: 9, variable: 10, output: 11, other: 12 };

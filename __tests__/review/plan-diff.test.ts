@@ -458,3 +458,20 @@ describe("plan diff: moved blocks", () => {
     expect(review.changes.filter((c) => c.kind === "resource").map((c) => c.action)).toEqual(["destroy", "destroy", "destroy", "create", "create", "create"]);
   });
 });
+
+describe("plan diff: the order of moves", () => {
+  test("moves come after updates and before creates, whatever their addresses", () => {
+    // GIVEN a moved container, an updated and a created one, in addresses that sort the other way round
+    const before = stack({ resource: { docker_container: { a_old: { name: "moved", image: "nginx" }, z_updated: { name: "z", image: "nginx", memory: 256 } } } });
+    const after = {
+      ...stack({ resource: { docker_container: { m_moved: { name: "moved", image: "nginx" }, z_updated: { name: "z", image: "nginx", memory: 512 }, a_created: { name: "a", image: "nginx" } } } }),
+      moved: [{ from: "docker_container.a_old", to: "docker_container.m_moved" }],
+    };
+    // THEN
+    expect(diffStack("staging", before, after).changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      "update docker_container.z_updated",
+      "move docker_container.m_moved",
+      "create docker_container.a_created",
+    ]);
+  });
+});
