@@ -8,7 +8,7 @@ import type { EnvironmentSecrets } from "../github/environment-secrets";
 import { DeploymentStrategy } from "./deployment-strategy";
 import type { DockerHost } from "./docker-host";
 import { PROXY_LISTEN_PORT, renderNginxConfig, renderRoutingConfig, type ProxyRouting, type ProxyUpstream } from "./nginx-config";
-import { commitOfVersion, healthyWithinSeconds, rotatedLogs, type HealthCheck } from "./private/container-spec";
+import { commitOfVersion, healthcheckOf, healthyWithinSeconds, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import { RuntimeFleet, type ForEachRole } from "./private/fleet";
 import { ProxyRoles } from "./private/proxy-roles";
 import { BACKUP_DIR } from "./private/shell-scripts";
@@ -149,6 +149,7 @@ export class ServiceDeployment extends Construct {
     const serviceAlias = `${applicationName}-${environmentName}`;
     const containerPort = props.containerPort ?? 3000;
     const healthCheck = props.healthCheck;
+    const health = healthcheckOf(healthCheck);
     const memoryMb = props.memoryMb ?? 512;
     const cpus = props.cpus ?? 0.5;
     const logMaxSizeMb = props.logMaxSizeMb ?? 10;
@@ -186,6 +187,7 @@ export class ServiceDeployment extends Construct {
       let qualifiers: string[] = [];
       if (group.createBeforeDestroy) {
         const generation = roles.generation();
+        // Hashed in the shape the earlier layout hashed it, so an upgrade keeps the generation (and the containers).
         const spec = {
           containerPort,
           healthCheck,
@@ -271,11 +273,11 @@ export class ServiceDeployment extends Construct {
           version,
           commit: commitOfVersion(release.variable),
           image_digest: imageDigest,
-          health_test: ["CMD", ...healthCheck.command],
-          health_interval: `${healthCheck.intervalSeconds ?? 10}s`,
-          health_timeout: `${healthCheck.timeoutSeconds ?? 5}s`,
-          health_retries: healthCheck.retries ?? 3,
-          health_start_period: `${healthCheck.startPeriodSeconds ?? 15}s`,
+          health_test: health.test,
+          health_interval: health.interval!,
+          health_timeout: health.timeout!,
+          health_retries: health.retries!,
+          health_start_period: health.startPeriod!,
           wait_timeout: healthyWithinSeconds(healthCheck),
           memory: memoryMb,
           cpus: String(cpus),

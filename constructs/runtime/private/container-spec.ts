@@ -34,9 +34,12 @@ export function labelsOf(labels: Readonly<Record<string, string>>): ContainerLab
     .map((label) => ({ label, value: labels[label] }));
 }
 
+/** The log driver of every runtime container: files on the host, rotated by `rotatedLogs`' options. */
+export const LOG_DRIVER = "json-file";
+
 /** json-file logging with rotation (SOP §8.1: logs stay bounded on the host). */
 export function rotatedLogs(maxSizeMb: number, maxFiles: number): { logDriver: string; logOpts: Record<string, string> } {
-  return { logDriver: "json-file", logOpts: { "max-size": `${maxSizeMb}m`, "max-file": String(maxFiles) } };
+  return { logDriver: LOG_DRIVER, logOpts: { "max-size": `${maxSizeMb}m`, "max-file": String(maxFiles) } };
 }
 
 /** Docker health check block (exec form). */

@@ -32,12 +32,10 @@ export class ForEachRole<Entry extends object> {
     this.address = `${type}.${name}`;
   }
 
-  /** Adds the instance `key`; a key added twice is an error (two applications with one name on a host). */
+  /** Adds the instance `key` (ServiceDeployment makes sure no application is deployed twice on a host). */
   public add(key: string, entry: Entry): string {
-    const { entries } = this;
-    if (key in entries) throw new Error(`${this.address}: application ${key} is deployed twice on this Docker host; give each ServiceDeployment its own applicationName`);
     // In the order applications are declared; the stack's writer sorts every object's keys.
-    entries[key] = entry;
+    this.entries[key] = entry;
     return this.instance(key);
   }
 

@@ -44,12 +44,11 @@ export class ProxyRoles {
   ) {
     const provider = host.provider;
     const environment = host.environmentName;
-    const labels = (role: string, key: string) => labelsOf({ "wtfb.application": key, "wtfb.environment": environment, "wtfb.role": role });
     const logs = rotatedLogs(10, 5);
     const routingMount = (source: string) => [{ type: "volume", source, target: ROUTING_DIR }];
 
     this.routingVolume = fleet.role("docker_volume", "routing", (scope, id, each) =>
-      new Volume(scope, id, { provider, forEach: each, name: each.getString("name"), labels: labels("routing", each.key as string) }),
+      new Volume(scope, id, { provider, forEach: each, name: each.getString("name"), labels: this.labels("routing", each.key as string) }),
     );
 
     this.routing = fleet.role<RoutingEntry>("docker_container", "routing", (scope, id, each) =>
@@ -71,7 +70,7 @@ export class ProxyRoles {
           { file: `${ROUTING_CHECK_DIR}/${ROUTING_INCLUDE}`, content: each.getString("routing_conf") },
         ],
         mounts: routingMount(each.getString("volume")),
-        labels: labels("routing", each.key as string),
+        labels: this.labels("routing", each.key as string),
         networksAdvanced: [{ name: host.network.name }],
         ...logs,
         restart: "no",
@@ -92,7 +91,7 @@ export class ProxyRoles {
         env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`],
         upload: [{ file: "/etc/nginx/nginx.conf", content: each.getString("nginx_conf") }],
         mounts: routingMount(each.getString("volume")),
-        labels: labels("proxy", each.key as string),
+        labels: this.labels("proxy", each.key as string),
         networksAdvanced: [{ name: host.network.name }],
         healthcheck: {
           test: ["CMD-SHELL", `wget -q -O /dev/null ${healthUrl} || curl -fsS -o /dev/null ${healthUrl}`],
@@ -118,16 +117,19 @@ export class ProxyRoles {
 
   /** The volume of each application's database backups, made with the first application that has a database. */
   public backupVolume(): ForEachRole<NameEntry> {
-    const { provider, environmentName } = this.host;
     return this.fleet.role("docker_volume", "backups", (scope, id, each) =>
       new Volume(scope, id, {
-        provider,
+        provider: this.host.provider,
         forEach: each,
         name: each.getString("name"),
-        labels: labelsOf({ "wtfb.application": each.key as string, "wtfb.environment": environmentName, "wtfb.role": "backup" }),
+        labels: this.labels("backup", each.key as string),
         // Backups outlive every release, and a destroy of the stack must not take them along.
         lifecycle: { preventDestroy: true },
       }),
     );
+  }
+
+  private labels(role: string, application: string): ReturnType<typeof labelsOf> {
+    return labelsOf({ "wtfb.application": application, "wtfb.environment": this.host.environmentName, "wtfb.role": role });
   }
 }

@@ -9,7 +9,7 @@ import { DataDockerRegistryImage } from "@cdktf/provider-docker/lib/data-docker-
 import { Image } from "@cdktf/provider-docker/lib/image";
 import type { MapTerraformIterator } from "cdktf";
 import type { DockerHost } from "../docker-host";
-import { exitedCleanly, labelsOf, type ContainerRole } from "./container-spec";
+import { exitedCleanly, labelsOf, LOG_DRIVER, type ContainerRole } from "./container-spec";
 import type { ForEachRole, NameEntry, RuntimeFleet } from "./fleet";
 import { ReplacementGeneration } from "./replacement-generation";
 import { BACKUP_DIR, BACKUP_SCRIPT } from "./shell-scripts";
@@ -94,14 +94,13 @@ export class ReleaseRoles {
 
   /** The timestamped backup before the migration (SOP §7.1): a one-off container the apply waits for and fails on. */
   public backup(): ForEachRole<BackupEntry> {
-    const role = this.fleet.role<BackupEntry>("docker_container", `${this.group.name}_backup`, (scope, id, each) =>
+    return this.fleet.role<BackupEntry>("docker_container", `${this.group.name}_backup`, (scope, id, each) =>
       new Container(scope, id, {
         ...this.oneOff(each, "backup", `The backup before migrating \${each.key} in ${this.host.environmentName}`),
         entrypoint: ["/bin/sh", "-c", BACKUP_SCRIPT, "backup"],
         mounts: [{ type: "volume", source: each.getString("volume"), target: BACKUP_DIR }],
       }),
     );
-    return role;
   }
 
   /** The migration, in the release's image, with a timeout; depends on the backup. */
@@ -146,7 +145,7 @@ export class ReleaseRoles {
         memory: each.getNumber("memory"),
         memorySwap: each.getNumber("memory"),
         cpus: each.getString("cpus"),
-        logDriver: "json-file",
+        logDriver: LOG_DRIVER,
         logOpts: each.getStringMap("log_opts"),
         networksAdvanced: [{ name: host.network.name, aliases: each.getList("aliases") }],
         stopTimeout: each.getNumber("stop_timeout"),
@@ -168,7 +167,7 @@ export class ReleaseRoles {
       env: each.getList("env"),
       labels: this.labels(each, role, this.group.slot ? { "wtfb.slot": this.group.slot } : {}),
       networksAdvanced: [{ name: this.host.network.name }],
-      logDriver: "json-file",
+      logDriver: LOG_DRIVER,
       logOpts: each.getStringMap("log_opts"),
       restart: "no",
       // Run to completion inside the apply; the postcondition fails the apply on a non-zero exit.
