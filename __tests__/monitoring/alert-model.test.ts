@@ -59,13 +59,14 @@ describe("the alert model", () => {
 
   test("one model, two renders: the Grafana rule compares the same query against the same threshold", () => {
     const errorRate = alertsOf(config, "production").find((alert) => alert.name === "ErrorRateHigh")!;
-    const rendered = grafanaRule(errorRate, { environment: "production", dataSourceUid: "wtfb-production-prometheus", dashboardUid: "wtfb-production-service" });
+    const rendered = grafanaRule(errorRate, { environment: "production", dataSourceUid: "wtfb-production-prometheus", panel: { dashboardUid: "wtfb-production-service", panelId: 2 } });
     const models = (rendered.data as Array<{ refId: string; model: string }>).map((data) => JSON.parse(data.model));
     expect(models.map((model) => model.refId)).toEqual(["A", "B", "C"]);
     expect(models[0].expr).toBe(errorRate.query);
     expect(models[1]).toMatchObject({ type: "reduce", expression: "A", reducer: "last" });
     expect(models[2]).toMatchObject({ type: "threshold", expression: "B", conditions: [{ evaluator: { type: "gt", params: [0.01] } }] });
     expect(rendered).toMatchObject({ condition: "C", for: "5m", labels: alertLabels(errorRate, "production") });
+    expect(rendered.annotations).toMatchObject({ __dashboardUid__: "wtfb-production-service", __panelId__: "2" });
     expect(prometheusCondition(errorRate, "1m")).toBe(`(${errorRate.query}) > 0.01`);
   });
 

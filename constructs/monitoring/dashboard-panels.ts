@@ -13,7 +13,7 @@ import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk
 import type { EnvironmentName } from "../../config/environments";
 import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
 import { DEPLOYMENT_METRICS } from "../contract";
-import { servingContainerPattern } from "./alert-model";
+import { servingContainerPattern, type AlertRule } from "./alert-model";
 import { promDuration } from "./names";
 
 export type Panel = cog.Builder<dashboard.Panel>;
@@ -30,6 +30,13 @@ export interface ServicePanelContext {
 /** What the delivery panels of one environment need. */
 export interface DeliveryPanelContext {
   readonly environment: EnvironmentName;
+  readonly dataSource: common.DataSourceRef;
+}
+
+/** What the alert panels of one environment need. */
+export interface AlertPanelContext {
+  /** The environment's alerts, in rule order. */
+  readonly alerts: readonly AlertRule[];
   readonly dataSource: common.DataSourceRef;
 }
 
@@ -54,6 +61,14 @@ export function limitThresholds(limit: number): dashboard.ThresholdsConfigBuilde
   ]);
 }
 
+/** Red below the floor, green from it on: for alerts that fire when a value drops. */
+export function floorThresholds(floor: number): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+    { value: null, color: RED },
+    { value: floor, color: GREEN },
+  ]);
+}
+
 /** A time series with its limit drawn as a dashed red line. */
 function limitedTimeseries(title: string, unit: string, limit: number, context: { dataSource: common.DataSourceRef }): TimeseriesPanel {
   return new TimeseriesPanel()
@@ -73,6 +88,22 @@ function selector(context: ServicePanelContext, extra = ""): string {
 
 function containerSelector(context: ServicePanelContext): string {
   return `{${context.metrics.containerNameLabel}=~"${servingContainerPattern(context.application.name, context.environment)}"}`;
+}
+
+/**
+ * One panel per alert, showing the alert's own query with its threshold as a dashed line: the panel the Grafana rule
+ * links to (`__dashboardUid__` and `__panelId__`), so the alert's page and notifications show exactly what fired.
+ */
+export function alertPanels(context: AlertPanelContext): Panel[] {
+  return context.alerts.map((alert) =>
+    limitedTimeseries(alert.name, "short", alert.threshold, context)
+      .thresholds(alert.comparator === "above" ? limitThresholds(alert.threshold) : floorThresholds(alert.threshold))
+      .description(
+        `Alert ${alert.name}: fires when the value stays ${alert.comparator} ${alert.threshold} for ${alert.forMinutes} minutes, then ${alert.action === "rollback" ? "rolls the application back" : "notifies"} (${alert.severity}).`,
+      )
+      // Built-in alerts give one series per application, labelled with it.
+      .withTarget(prometheusQuery(alert.query, alert.application === undefined ? "{{application}}" : "__auto")),
+  );
 }
 
 /** Request rate and error rate, per version (a canary's traffic and errors show apart from the stable version's). */

@@ -6,7 +6,8 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { EnvironmentName } from "../../config/environments";
 import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
-import { deliveryPanels, saturationPanels, taggedAnnotations, trafficPanels, versionPanels, type Panel } from "./dashboard-panels";
+import type { AlertRule } from "./alert-model";
+import { alertPanels, deliveryPanels, saturationPanels, taggedAnnotations, trafficPanels, versionPanels, type Panel } from "./dashboard-panels";
 import { dataSourceUid, deliveryDashboardUid, serviceDashboardUid } from "./names";
 
 export interface EnvironmentDashboardsInput {
@@ -14,12 +15,16 @@ export interface EnvironmentDashboardsInput {
   readonly applications: ReadonlyArray<{ readonly name: string; readonly cpus: number; readonly memoryMb: number }>;
   readonly metrics: MetricNames;
   readonly monitoring: EnvironmentMonitoring;
+  /** The environment's alerts: the service overview shows each one's query in a panel of its own. */
+  readonly alerts: readonly AlertRule[];
 }
 
 /** `config_json` of each dashboard. */
 export interface EnvironmentDashboards {
   readonly serviceOverview: string;
   readonly delivery: string;
+  /** Id of the service-overview panel showing each alert's query, by alert name. */
+  readonly alertPanelIds: Readonly<Record<string, number>>;
 }
 
 /** Rendered dashboards by input: an app (or a test suite) builds each distinct environment once. */
@@ -29,7 +34,7 @@ export function environmentDashboards(input: EnvironmentDashboardsInput): Enviro
   const key = JSON.stringify(input);
   let dashboards = rendered.get(key);
   if (!dashboards) {
-    dashboards = { serviceOverview: serviceOverview(input), delivery: delivery(input) };
+    dashboards = { ...serviceOverview(input), delivery: delivery(input) };
     rendered.set(key, dashboards);
   }
   return dashboards;
@@ -48,28 +53,34 @@ function baseDashboard(environment: EnvironmentName, uid: string, title: string,
     .annotation(taggedAnnotations("Rollbacks", ["rollback", `env:${environment}`], "red"));
 }
 
-/** Numbers panels 1, 2, … in order; alert rules and links refer to panels by id. */
-function render(builder: dashboard.DashboardBuilder): string {
+/** Numbers panels 1, 2, … in order (the same on every synth); alert rules refer to panels by id. */
+function render(builder: dashboard.DashboardBuilder): { json: string; panelIds: number[] } {
   const built = builder.build();
-  (built.panels ?? []).forEach((panel, index) => {
+  const panels = (built.panels ?? []) as Array<{ id?: number }>;
+  panels.forEach((panel, index) => {
     panel.id = index + 1;
   });
-  return JSON.stringify(built);
+  return { json: JSON.stringify(built), panelIds: panels.map((panel) => panel.id!) };
 }
 
-function serviceOverview(input: EnvironmentDashboardsInput): string {
+function serviceOverview(input: EnvironmentDashboardsInput): Pick<EnvironmentDashboards, "serviceOverview" | "alertPanelIds"> {
   const { environment } = input;
   const dataSource = { type: "prometheus", uid: dataSourceUid(environment) };
   const builder = baseDashboard(environment, serviceDashboardUid(environment), "service overview", { uid: deliveryDashboardUid(environment), title: "Delivery" }).description(
     `Traffic, errors, latency and saturation of every application in ${environment}, with deployments and rollbacks as annotations.`,
   );
+  // The alerts first: their panels are what an alert links to, and their ids do not move when applications change.
+  builder.withRow(new dashboard.RowBuilder("Alerts"));
+  for (const panel of alertPanels({ alerts: input.alerts, dataSource })) builder.withPanel(panel);
   for (const application of input.applications) {
     const context = { environment, application, metrics: input.metrics, monitoring: input.monitoring, dataSource };
     builder.withRow(new dashboard.RowBuilder(application.name));
     const panels: Panel[] = [...versionPanels(context), ...trafficPanels(context), ...saturationPanels(context)];
     for (const panel of panels) builder.withPanel(panel);
   }
-  return render(builder);
+  const { json, panelIds } = render(builder);
+  // Panel 0 is the Alerts row; alert i is panel i + 1.
+  return { serviceOverview: json, alertPanelIds: Object.fromEntries(input.alerts.map((alert, index) => [alert.name, panelIds[index + 1]])) };
 }
 
 function delivery(input: EnvironmentDashboardsInput): string {
@@ -79,5 +90,5 @@ function delivery(input: EnvironmentDashboardsInput): string {
     .time({ from: "now-30d", to: "now" })
     .refresh("5m");
   for (const panel of deliveryPanels({ environment, dataSource: { type: "prometheus", uid: dataSourceUid(environment) } })) builder.withPanel(panel);
-  return render(builder);
+  return render(builder).json;
 }

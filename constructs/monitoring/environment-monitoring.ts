@@ -72,16 +72,17 @@ export class EnvironmentMonitoring extends Construct {
       orgId,
     });
 
-    const dashboards = environmentDashboards({ environment, applications: config.applications, metrics, monitoring });
+    const alerts = environmentAlerts({ environment, applications: config.applications.map((application) => application.name), metrics, monitoring, grafanaUrl });
+    const dashboards = environmentDashboards({ environment, applications: config.applications, metrics, monitoring, alerts });
     this.serviceDashboard = new Dashboard(this, "service-dashboard", { folder: this.folder.uid, configJson: dashboards.serviceOverview, overwrite: true, orgId, dependsOn: [this.dataSource] });
     this.deliveryDashboard = new Dashboard(this, "delivery-dashboard", { folder: this.folder.uid, configJson: dashboards.delivery, overwrite: true, orgId, dependsOn: [this.dataSource] });
 
     this.alertRules = new AlertRules(this, "alert-rules", {
       environment,
-      rules: environmentAlerts({ environment, applications: config.applications.map((application) => application.name), metrics, monitoring, grafanaUrl }),
+      rules: alerts,
       folder: this.folder,
       dataSource: this.dataSource,
-      dashboardUid: serviceDashboardUid(environment),
+      dashboardPanels: { dashboardUid: serviceDashboardUid(environment), panelIds: dashboards.alertPanelIds },
       rateWindow: alertRateWindow(metrics),
       orgId,
     });

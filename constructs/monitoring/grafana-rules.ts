@@ -16,8 +16,8 @@ export interface GrafanaRuleOptions {
   readonly environment: EnvironmentName;
   /** Uid of the Prometheus data source the query runs on. */
   readonly dataSourceUid: string;
-  /** Dashboard the rule links to (Grafana shows it beside the alert and fills `.DashboardURL`). */
-  readonly dashboardUid: string;
+  /** Dashboard panel the rule links to (Grafana shows it beside the alert and fills `.DashboardURL` and `.PanelURL`). @default - none */
+  readonly panel?: { readonly dashboardUid: string; readonly panelId: number };
 }
 
 /** One `rule` block of `grafana_rule_group`. */
@@ -50,7 +50,10 @@ export function grafanaRule(rule: AlertRule, options: GrafanaRuleOptions): RuleG
     // A query error is shown as an error alert; the rollback route does not take it (see alert-routing.ts).
     execErrState: "Error",
     labels: alertLabels(rule, options.environment),
-    annotations: { ...alertAnnotations(rule), __dashboardUid__: options.dashboardUid },
+    // Both or neither: Grafana refuses a rule with one of them ("both annotations __dashboardUid__ and __panelId__ must
+    // be specified", grafana/grafana pkg/services/ngalert/models/alert_rule.go SetDashboardAndPanelFromAnnotations,
+    // run on every rule of a provisioned group by pkg/services/ngalert/provisioning/alert_rules.go).
+    annotations: { ...alertAnnotations(rule), ...(options.panel ? { __dashboardUid__: options.panel.dashboardUid, __panelId__: String(options.panel.panelId) } : {}) },
     data,
   };
 }
