@@ -192,10 +192,25 @@ describe("contact points and routing", () => {
     expect(stack.variable.slack_webhook_url).toMatchObject({ sensitive: true });
   });
 
-  test("the provider's credentials come from a sensitive variable that may stay unset for GRAFANA_AUTH", () => {
-    const { stack } = synthesizeMonitoring(shippedConfig(), "production");
-    expect(stack.provider.grafana).toEqual([{ url: "https://grafana.wtfb.example", auth: "${var.grafana_auth}" }]);
-    expect(stack.variable.grafana_auth).toMatchObject({ sensitive: true, nullable: true, default: null });
+  test("each environment stack's Grafana provider reads its own stack's required sensitive variable: one token per organization", () => {
+    // GIVEN three environments in three Grafana organizations of one Grafana
+    const config = shippedConfig();
+    const app = Testing.app();
+    const stacks = addPipelineStacks(app, config).environments.map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))] as const);
+
+    // THEN each provider takes its credentials from its own stack's variable, which has no default: no fallback to
+    // one shared GRAFANA_AUTH (a service-account token of another organization gets 401 api-key.organization-mismatch)
+    expect(stacks.map(([name]) => name)).toEqual(["development", "staging", "production"]);
+    for (const [environment, stack] of stacks) {
+      const orgId = config.environments[environment as EnvironmentName].monitoring.grafanaOrgId;
+      expect(stack.provider.grafana).toEqual([{ url: "https://grafana.wtfb.example", auth: "${var.grafana_auth}" }]);
+      expect(stack.variable.grafana_auth).toMatchObject({ type: "string", sensitive: true, nullable: false });
+      expect("default" in stack.variable.grafana_auth).toBe(false);
+      expect(stack.variable.grafana_auth.description).toContain(`${environment} (Grafana organization ${orgId})`);
+      expect(stack.variable.grafana_auth.description).toContain("TF_VAR_grafana_auth");
+      expect(stack.variable.grafana_auth.description).toContain(`the ${environment} environment's secret GRAFANA_AUTH`);
+      expect(stack.variable.grafana_auth.description).not.toMatch(/leave it unset|export GRAFANA_AUTH/);
+    }
   });
 
   test("an environment's own Grafana URL and organization reach its provider, links and resources", () => {

@@ -50,14 +50,16 @@ export class EnvironmentMonitoring extends Construct {
     const grafanaUrl = environmentGrafanaUrl(config, environment);
     const orgId = monitoring.grafanaOrgId === undefined ? undefined : String(monitoring.grafanaOrgId);
 
+    // Required, per stack, no default: a service-account token belongs to one organization, and Grafana answers
+    // 401 api-key.organization-mismatch when the provider sends it with another X-Grafana-Org-Id. A default of null
+    // would let the provider fall back to one shared GRAFANA_AUTH for every environment.
+    const organization = orgId === undefined ? "the organization of the token" : `Grafana organization ${orgId}`;
     const auth = new TerraformVariable(TerraformStack.of(this), GRAFANA_AUTH_VARIABLE, {
       type: "string",
       sensitive: true,
-      nullable: true,
-      description: `Grafana credentials for ${environment}: a service-account token or user:password. Supply as TF_VAR_${GRAFANA_AUTH_VARIABLE}, or leave it unset and export GRAFANA_AUTH.`,
+      nullable: false,
+      description: `Grafana credentials of ${environment} (${organization}): a service-account token of that organization (or user:password). Supply as TF_VAR_${GRAFANA_AUTH_VARIABLE} for this stack only; in CI, the ${environment} environment's secret GRAFANA_AUTH.`,
     });
-    // A null default makes the variable optional; the provider then reads GRAFANA_AUTH (cdktf cannot emit null itself).
-    auth.addOverride("default", null);
     new GrafanaProvider(this, "grafana", { url: grafanaUrl, auth: auth.stringValue });
 
     this.folder = new Folder(this, "folder", { title: `WTFB ${environment}`, uid: folderUid(environment), orgId });
