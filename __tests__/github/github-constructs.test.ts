@@ -105,6 +105,27 @@ describe("EnvironmentSecrets", () => {
     ]);
   });
 
+  test("an external secret is checked at plan time in an existing environment, and not while the environment is being created", () => {
+    // GIVEN / WHEN
+    const synthesized = Testing.synthScope((scope) => {
+      const environment = productionEnvironment(scope as TerraformStack);
+      new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "SENTRY_DSN", managedBy: "external" }] });
+    });
+
+    // THEN the environments the repository has are listed at plan time (only constants in, no managed resource)
+    const [[listId, list]] = Object.entries(dataSourcesOf(synthesized, "github_repository_environments"));
+    expect(list).toEqual({ repository: "wtfb-app" });
+    // and the secrets are read at plan time too: the environment is named by a constant, not by the managed
+    // environment (a reference to a resource with pending changes defers the read, and its postcondition, to apply)
+    const [check] = Object.values(dataSourcesOf(synthesized, "github_actions_environment_secrets"));
+    expect(check).toMatchObject({ name: "wtfb-app", environment: "production" });
+    expect(check.depends_on).toBeUndefined();
+    expect(JSON.stringify(check)).not.toContain("github_repository_environment.");
+    // only where the environment exists already: a fresh one has no secrets yet, and its first apply creates it
+    expect(check.count).toBe(`\${contains(data.github_repository_environments.${listId}.environments[*].name, "production") ? 1 : 0}`);
+    expect(check.lifecycle.postcondition).toHaveLength(1);
+  });
+
   test("valueOf an external secret declares its variable for the deploy workflow to supply", () => {
     const synthesized = Testing.synthScope((scope) => {
       const environment = productionEnvironment(scope as TerraformStack);

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
 import { DataGithubActionsEnvironmentSecrets } from "@cdktf/provider-github/lib/data-github-actions-environment-secrets";
+import { DataGithubRepositoryEnvironments } from "@cdktf/provider-github/lib/data-github-repository-environments";
 import type { DeploymentEnvironment } from "./deployment-environment";
 
 /** A secret, by name only: its value never passes through the config or the synthesized output. */
@@ -26,7 +27,8 @@ export interface EnvironmentSecretsProps {
 /**
  * The secrets of one environment (SOP §1.2 "use environment secrets in CI/CD for deployment").
  * Terraform-managed secrets take their value from a sensitive variable supplied at deploy time; external ones
- * are only checked to exist at plan time, so their value never enters Terraform state.
+ * are only checked to exist at plan time, so their value never enters Terraform state. An environment that does not
+ * exist yet is not checked: its first apply creates it, and the plans after it fail until the secrets are set.
  */
 export class EnvironmentSecrets extends Construct {
   /** Names of every declared secret. */
@@ -54,9 +56,20 @@ export class EnvironmentSecrets extends Construct {
     }
     if (external.length > 0) {
       // Externally managed: no resource (the value stays out of state); the plan fails if one is missing.
+      // Terraform reads a data source at plan time only when its arguments are known and it depends on no managed
+      // resource with pending changes; otherwise the read, and its postcondition, wait for the apply. Naming the
+      // environment through `environment.resource` did that whenever the environment changed, and on a fresh
+      // environment the apply created it and then failed, since an environment has no secrets before it exists.
+      // So the secrets are read by the environment's name (a constant) and only where the repository's
+      // environments, also read at plan time, list it: an existing environment is checked before anything
+      // changes; a new one is created by a first apply that succeeds, and the plans after it fail until the
+      // secrets are set (README, "The config").
+      const environments = new DataGithubRepositoryEnvironments(this, "environments", { repository: environment.repository });
+      const name = JSON.stringify(environment.environmentName);
       const existing = new DataGithubActionsEnvironmentSecrets(this, "external-secrets", {
         name: environment.repository,
-        environment: environment.resource.environment,
+        environment: environment.environmentName,
+        count: Token.asNumber(`\${contains(${environments.fqn}.environments[*].name, ${name}) ? 1 : 0}`),
       });
       existing.lifecycle = {
         postcondition: external.map((secret) => ({
