@@ -5,7 +5,7 @@
 import { ENVIRONMENT_NAMES } from "./environments";
 import type { ConfigIssue } from "./errors";
 import { invalidRefPatternReason } from "./patterns";
-import { checkAlerts, checkGrafanaOrganizations } from "../constructs/monitoring/alert-checks";
+import { checkAlerts, checkGrafanaOrganizations, checkGrafanaVersions } from "../constructs/monitoring/alert-checks";
 import { checkRuntime } from "./runtime-schema";
 import type { PipelineConfig } from "./types";
 import { WORKFLOW_CONFIG_CHECKS } from "./workflows-schema";
@@ -116,4 +116,5 @@ export const CONFIG_CHECKS: ConfigCheck[] = [
   ...WORKFLOW_CONFIG_CHECKS,
   checkAlerts,
   checkGrafanaOrganizations,
+  checkGrafanaVersions,
 ];

@@ -28,6 +28,7 @@ export const ENVIRONMENT_VARIABLE_OVERRIDES: readonly EnvironmentVariableOverrid
   { variable: "WTFB_REPOSITORY_OWNER", path: ["repository", "owner"], description: "Owner of the application repository." },
   { variable: "WTFB_REPOSITORY_NAME", path: ["repository", "name"], description: "Name of the application repository." },
   { variable: "WTFB_GRAFANA_URL", path: ["monitoring", "grafanaUrl"], description: "Base URL of Grafana." },
+  { variable: "WTFB_GRAFANA_VERSION", path: ["monitoring", "grafanaVersion"], description: "Version of that Grafana (12.0 or later)." },
   ...ENVIRONMENT_NAMES.flatMap((name) => [
     { variable: `WTFB_${name.toUpperCase()}_DOCKER_HOST`, path: ["environments", name, "runtime", "dockerHost"], description: `Docker host of ${name}.` },
     { variable: `WTFB_${name.toUpperCase()}_PROMETHEUS_URL`, path: ["environments", name, "monitoring", "prometheusUrl"], description: `Prometheus URL of ${name}.` },

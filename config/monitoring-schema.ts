@@ -9,6 +9,10 @@ const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: "must be
 /** Alert names are Prometheus label values and Grafana rule titles; PascalCase keeps them readable in both. */
 const alertName = z.string().regex(/^[A-Z][A-Za-z0-9]{1,62}$/, { error: "must be a PascalCase name (letters and digits, starting with a capital), e.g. CheckoutSlow" });
 
+/** A Grafana version as Grafana reports it (`GET /api/health`): 12.1.0, v12.0.2, 12.2.1+security-01. */
+export const GRAFANA_VERSION_PATTERN = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?$/;
+const grafanaVersion = z.string().regex(GRAFANA_VERSION_PATTERN, { error: "must be a Grafana version, e.g. 12.1.0 (Help → About in Grafana, or GET <grafanaUrl>/api/health)" });
+
 export const metricsSchema = z.strictObject({
   requestsTotal: metricName.default("http_requests_total").meta({ description: "Counter of HTTP requests." }),
   statusLabel: labelName.default("status").meta({ description: "Label of requestsTotal holding the HTTP status code." }),
@@ -40,6 +44,7 @@ export const stakeholderContactSchema = z.discriminatedUnion(
 
 export const monitoringSchema = z.strictObject({
   grafanaUrl: z.url().meta({ description: "Base URL of the Grafana instance.", "x-sop": "§6.2" }),
+  grafanaVersion: grafanaVersion.optional().meta({ description: "Version of that Grafana (Help → About, or GET <grafanaUrl>/api/health), e.g. 12.1.0. Required: the rollback contact point's webhook payload and headers need Grafana 12.0 or later, and a config naming an older one is refused.", "x-sop": "§6.2" }),
   metrics: metricsSchema.prefault({}).meta({ description: "Metric and label names the dashboards and alerts query." }),
   pushgatewayUrl: z.url().optional().meta({ description: "Prometheus Pushgateway the workflows push deployment records to (frequency, success rate, lead time); omit to skip.", "x-sop": "§8.2" }),
   stakeholders: stakeholderContactSchema.meta({ description: "Stakeholder contact point: every alert notice, rollbacks included, goes here.", "x-sop": "§5.2" }),
@@ -76,6 +81,7 @@ export const extraAlertSchema = z.strictObject({
 export const environmentMonitoringSchema = z.strictObject({
   prometheusUrl: z.url().optional().meta({ description: "URL of this environment's Prometheus (the Grafana data source and the deploy verification query it).", "x-sop": "§6.2" }),
   grafanaUrl: z.url().optional().meta({ description: "Grafana of this environment, when it is not monitoring.grafanaUrl." }),
+  grafanaVersion: grafanaVersion.optional().meta({ description: "Version of this environment's Grafana, when it is not monitoring.grafanaVersion (12.0 or later)." }),
   grafanaOrgId: z.number().int().min(1).optional().meta({ description: "Grafana organization of this environment's folder, rules and notification policy. Environments sharing one Grafana need one organization each: the notification policy is one tree per organization." }),
   // Ranges of the thresholds are checked with the alerts (constructs/monitoring/alert-checks.ts), so a problem names the alert.
   errorRateThresholdPercent: z.number().optional().meta({ description: "Error rate (percent of requests with 5xx) above which the deployment is rolled back.", exclusiveMinimum: 0, maximum: 100, "x-sop": "§5.1" }),
@@ -100,6 +106,8 @@ export interface EnvironmentMonitoring {
   readonly prometheusUrl: string;
   /** Overrides `monitoring.grafanaUrl` for this environment. */
   readonly grafanaUrl?: string;
+  /** Overrides `monitoring.grafanaVersion` for this environment. */
+  readonly grafanaVersion?: string;
   /** Grafana organization; absent means the organization of the credentials. */
   readonly grafanaOrgId?: number;
   readonly errorRateThresholdPercent: number;

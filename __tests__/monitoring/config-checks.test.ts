@@ -105,11 +105,55 @@ describe("monitoring config checks", () => {
   });
 });
 
+describe("the Grafana version", () => {
+  // The rollback contact point's webhook `payload` and `headers` are new in Grafana 12.0 (grafana/alerting
+  // receivers/webhook/v1/config.go: "New in 12.0"; the provider tests them from 12.0 on, grafana/terraform-provider-grafana
+  // TestAccContactPoint_notifiers12_0, PR #2331).
+  test("fails when monitoring.grafanaVersion is 11.x, naming the field and the fix", () => {
+    const raw = shippedConfigJson();
+    raw.monitoring.grafanaVersion = "11.6.3";
+    expect(issuesOf(raw)).toEqual([
+      expect.objectContaining({ path: "monitoring.grafanaVersion", message: expect.stringContaining("Grafana 11.6.3 is older than 12.0"), fix: expect.stringContaining("upgrade Grafana to 12.0 or later") }),
+    ]);
+  });
+
+  test("fails when no Grafana version is stated, saying where to find it", () => {
+    const raw = shippedConfigJson();
+    delete raw.monitoring.grafanaVersion;
+    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "monitoring.grafanaVersion", message: expect.stringContaining("is not set"), fix: expect.stringContaining("/api/health") })]);
+  });
+
+  test("fails when the version is not a version", () => {
+    const raw = shippedConfigJson();
+    raw.monitoring.grafanaVersion = "latest";
+    expect(issuesOf(raw)).toContainEqual(expect.objectContaining({ path: "monitoring.grafanaVersion", message: expect.stringContaining("e.g. 12.1.0") }));
+  });
+
+  test("an environment on its own older Grafana fails at its own field; 12.0 and later pass", () => {
+    const raw = shippedConfigJson();
+    raw.environments.development.monitoring.grafanaUrl = "https://grafana.dev.wtfb.example";
+    raw.environments.development.monitoring.grafanaVersion = "v10.4.0";
+    expect(issuesOf(raw).map((issue) => issue.path)).toEqual(["environments.development.monitoring.grafanaVersion"]);
+    for (const version of ["12.0.0", "12.1", "v12.2.1+security-01", "13.0.0"]) {
+      raw.environments.development.monitoring.grafanaVersion = version;
+      expect([version, issuesOf(raw)]).toEqual([version, []]);
+    }
+  });
+});
+
 describe("a broken alert expression stops the command line", () => {
   test("npm run validate fails, naming the alert", () => {
     const result = runWithConfig("scripts/validate.js", brokenProbeConfig());
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/environments\.production\.monitoring\.criticalFlowProbes\[0\]\.expr: alert CheckoutFlowBroken: invalid PromQL/);
+  });
+
+  test("npm run validate fails for a Grafana 11 config, naming monitoring.grafanaVersion and the fix", () => {
+    const raw = shippedConfigJson();
+    raw.monitoring.grafanaVersion = "11.6.3";
+    const result = runWithConfig("scripts/validate.js", raw);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/monitoring\.grafanaVersion: Grafana 11\.6\.3 is older than 12\.0.* — fix: upgrade Grafana to 12\.0 or later/);
   });
 
   test("npm run synth fails, naming the alert, and writes nothing", () => {

@@ -1,12 +1,14 @@
 /**
  * Config checks of the monitoring (in CONFIG_CHECKS, so `npm run validate` and `npm run synth` report them):
  * every alert's PromQL parses and type-checks, thresholds are in range, probes and extra alerts name an
- * application, alert names are unique, and environments do not share a Grafana organization.
+ * application, alert names are unique, environments do not share a Grafana organization, and every Grafana is 12.0
+ * or later.
  * Each problem names the alert and the config path to edit.
  */
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { ConfigIssue } from "../../config/errors";
 import type { PipelineConfig } from "../../config/types";
+import { GRAFANA_VERSION_PATTERN } from "../../config/monitoring-schema";
 import { alertApplication, BUILT_IN_ALERTS, environmentAlerts, pascalCase } from "./alert-model";
 import { promqlProblems } from "./promql";
 
@@ -102,6 +104,54 @@ export const checkGrafanaOrganizations: Check = (config) => {
       });
     } else {
       owners.set(key, environment);
+    }
+  }
+  return issues;
+};
+
+/**
+ * The oldest Grafana the monitoring works with: the rollback contact point's webhook `payload` and `headers` are
+ * "New in 12.0" (grafana/alerting receivers/webhook/v1/config.go), as are the `coll`/`data` template functions the
+ * dispatch body uses (grafana/alerting PR #309, in Grafana 12.0 by grafana/grafana PR #103818). The provider tests
+ * them from 12.0 on (grafana/terraform-provider-grafana TestAccContactPoint_notifiers12_0, PR #2331).
+ */
+export const MINIMUM_GRAFANA_VERSION = { major: 12, minor: 0 } as const;
+
+/** The Grafana version of an environment and the config path it comes from: its own, else the pipeline's. */
+export function environmentGrafanaVersion(config: PipelineConfig, environment: EnvironmentName): { version?: string; path: string } {
+  const own = config.environments[environment].monitoring.grafanaVersion;
+  return own === undefined ? { version: config.monitoring.grafanaVersion, path: "monitoring.grafanaVersion" } : { version: own, path: `environments.${environment}.monitoring.grafanaVersion` };
+}
+
+/**
+ * Every environment's Grafana is stated and 12.0 or later. No data source of the Grafana provider reports the
+ * server's version, so this is checked against the config, not at plan time.
+ */
+export const checkGrafanaVersions: Check = (config) => {
+  const issues: ConfigIssue[] = [];
+  const reported = new Set<string>();
+  const minimum = `${MINIMUM_GRAFANA_VERSION.major}.${MINIMUM_GRAFANA_VERSION.minor}`;
+  for (const environment of ENVIRONMENT_NAMES) {
+    const { version, path } = environmentGrafanaVersion(config, environment);
+    if (reported.has(path)) continue;
+    reported.add(path);
+    if (version === undefined) {
+      issues.push({
+        path,
+        message: `is not set: the rollback contact point needs Grafana ${minimum} or later (its webhook sends a custom payload and headers), so the version must be stated`,
+        fix: `set it to the version of ${environmentGrafanaUrl(config, environment)} (Help → About in Grafana, or the "version" of GET ${environmentGrafanaUrl(config, environment)}/api/health), e.g. "12.1.0"`,
+      });
+      continue;
+    }
+    const match = GRAFANA_VERSION_PATTERN.exec(version);
+    if (!match) continue; // the schema reported its format
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    if (major < MINIMUM_GRAFANA_VERSION.major || (major === MINIMUM_GRAFANA_VERSION.major && minor < MINIMUM_GRAFANA_VERSION.minor)) {
+      issues.push({
+        path,
+        message: `Grafana ${version.replace(/^v/, "")} is older than ${minimum}: the rollback contact point's webhook payload and headers are new in Grafana ${minimum}, so an older Grafana drops or rejects the rollback dispatch and no alert rolls back`,
+        fix: `upgrade Grafana to ${minimum} or later, then set ${path} to its version`,
+      });
     }
   }
   return issues;
