@@ -101,6 +101,8 @@ export type EnvironmentMonitoringInput = z.input<typeof environmentMonitoringSch
 export type CriticalFlowProbe = z.output<typeof criticalFlowProbeSchema>;
 export type ExtraAlert = z.output<typeof extraAlertSchema>;
 export type MetricNames = z.output<typeof metricsSchema>;
+/** Who hears about every alert: email addresses, or a Slack webhook held in a sensitive variable. */
+export type StakeholderContact = z.output<typeof stakeholderContactSchema>;
 
 export interface EnvironmentMonitoring {
   readonly prometheusUrl: string;

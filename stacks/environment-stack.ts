@@ -9,6 +9,7 @@ import { DockerHost } from "../constructs/runtime/docker-host";
 import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/from-config";
 import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
+import { environmentMonitoringProps } from "../constructs/monitoring/from-config";
 import { configureBackend } from "./backend";
 
 export interface EnvironmentStackProps {
@@ -60,6 +61,6 @@ export class EnvironmentStack extends TerraformStack {
       (application) => new ServiceDeployment(this, `service-${application.name}`, serviceDeploymentProps(application, profile, this.dockerHost, this.secrets)),
     );
 
-    new EnvironmentMonitoring(this, "monitoring", { config, environment: props.environment });
+    new EnvironmentMonitoring(this, "monitoring", environmentMonitoringProps(config, props.environment));
   }
 }

@@ -5,6 +5,7 @@ import type { PipelineConfig } from "../../config/types";
 import { Artifacts } from "../../constructs/artifacts";
 import { ROLLBACK_DISPATCH_EVENT, deploymentAnnotationTags, DEPLOYMENT_METRICS } from "../../constructs/contract";
 import { EnvironmentMonitoring } from "../../constructs/monitoring/environment-monitoring";
+import { environmentMonitoringProps } from "../../constructs/monitoring/from-config";
 import { promqlProblems } from "../../constructs/monitoring/promql";
 import { addPipelineStacks } from "../../stacks/pipeline";
 import { resourcesOf, shippedConfig } from "../helpers";
@@ -13,7 +14,7 @@ import { resourcesOf, shippedConfig } from "../helpers";
 function synthesizeMonitoring(config: PipelineConfig, environment: EnvironmentName) {
   const app = Testing.app();
   const stack = new TerraformStack(app, environment);
-  new EnvironmentMonitoring(stack, "monitoring", { config, environment });
+  new EnvironmentMonitoring(stack, "monitoring", environmentMonitoringProps(config, environment));
   return { stack: JSON.parse(Testing.synth(stack)), artifacts: Object.fromEntries(Artifacts.of(app).entries()) };
 }
 

@@ -8,8 +8,8 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { ConfigIssue } from "../../config/errors";
 import type { PipelineConfig } from "../../config/types";
-import { GRAFANA_VERSION_PATTERN } from "../../config/monitoring-schema";
-import { alertApplication, BUILT_IN_ALERTS, environmentAlerts, pascalCase } from "./alert-model";
+import { GRAFANA_VERSION_PATTERN, type MetricNames } from "../../config/monitoring-schema";
+import { alertApplication, BUILT_IN_ALERTS, environmentAlerts, pascalCase, type AlertSettings } from "./alert-model";
 import { promqlProblems } from "./promql";
 
 type Check = (config: PipelineConfig) => ConfigIssue[];
@@ -19,9 +19,16 @@ export function environmentGrafanaUrl(config: PipelineConfig, environment: Envir
   return (config.environments[environment].monitoring.grafanaUrl ?? config.monitoring.grafanaUrl).replace(/\/+$/, "");
 }
 
-function thresholdIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
-  const monitoring = config.environments[environment].monitoring;
-  const path = `environments.${environment}.monitoring`;
+/** One environment's alerts, as the checks see them. */
+export interface AlertSettingsInput {
+  readonly environment: string;
+  /** Names of the applications the alerts watch. */
+  readonly applications: readonly string[];
+  readonly metrics: MetricNames;
+  readonly monitoring: AlertSettings;
+}
+
+function thresholdIssues(monitoring: AlertSettings, path: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const error = monitoring.errorRateThresholdPercent;
   if (!(error > 0 && error <= 100)) {
@@ -38,10 +45,8 @@ function thresholdIssues(config: PipelineConfig, environment: EnvironmentName): 
   return issues;
 }
 
-function applicationIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
-  const monitoring = config.environments[environment].monitoring;
-  const path = `environments.${environment}.monitoring`;
-  const applications = config.applications.map((application) => application.name);
+function applicationIssues(input: AlertSettingsInput, path: string): ConfigIssue[] {
+  const { monitoring, applications } = input;
   const issues: ConfigIssue[] = [];
   const check = (alert: string, requested: string | undefined, needed: boolean, at: string) => {
     if (requested !== undefined && !applications.includes(requested)) {
@@ -56,20 +61,14 @@ function applicationIssues(config: PipelineConfig, environment: EnvironmentName)
 }
 
 /** Every alert's name is unique in its environment, and every expression is valid PromQL giving an instant vector. */
-function alertIssues(config: PipelineConfig, environment: EnvironmentName): ConfigIssue[] {
-  const profile = config.environments[environment];
-  const rules = environmentAlerts({
-    environment,
-    applications: config.applications.map((application) => application.name),
-    metrics: config.monitoring.metrics,
-    monitoring: profile.monitoring,
-    grafanaUrl: environmentGrafanaUrl(config, environment),
-  });
+function alertIssues(input: AlertSettingsInput, path: string): ConfigIssue[] {
+  // The links are not checked here: any URL does.
+  const rules = environmentAlerts({ ...input, grafanaUrl: "", sourcePath: path });
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   for (const rule of rules) {
     if (seen.has(rule.name)) {
-      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${environment}`, fix: `give the alert another name (${BUILT_IN_ALERTS.join(", ")} are built in; probes are <Flow>FlowBroken)` });
+      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${input.environment}`, fix: `give the alert another name (${BUILT_IN_ALERTS.join(", ")} are built in; probes are <Flow>FlowBroken)` });
     }
     seen.add(rule.name);
     for (const problem of promqlProblems(rule.query)) {
@@ -79,9 +78,22 @@ function alertIssues(config: PipelineConfig, environment: EnvironmentName): Conf
   return issues;
 }
 
+/**
+ * Problems of one environment's alerts, each at its path under `path` (a config path, or a construct's prop): thresholds
+ * in range, probes and extra alerts naming an application, unique names, valid PromQL.
+ */
+export function alertSettingsIssues(input: AlertSettingsInput, path: string): ConfigIssue[] {
+  return [...thresholdIssues(input.monitoring, path), ...applicationIssues(input, path), ...alertIssues(input, path)];
+}
+
 /** The checks of every environment's alerts. */
 export const checkAlerts: Check = (config) =>
-  ENVIRONMENT_NAMES.flatMap((environment) => [...thresholdIssues(config, environment), ...applicationIssues(config, environment), ...alertIssues(config, environment)]);
+  ENVIRONMENT_NAMES.flatMap((environment) =>
+    alertSettingsIssues(
+      { environment, applications: config.applications.map((application) => application.name), metrics: config.monitoring.metrics, monitoring: config.environments[environment].monitoring },
+      `environments.${environment}.monitoring`,
+    ),
+  );
 
 /**
  * A Grafana organization has one notification policy tree, and each environment stack provisions its own; two

@@ -2,7 +2,6 @@
  * The alerts of one environment, modelled once as plain data (SOP §5.1 automatic rollback triggers, §4.3 watching
  * error rates and performance) and rendered twice: as Grafana-managed rules and as a Prometheus rule file.
  */
-import type { EnvironmentName } from "../../config/environments";
 import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
 import { dashboardUrl, promDuration, serviceDashboardUid } from "./names";
 
@@ -46,14 +45,31 @@ export interface AlertRule {
   readonly source: string;
 }
 
+/** The thresholds, windows, probes and extra alerts of an environment's alerts (SOP §5.1). */
+export type AlertSettings = Pick<
+  EnvironmentMonitoring,
+  | "errorRateThresholdPercent"
+  | "errorRateForMinutes"
+  | "latencyP95Seconds"
+  | "latencyForMinutes"
+  | "rollbackOnLatency"
+  | "availabilityForMinutes"
+  | "containerRestartLimit"
+  | "containerRestartWindowMinutes"
+  | "criticalFlowProbes"
+  | "extraAlerts"
+>;
+
 export interface EnvironmentAlertsInput {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   /** Names of the applications deployed to the environment. */
   readonly applications: readonly string[];
   readonly metrics: MetricNames;
-  readonly monitoring: EnvironmentMonitoring;
+  readonly monitoring: AlertSettings;
   /** Grafana base URL, for dashboard links. */
   readonly grafanaUrl: string;
+  /** Where `monitoring` comes from, for error messages. @default `environments.<environment>.monitoring` */
+  readonly sourcePath?: string;
 }
 
 /** The rate window alerts use: four scrape intervals, what Grafana's `$__rate_interval` gives at its smallest. */
@@ -67,7 +83,7 @@ export function alertRateWindow(metrics: MetricNames): string {
  * qualifier, so the proxy and one-off migration and backup containers are left out. With several applications
  * their names are the first group (`$1`). Names are DNS labels: no escaping needed.
  */
-export function servingContainerPattern(applications: string | readonly string[], environment: EnvironmentName): string {
+export function servingContainerPattern(applications: string | readonly string[], environment: string): string {
   const name = typeof applications === "string" ? applications : `(${applications.join("|")})`;
   return `${name}-${environment}-(blue|green|stable|canary|[0-9]+)(-[0-9a-f]+)?`;
 }
@@ -95,7 +111,7 @@ export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
   const { environment, metrics, monitoring, applications } = input;
   const window = alertRateWindow(metrics);
   const link = dashboardUrl(input.grafanaUrl, serviceDashboardUid(environment));
-  const path = `environments.${environment}.monitoring`;
+  const path = input.sourcePath ?? `environments.${environment}.monitoring`;
   const rules: AlertRule[] = [];
 
   if (applications.length > 0) {
@@ -219,7 +235,7 @@ export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
 }
 
 /** Labels every render attaches: the notification policy routes on action and severity. */
-export function alertLabels(rule: AlertRule, environment: EnvironmentName): Record<string, string> {
+export function alertLabels(rule: AlertRule, environment: string): Record<string, string> {
   return {
     environment,
     ...(rule.application ? { application: rule.application } : {}),

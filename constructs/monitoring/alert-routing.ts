@@ -3,8 +3,7 @@ import { TerraformStack, TerraformVariable } from "cdktf";
 import { ContactPoint } from "../../gen/providers/grafana/contact-point";
 import { MessageTemplate } from "../../gen/providers/grafana/message-template";
 import { NotificationPolicy } from "../../gen/providers/grafana/notification-policy";
-import type { EnvironmentName } from "../../config/environments";
-import type { MonitoringConfig } from "../../config/types";
+import type { StakeholderContact } from "../../config/monitoring-schema";
 import { ROLLBACK_DISPATCH_EVENT, ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import { messageTemplateName, rollbackContactPointName, stakeholderContactPointName } from "./names";
 
@@ -12,7 +11,7 @@ import { messageTemplateName, rollbackContactPointName, stakeholderContactPointN
 
 export interface AlertRoutingProps {
   /** The environment whose alerts are routed. */
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   /** Owner of the application repository the rollback workflow runs in. */
   readonly repositoryOwner: string;
   /** Name of the application repository. */
@@ -20,7 +19,7 @@ export interface AlertRoutingProps {
   /** GitHub API base URL. @default "https://api.github.com" */
   readonly githubApiUrl?: string;
   /** Who hears about every alert (email addresses or a Slack webhook held in a sensitive variable). */
-  readonly stakeholders: MonitoringConfig["stakeholders"];
+  readonly stakeholders: StakeholderContact;
   /** Grafana organization. @default - the organization of the provider's credentials */
   readonly orgId?: string;
 }
@@ -114,7 +113,7 @@ export class AlertRouting extends Construct {
   }
 }
 
-function stakeholderIntegration(stakeholders: MonitoringConfig["stakeholders"], stack: TerraformStack, templates: string, environment: EnvironmentName) {
+function stakeholderIntegration(stakeholders: StakeholderContact, stack: TerraformStack, templates: string, environment: string) {
   const title = `{{ template "${templates}.title" . }}`;
   const message = `{{ template "${templates}.message" . }}`;
   if (stakeholders.type === "email") {

@@ -2,7 +2,6 @@ import { Construct } from "constructs";
 import type { DataSource } from "../../gen/providers/grafana/data-source";
 import type { Folder } from "../../gen/providers/grafana/folder";
 import { RuleGroup } from "../../gen/providers/grafana/rule-group";
-import type { EnvironmentName } from "../../config/environments";
 import { Artifacts } from "../artifacts";
 import type { AlertRule } from "./alert-model";
 import { grafanaRule } from "./grafana-rules";
@@ -19,7 +18,7 @@ export interface AlertDashboardPanels {
 
 export interface AlertRulesProps {
   /** The environment the alerts watch. */
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   /** The alerts (see `environmentAlerts`). */
   readonly rules: readonly AlertRule[];
   /** Folder holding the rule group. */

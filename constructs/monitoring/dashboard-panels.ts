@@ -10,26 +10,25 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
-import type { EnvironmentName } from "../../config/environments";
-import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
+import type { MetricNames } from "../../config/monitoring-schema";
 import { DEPLOYMENT_METRICS } from "../contract";
-import { servingContainerPattern, type AlertRule } from "./alert-model";
+import { servingContainerPattern, type AlertRule, type AlertSettings } from "./alert-model";
 import { promDuration } from "./names";
 
 export type Panel = cog.Builder<dashboard.Panel>;
 
 /** What the service panels of one application need. */
 export interface ServicePanelContext {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   readonly application: { readonly name: string; readonly cpus: number; readonly memoryMb: number };
   readonly metrics: MetricNames;
-  readonly monitoring: EnvironmentMonitoring;
+  readonly monitoring: AlertSettings;
   readonly dataSource: common.DataSourceRef;
 }
 
 /** What the delivery panels of one environment need. */
 export interface DeliveryPanelContext {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   readonly dataSource: common.DataSourceRef;
 }
 

@@ -4,17 +4,16 @@
  * deployment) and delivery (SOP §8.2: deployment frequency, success rate, rollbacks and their reasons).
  */
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import type { EnvironmentName } from "../../config/environments";
-import type { EnvironmentMonitoring, MetricNames } from "../../config/monitoring-schema";
-import type { AlertRule } from "./alert-model";
+import type { MetricNames } from "../../config/monitoring-schema";
+import type { AlertRule, AlertSettings } from "./alert-model";
 import { alertPanels, deliveryPanels, saturationPanels, taggedAnnotations, trafficPanels, versionPanels, type Panel } from "./dashboard-panels";
 import { dataSourceUid, deliveryDashboardUid, serviceDashboardUid } from "./names";
 
 export interface EnvironmentDashboardsInput {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   readonly applications: ReadonlyArray<{ readonly name: string; readonly cpus: number; readonly memoryMb: number }>;
   readonly metrics: MetricNames;
-  readonly monitoring: EnvironmentMonitoring;
+  readonly monitoring: AlertSettings;
   /** The environment's alerts: the service overview shows each one's query in a panel of its own. */
   readonly alerts: readonly AlertRule[];
 }
@@ -40,7 +39,7 @@ export function environmentDashboards(input: EnvironmentDashboardsInput): Enviro
   return dashboards;
 }
 
-function baseDashboard(environment: EnvironmentName, uid: string, title: string, other: { uid: string; title: string }): dashboard.DashboardBuilder {
+function baseDashboard(environment: string, uid: string, title: string, other: { uid: string; title: string }): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(`WTFB ${environment} · ${title}`)
     .uid(uid)
     .tags(["wtfb", environment])

@@ -3,7 +3,6 @@
  * Same model as the Prometheus rule file; only the shape differs.
  */
 import type { RuleGroupRule, RuleGroupRuleData } from "../../gen/providers/grafana/rule-group";
-import type { EnvironmentName } from "../../config/environments";
 import { alertAnnotations, alertLabels, type AlertRule } from "./alert-model";
 
 /** Grafana's uid for server-side expressions (reduce, threshold). */
@@ -13,7 +12,7 @@ const EXPRESSION_DATASOURCE_UID = "__expr__";
 const QUERY_LOOKBACK_SECONDS = 600;
 
 export interface GrafanaRuleOptions {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   /** Uid of the Prometheus data source the query runs on. */
   readonly dataSourceUid: string;
   /** Dashboard panel the rule links to (Grafana shows it beside the alert and fills `.DashboardURL` and `.PanelURL`). @default - none */

@@ -4,3 +4,4 @@ export * from "./alert-routing";
 export * from "./environment-dashboards";
 export * from "./environment-monitoring";
 export * from "./promql";
+export * from "./from-config";

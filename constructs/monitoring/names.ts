@@ -2,25 +2,24 @@
  * Names and uids of one environment's Grafana objects, derived from the environment alone so dashboards, rules
  * and contact points can refer to each other at synth, before any of them exists.
  */
-import type { EnvironmentName } from "../../config/environments";
 
 /** Uid of the environment's folder, holding its dashboards and rule group. */
-export function folderUid(environment: EnvironmentName): string {
+export function folderUid(environment: string): string {
   return `wtfb-${environment}`;
 }
 
 /** Uid of the environment's Prometheus data source. */
-export function dataSourceUid(environment: EnvironmentName): string {
+export function dataSourceUid(environment: string): string {
   return `wtfb-${environment}-prometheus`;
 }
 
 /** Uid of the service-overview dashboard. */
-export function serviceDashboardUid(environment: EnvironmentName): string {
+export function serviceDashboardUid(environment: string): string {
   return `wtfb-${environment}-service`;
 }
 
 /** Uid of the delivery dashboard. */
-export function deliveryDashboardUid(environment: EnvironmentName): string {
+export function deliveryDashboardUid(environment: string): string {
   return `wtfb-${environment}-delivery`;
 }
 
@@ -30,22 +29,22 @@ export function dashboardUrl(grafanaUrl: string, uid: string): string {
 }
 
 /** Name of the Grafana message template group; every template it defines is prefixed with it. */
-export function messageTemplateName(environment: EnvironmentName): string {
+export function messageTemplateName(environment: string): string {
   return `wtfb-${environment}`;
 }
 
 /** Name of the contact point that starts the rollback workflow. */
-export function rollbackContactPointName(environment: EnvironmentName): string {
+export function rollbackContactPointName(environment: string): string {
   return `wtfb-${environment}-rollback`;
 }
 
 /** Name of the stakeholder contact point. */
-export function stakeholderContactPointName(environment: EnvironmentName): string {
+export function stakeholderContactPointName(environment: string): string {
   return `wtfb-${environment}-stakeholders`;
 }
 
 /** Name of the rule group (Grafana) and of the rule file's group (Prometheus). */
-export function ruleGroupName(environment: EnvironmentName): string {
+export function ruleGroupName(environment: string): string {
   return `wtfb-${environment}`;
 }
 

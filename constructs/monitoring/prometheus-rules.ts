@@ -3,13 +3,12 @@
  * `promtool test rules`. Same model as the Grafana-managed rules: query, comparison, duration, labels, annotations.
  */
 import { stringify } from "yaml";
-import type { EnvironmentName } from "../../config/environments";
 import { alertAnnotations, alertLabels, type AlertRule } from "./alert-model";
 import { ruleGroupName } from "./names";
 import { substituteGrafanaIntervals } from "./promql";
 
 export interface PrometheusRuleFileOptions {
-  readonly environment: EnvironmentName;
+  readonly environment: string;
   readonly rules: readonly AlertRule[];
   /** Duration that replaces Grafana's `$__rate_interval` (Prometheus has no such variable), e.g. 1m. */
   readonly rateWindow: string;
