@@ -63,7 +63,10 @@ export class EnvironmentSecrets extends Construct {
       // So the secrets are read by the environment's name (a constant) and only where the repository's
       // environments, also read at plan time, list it: an existing environment is checked before anything
       // changes; a new one is created by a first apply that succeeds, and the plans after it fail until the
-      // secrets are set (README, "The config").
+      // secrets are set (README, "The config"). Limit: github_repository_environments reads one page of 30
+      // environments correctly; on a second page provider 6.6.0 dereferences nil options and 6.9.0 requests page 1
+      // again forever (github/data_source_github_repository_environments.go), so a repository with more than 30
+      // environments cannot plan this check.
       const environments = new DataGithubRepositoryEnvironments(this, "environments", { repository: environment.repository });
       const name = JSON.stringify(environment.environmentName);
       const existing = new DataGithubActionsEnvironmentSecrets(this, "external-secrets", {

@@ -51,7 +51,9 @@ export function grafanaRule(rule: AlertRule, options: GrafanaRuleOptions): RuleG
     labels: alertLabels(rule, options.environment),
     // Both or neither: Grafana refuses a rule with one of them ("both annotations __dashboardUid__ and __panelId__ must
     // be specified", grafana/grafana pkg/services/ngalert/models/alert_rule.go SetDashboardAndPanelFromAnnotations,
-    // run on every rule of a provisioned group by pkg/services/ngalert/provisioning/alert_rules.go).
+    // run on every rule of a provisioned group by pkg/services/ngalert/provisioning/alert_rules.go, and by the ruler
+    // API's pkg/services/ngalert/api/validation/api_ruler_validation.go ValidateRuleNode); __panelId__ must parse as
+    // an integer.
     annotations: { ...alertAnnotations(rule), ...(options.panel ? { __dashboardUid__: options.panel.dashboardUid, __panelId__: String(options.panel.panelId) } : {}) },
     data,
   };
