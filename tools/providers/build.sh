@@ -65,8 +65,13 @@ build "github provider $GITHUB_VERSION" github github.com/integrations/terraform
   "$(provider_dir integrations/github "$GITHUB_VERSION")/terraform-provider-github_v$GITHUB_VERSION"
 build "docker provider $DOCKER_VERSION" docker github.com/terraform-providers/terraform-provider-docker \
   "$(provider_dir kreuzwerker/docker "$DOCKER_VERSION")/terraform-provider-docker_v$DOCKER_VERSION"
-# OpenTofu resolves the same sources on its own registry's host name: the mirror answers for both.
-ln -sfn registry.terraform.io "$mirror/registry.opentofu.org"
+# OpenTofu resolves the same sources on its own registry's host name: the mirror answers for both (with hard links:
+# neither tool follows a symbolic link while scanning a mirror).
+for built in "$mirror"/registry.terraform.io/*/*/*/"$platform"/terraform-provider-*; do
+  twin="$mirror/registry.opentofu.org/${built#"$mirror"/registry.terraform.io/}"
+  mkdir -p "$(dirname "$twin")"
+  ln -f "$built" "$twin" 2>/dev/null || cp -f "$built" "$twin"
+done
 
 if ! command -v terraform >/dev/null 2>&1 || [ "${WTFB_BUILD_OPENTOFU:-}" = 1 ]; then
   build "opentofu $OPENTOFU_VERSION" opentofu github.com/opentofu/opentofu/cmd/tofu "$bin/tofu-$OPENTOFU_VERSION"
