@@ -10,6 +10,7 @@ import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/f
 import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
 import { configureBackend } from "./backend";
+import { pinProviderVersions } from "./provider-versions";
 
 export interface EnvironmentStackProps {
   /** The resolved pipeline config. */
@@ -37,6 +38,7 @@ export class EnvironmentStack extends TerraformStack {
     const profile = config.environments[props.environment];
     configureBackend(this, props.environment, profile.backend);
     new GithubProvider(this, "github", { owner: config.repository.owner });
+    pinProviderVersions(this);
 
     this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {
       repository: config.repository.name,
