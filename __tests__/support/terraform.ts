@@ -169,3 +169,108 @@ export function onlyProviders(stack: StackJson, keep: readonly string[]): StackJ
   }
   return copy;
 }
+
+/** One block of a provider schema, as `terraform providers schema -json` prints it. */
+export interface SchemaBlock {
+  readonly attributes?: Record<string, { readonly type: unknown; readonly required?: boolean; readonly optional?: boolean; readonly computed?: boolean; readonly deprecated?: boolean }>;
+  readonly block_types?: Record<string, { readonly nesting_mode: string; readonly block: SchemaBlock; readonly min_items?: number; readonly max_items?: number }>;
+}
+
+/** One provider's part of `terraform providers schema -json`. */
+export interface ProviderSchema {
+  readonly provider: { readonly block: SchemaBlock };
+  readonly resource_schemas: Record<string, { readonly block: SchemaBlock }>;
+  readonly data_source_schemas?: Record<string, { readonly block: SchemaBlock }>;
+}
+
+/** `terraform providers schema -json` of the built providers, keyed by provider name (`github`, `docker`). */
+export function realProviderSchemas(): Record<keyof typeof REAL_PROVIDERS, ProviderSchema> {
+  const required = Object.fromEntries(Object.entries(REAL_PROVIDERS).map(([name, requirement]) => [name, requirement]));
+  const directory = initStack({ terraform: { required_providers: required } }, { prefix: "schema" });
+  const schemas = JSON.parse(terraformOrThrow(directory, ["providers", "schema", "-json"])).provider_schemas as Record<string, ProviderSchema>;
+  const of = (source: string) => {
+    const key = Object.keys(schemas).find((candidate) => candidate.endsWith(`/${source}`));
+    if (key === undefined) throw new Error(`terraform providers schema -json printed no ${source}`);
+    return schemas[key];
+  };
+  return { github: of(REAL_PROVIDERS.github.source), docker: of(REAL_PROVIDERS.docker.source) };
+}
+
+/** Meta-arguments and cdktf's metadata: not the provider's. */
+const META_ARGUMENTS = new Set(["//", "provider", "for_each", "count", "depends_on", "lifecycle", "connection", "provisioner", "alias"]);
+
+/** Does a JSON value fit a Terraform type? A value holding an expression fits any type (Terraform checks it later). */
+function fits(type: unknown, value: unknown): boolean {
+  if (value === null || (typeof value === "string" && value.includes("${"))) return true;
+  if (type === "dynamic") return true;
+  if (type === "string") return ["string", "number", "boolean"].includes(typeof value);
+  if (type === "number") return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)));
+  if (type === "bool") return typeof value === "boolean" || value === "true" || value === "false";
+  if (!Array.isArray(type)) return false;
+  const [kind, element] = type as [string, unknown];
+  if (kind === "list" || kind === "set") return Array.isArray(value) && value.every((item) => fits(element, item));
+  if (kind === "map") return typeof value === "object" && !Array.isArray(value) && Object.values(value as object).every((item) => fits(element, item));
+  if (kind === "object") {
+    const attributes = element as Record<string, unknown>;
+    return typeof value === "object" && !Array.isArray(value) && Object.entries(value as object).every(([key, item]) => key in attributes && fits(attributes[key], item));
+  }
+  if (kind === "tuple") return Array.isArray(value) && value.length === (element as unknown[]).length && value.every((item, index) => fits((element as unknown[])[index], item));
+  return false;
+}
+
+function blockProblems(block: SchemaBlock, value: Record<string, unknown>, at: string, problems: string[]): void {
+  const dynamic = (value.dynamic ?? {}) as Record<string, { content?: Record<string, unknown> }>;
+  for (const [key, item] of Object.entries(value)) {
+    if (META_ARGUMENTS.has(key)) continue;
+    if (key === "dynamic") {
+      for (const [name, spec] of Object.entries(dynamic)) {
+        const nested = block.block_types?.[name];
+        if (nested === undefined) problems.push(`${at}: dynamic block ${name} is not a block of the schema`);
+        else blockProblems(nested.block, spec.content ?? {}, `${at}.${name}[dynamic]`, problems);
+      }
+      continue;
+    }
+    const attribute = block.attributes?.[key];
+    const nested = block.block_types?.[key];
+    if (attribute !== undefined) {
+      if (attribute.computed && !attribute.optional && !attribute.required) problems.push(`${at}.${key}: computed by the provider, cannot be set`);
+      if (attribute.deprecated) problems.push(`${at}.${key}: deprecated`);
+      if (!fits(attribute.type, item)) problems.push(`${at}.${key}: ${JSON.stringify(item)} does not fit ${JSON.stringify(attribute.type)}`);
+    } else if (nested !== undefined) {
+      if (typeof item === "string" && item.includes("${")) continue;
+      const items = (Array.isArray(item) ? item : [item]) as Array<Record<string, unknown>>;
+      if (nested.max_items !== undefined && nested.max_items > 0 && items.length > nested.max_items) problems.push(`${at}.${key}: ${items.length} blocks, at most ${nested.max_items}`);
+      items.forEach((element, index) => blockProblems(nested.block, element, `${at}.${key}[${index}]`, problems));
+    } else {
+      problems.push(`${at}.${key}: not in the schema`);
+    }
+  }
+  for (const [key, attribute] of Object.entries(block.attributes ?? {})) {
+    if (attribute.required && !(key in value)) problems.push(`${at}.${key}: required, not set`);
+  }
+  for (const [key, nested] of Object.entries(block.block_types ?? {})) {
+    if ((nested.min_items ?? 0) > 0 && !(key in value) && !(key in dynamic)) problems.push(`${at}.${key}: required block, not set`);
+  }
+}
+
+/**
+ * What a provider's schema says is wrong with a stack's blocks of that provider (its configuration, resources and
+ * data sources): attributes and blocks the schema lacks, values of the wrong type, computed-only or deprecated
+ * attributes set, required ones missing. An expression fits any type (Terraform checks those). Empty: none.
+ */
+export function schemaProblems(stack: StackJson, providerName: string, schema: ProviderSchema): string[] {
+  const problems: string[] = [];
+  for (const configuration of (stack.provider?.[providerName] ?? []) as Array<Record<string, unknown>>) blockProblems(schema.provider.block, configuration, `provider.${providerName}`, problems);
+  for (const [kind, schemas] of [["resource", schema.resource_schemas], ["data", schema.data_source_schemas ?? {}]] as const) {
+    for (const [type, blocks] of Object.entries((stack[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
+      if (providerOfType(type) !== providerName) continue;
+      const typeSchema = schemas[type];
+      if (typeSchema === undefined) {
+        problems.push(`${kind === "data" ? "data." : ""}${type}: not a ${kind === "data" ? "data source" : "resource"} of the provider`);
+        continue;
+      }
+      for (const [name, body] of Object.entries(blocks)) blockProblems(typeSchema.block, body, `${kind === "data" ? "data." : ""}${type}.${name}`, problems);
+    }
+  }
+  return problems;
+}
