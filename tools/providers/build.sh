@@ -50,7 +50,7 @@ build() {
   (cd "$here/$module" && go build -ldflags="-s -w" -o "$target.partial" "$package")
   mv "$target.partial" "$target"
   echo "$key" >"$stamp"
-  # terraform init copies mirrored providers into the plugin cache: drop the copy of a previous build.
+  # terraform init links (tofu copies) mirrored providers into the plugin cache: drop the entry of a previous build.
   case "$target" in
     "$mirror"/*) rm -rf "${plugin_cache:?}/$(dirname "${target#"$mirror"/}")" ;;
   esac
@@ -101,4 +101,15 @@ provider_installation {
 }
 EOF
 mv "$cli_config.partial" "$cli_config"
-echo "terraform CLI config for the tests: $cli_config"
+
+# One init fills the plugin cache, so the tests' parallel inits only read it (writing it is not safe for concurrent use).
+terraform_binary="$(command -v terraform || echo "$bin/tofu")"
+warm="$(mktemp -d)"
+trap 'rm -rf "$warm"' EXIT
+cat >"$warm/main.tf.json" <<EOF
+{"terraform": {"required_providers": {
+  "github": {"source": "integrations/github", "version": "$GITHUB_VERSION"},
+  "docker": {"source": "kreuzwerker/docker", "version": "$DOCKER_VERSION"}}}}
+EOF
+(cd "$warm" && TF_CLI_CONFIG_FILE="$cli_config" CHECKPOINT_DISABLE=1 "$terraform_binary" init -backend=false -input=false -no-color >/dev/null)
+echo "terraform CLI config for the tests: $cli_config (plugin cache filled by $(basename "$terraform_binary"))"
