@@ -50,7 +50,7 @@ build() {
   (cd "$here/$module" && go build -ldflags="-s -w" -o "$target.partial" "$package")
   mv "$target.partial" "$target"
   echo "$key" >"$stamp"
-  # terraform init links (tofu copies) mirrored providers into the plugin cache: drop the entry of a previous build.
+  # terraform init puts mirrored providers in the plugin cache (a link to the mirror): drop the entry of a previous build.
   case "$target" in
     "$mirror"/*) rm -rf "${plugin_cache:?}/$(dirname "${target#"$mirror"/}")" ;;
   esac
