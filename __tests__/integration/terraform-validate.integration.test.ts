@@ -66,9 +66,17 @@ function composedStack(): [string, StackJson] {
   return ["composed/staging", JSON.parse(Testing.synth(stack))];
 }
 
-const stacks: Array<[string, StackJson]> = [...synthesizedStacks("shipped"), ...synthesizedStacks("four-applications", fourApplications()), composedStack()];
+/** Every stack the suites check, synthesized once (and only when a suite runs). */
+let synthesized: Array<[string, StackJson]> | undefined;
+const allStacks = (): Array<[string, StackJson]> =>
+  (synthesized ??= [...synthesizedStacks("shipped"), ...synthesizedStacks("four-applications", fourApplications()), composedStack()]);
 
 describeWithRealProviders()("terraform validate with the real GitHub and Docker providers", () => {
+  let stacks: Array<[string, StackJson]>;
+  beforeAll(() => {
+    stacks = allStacks();
+  }, 120_000);
+
   test("every stack is valid, with no warning", () => {
     const results = stacks.map(([name, stack]) => {
       const result = validateStack(onlyProviders(stack, ["github", "docker"]), { prefix: "validate" });
@@ -117,6 +125,11 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
 
 const grafanaSchemaMissing = fs.existsSync(GRAFANA_SCHEMA) ? undefined : `${GRAFANA_SCHEMA} is missing (the Grafana provider's published schema)`;
 describeWithRealProviders(grafanaSchemaMissing)("the stand-in for the Grafana provider: its published schema", () => {
+  let stacks: Array<[string, StackJson]>;
+  beforeAll(() => {
+    stacks = allStacks();
+  }, 120_000);
+
   const grafana = (): ProviderSchema => {
     const schemas = JSON.parse(fs.readFileSync(GRAFANA_SCHEMA, "utf8")).provider_schemas as Record<string, ProviderSchema>;
     return schemas[Object.keys(schemas).find((key) => key.endsWith("grafana/grafana"))!];
