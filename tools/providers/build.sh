@@ -25,8 +25,15 @@ readonly GITHUB_VERSION=6.6.0
 readonly DOCKER_VERSION=4.6.0
 readonly OPENTOFU_VERSION=1.12.6
 
+# The wrapper modules need Go 1.24 (github), 1.25.8 (docker), 1.26.6 (OpenTofu); Go 1.21 or later fetches a newer
+# toolchain itself when a module needs one. (Debian 12's golang-go is 1.19.)
 if ! command -v go >/dev/null 2>&1; then
-  echo "tools/providers/build.sh: go is not installed; install Go 1.25 or later to build the Terraform providers" >&2
+  echo "tools/providers/build.sh: go is not installed; install Go 1.26 (or 1.21 or later, which fetches it) to build the Terraform providers" >&2
+  exit 1
+fi
+go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+if ! [ "$go_minor" -ge 21 ] 2>/dev/null; then
+  echo "tools/providers/build.sh: $(go env GOVERSION) is too old; install Go 1.26 (or 1.21 or later, which fetches it) to build the Terraform providers" >&2
   exit 1
 fi
 platform="$(go env GOOS)_$(go env GOARCH)"
