@@ -120,14 +120,14 @@ describeWithRealProviders(missing)("terraform plan of every environment's Docker
     expect(versions).toEqual(environment === "development" ? new Set([NEW_VERSION]) : new Set([NEW_VERSION, PREVIOUS_VERSION]));
   });
 
-  test("the containers' CPU and memory limits are planned as Docker takes them", () => {
+  test("the containers' CPU and memory limits are planned as Docker reads them back (a whole CPU as \"1.0\")", () => {
     const { plan } = plans.get("production")!;
     const containers: PlannedResource[] = plan.planned_values.root_module.resources.filter((resource: PlannedResource) => /^docker_container\.(canary|stable)\[/.test(resource.address));
     expect(containers.map((container) => [container.address, container.values.cpus, container.values.memory]).sort()).toEqual([
       ['docker_container.canary["api"]', "0.5", 768],
-      ['docker_container.canary["web"]', "1", 768],
+      ['docker_container.canary["web"]', "1.0", 768],
       ['docker_container.stable["api"]', "0.5", 768],
-      ['docker_container.stable["web"]', "1", 768],
+      ['docker_container.stable["web"]', "1.0", 768],
     ]);
   });
 });

@@ -37,8 +37,12 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** `terraform` on PATH, else the OpenTofu the build script built (it builds one only when no terraform is on PATH). */
-export const TERRAFORM_BINARY: string | undefined = onPath("terraform") ?? [path.join(HARNESS_CACHE, "bin", "tofu")].find((candidate) => fs.existsSync(candidate));
+/**
+ * WTFB_TERRAFORM_BINARY when set, else `terraform` on PATH, else the OpenTofu the build script built (it builds one
+ * only when no terraform is on PATH).
+ */
+export const TERRAFORM_BINARY: string | undefined =
+  process.env.WTFB_TERRAFORM_BINARY || onPath("terraform") || [path.join(HARNESS_CACHE, "bin", "tofu")].find((candidate) => fs.existsSync(candidate));
 
 /** The binary of a built provider in the mirror. */
 export function providerBinary(name: keyof typeof REAL_PROVIDERS): string {
