@@ -12,6 +12,7 @@ export { RepositoryStack, REPOSITORY_STACK_NAME, type RepositoryStackProps } fro
 export { addPipelineStacks, type PipelineStacks } from "./stacks/pipeline";
 export { synthesizePipeline, type SynthesizeOptions, type SynthesizeResult } from "./stacks/synthesize";
 export { configureBackend } from "./stacks/backend";
+export { PROVIDER_VERSIONS, pinProviderVersions } from "./stacks/provider-versions";
 
 // Constructs.
 export * from "./constructs/github";

@@ -1,7 +1,7 @@
 /**
  * Which attribute changes make Terraform replace (destroy, then create) a resource instead of updating it in place,
  * for the resource types this project synthesizes. Read from the providers' source at the pinned versions
- * (`ForceNew`, `RequiresReplace`, CustomizeDiff): integrations/github v6.9.0, kreuzwerker/docker v3.6.2,
+ * (`ForceNew`, `RequiresReplace`, CustomizeDiff): integrations/github v6.6.0, kreuzwerker/docker v4.6.0,
  * grafana/grafana v4.45.1, and Terraform's own `terraform_data`. A type not listed here, or an attribute a rule does not classify, "may replace".
  */
 
@@ -22,7 +22,7 @@ const META_ARGUMENTS = new Set(["depends_on", "lifecycle", "provider", "connecti
 const GRAFANA_ORG = "org_id";
 
 const RULES: Readonly<Record<string, ReplacementRule>> = {
-  // integrations/github v6.9.0
+  // integrations/github v6.6.0
   github_repository_environment: { replacedBy: ["repository", "environment"] },
   github_repository_environment_deployment_policy: {
     replacedBy: ["repository", "environment"],
@@ -31,27 +31,33 @@ const RULES: Readonly<Record<string, ReplacementRule>> = {
   },
   github_actions_environment_secret: { replacedBy: ["repository", "environment", "secret_name", "plaintext_value", "encrypted_value"] },
   github_actions_environment_variable: { replacedBy: ["environment", "variable_name"] },
-  github_repository_file: { replacedBy: ["repository", "file", "branch"] },
+  github_repository_file: { replacedBy: ["repository", "file", "branch", "ref"] },
   github_repository_ruleset: { replacedBy: [] },
   // Terraform's built-in terraform_data: a new triggers_replace replaces it (and gives it a new id); input updates it.
   terraform_data: { replacedBy: ["triggers_replace"], updatedInPlace: ["input"] },
-  // kreuzwerker/docker v3.6.2: a container is replaced for nearly any change; the update applies only these.
+  // kreuzwerker/docker v4.6.0: a container is replaced for nearly any change; the update applies only these.
   docker_container: {
     replacedBy: [
-      "capabilities", "cgroup_parent", "cgroupns_mode", "command", "cpus", "devices", "dns", "dns_opts", "dns_search", "domainname", "entrypoint", "env",
-      "gpus", "group_add", "host", "hostname", "image", "ipc_mode", "labels", "log_driver", "log_opts", "mounts", "name", "network_mode",
-      "networks_advanced", "pid_mode", "ports", "privileged", "publish_all_ports", "read_only", "runtime", "security_opts", "shm_size", "stdin_open",
-      "stop_signal", "stop_timeout", "storage_opts", "sysctls", "tty", "ulimit", "upload", "user", "userns_mode", "volumes", "working_dir",
+      "capabilities", "cgroup_parent", "cgroupns_mode", "command", "cpus", "device_cgroup_rules", "device_requests", "devices", "dns", "dns_opts",
+      "dns_search", "domainname", "entrypoint", "env", "gpus", "group_add", "host", "hostname", "image", "ipc_mode", "labels",
+      "log_driver", "log_opts", "mounts", "name", "network_mode", "networks_advanced", "pid_mode", "platform", "ports", "privileged",
+      "publish_all_ports", "read_only", "runtime", "security_opts", "shm_size", "stdin_open", "stop_signal", "stop_timeout", "storage_opts",
+      "sysctls", "tty", "ulimit", "upload", "user", "userns_mode", "volumes", "working_dir",
     ],
     // Resource limits and restart policy go through `docker update`; the rest only change how Terraform handles the container.
     updatedInPlace: [
-      "restart", "max_retry_count", "cpu_shares", "memory", "cpu_set", "memory_swap",
+      "restart", "max_retry_count", "cpu_shares", "memory", "memory_reservation", "cpu_set", "memory_swap",
+      "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops",
       "must_run", "destroy_grace_seconds", "remove_volumes", "rm", "start", "attach", "logs", "wait", "wait_timeout", "container_read_refresh_timeout_milliseconds",
+      // The block is ForceNew, its fields are not: editing them is an update, of Terraform's state only (the running
+      // container keeps its health check); adding the block replaces the container.
+      "healthcheck",
     ],
+    replacesWhen: (attribute, before, after) => attribute === "healthcheck" && isUnset(before) && !isUnset(after),
   },
   docker_image: { replacedBy: ["name", "platform", "pull_triggers", "triggers", "build"], updatedInPlace: ["keep_locally", "force_remove"] },
   docker_network: {
-    replacedBy: ["attachable", "check_duplicate", "driver", "ingress", "internal", "ipam_config", "ipam_driver", "ipam_options", "labels", "name", "options"],
+    replacedBy: ["attachable", "driver", "ingress", "internal", "ipam_config", "ipam_driver", "ipam_options", "ipv6", "labels", "name", "options"],
     updatedInPlace: [],
   },
   docker_volume: { replacedBy: ["driver", "driver_opts", "labels", "name"], updatedInPlace: [] },

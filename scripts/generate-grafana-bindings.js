@@ -19,7 +19,7 @@ const DEFAULT_SCHEMA = path.resolve(PROJECT_ROOT, "../shared/schemas/grafana-pro
 // The layout `cdktf get` writes (codeMakerOutput "gen" in cdktf.json), so an online `cdktf get` yields the same import paths.
 const DEFAULT_OUTPUT_DIR = path.join(PROJECT_ROOT, "gen", "providers", "grafana");
 /** Must match the constraint in cdktf.json, so `cdktf get` online yields the same provider. */
-const PROVIDER_CONSTRAINT = "grafana/grafana@~> 4.45";
+const PROVIDER_CONSTRAINT = "grafana/grafana@4.45.1";
 const COMMAND = "npm run generate:grafana -- <schema.json>";
 
 /** The Terraform types the constructs in constructs/monitoring use; add one here to generate its binding. */

@@ -11,6 +11,7 @@ import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
 import { environmentMonitoringProps } from "../constructs/monitoring/from-config";
 import { configureBackend } from "./backend";
+import { pinProviderVersions } from "./provider-versions";
 
 export interface EnvironmentStackProps {
   /** The resolved pipeline config. */
@@ -38,6 +39,7 @@ export class EnvironmentStack extends TerraformStack {
     const profile = config.environments[props.environment];
     configureBackend(this, props.environment, profile.backend);
     new GithubProvider(this, "github", { owner: config.repository.owner });
+    pinProviderVersions(this);
 
     this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {
       repository: config.repository.name,

@@ -6,6 +6,7 @@ import { ciRequiredChecks } from "../constructs/workflows/ci-workflow";
 import { PipelineWorkflows, pipelineWorkflows } from "../constructs/workflows/pipeline-workflows";
 import { RepositoryGovernance, type RulesetBypassActor } from "../constructs/github/repository-governance";
 import { configureBackend } from "./backend";
+import { pinProviderVersions } from "./provider-versions";
 
 /** Name of the stack that owns repository-wide resources. */
 export const REPOSITORY_STACK_NAME = "repository";
@@ -28,6 +29,7 @@ export class RepositoryStack extends TerraformStack {
     const { config } = props;
     configureBackend(this, REPOSITORY_STACK_NAME, config.repository.backend ?? { type: "local" });
     new GithubProvider(this, "github", { owner: config.repository.owner });
+    pinProviderVersions(this);
 
     this.governance = new RepositoryGovernance(this, "governance", {
       repository: config.repository.name,

@@ -45,7 +45,7 @@ describe("environment monitoring in every environment stack", () => {
     expect(Object.values(resourcesOf(stack, "grafana_contact_point")).map((point: any) => point.name).sort()).toEqual([`wtfb-${environment}-rollback`, `wtfb-${environment}-stakeholders`]);
     expect(only(stack, "grafana_notification_policy").org_id).toBe(String(config.environments[environment].monitoring.grafanaOrgId));
     expect(only(stack, "grafana_message_template").name).toBe(`wtfb-${environment}`);
-    expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "~> 4.45" });
+    expect(stack.terraform.required_providers.grafana).toEqual({ source: "grafana/grafana", version: "4.45.1" });
   });
 
   test("the production rule group holds the 1% error-rate rule, labelled action=rollback", () => {

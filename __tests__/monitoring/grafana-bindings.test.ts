@@ -40,7 +40,7 @@ describeWithSchema("the Grafana provider bindings", () => {
       expect([file, text.split("\n")[0]]).toEqual([file, "// GENERATED FILE, do not edit: npm run generate:grafana -- <schema.json>"]);
       expect([file, /https?:\/\/registry\./.test(text)]).toEqual([file, false]);
     }
-    expect(fs.readFileSync(path.join(PROJECT_ROOT, "gen", "providers", "grafana", "rule-group", "index.ts"), "utf8")).toContain("providerVersionConstraint: '~> 4.45'");
+    expect(fs.readFileSync(path.join(PROJECT_ROOT, "gen", "providers", "grafana", "rule-group", "index.ts"), "utf8")).toContain("providerVersionConstraint: '4.45.1'");
   });
 
   test("fails when the schema lacks a resource the project uses, naming it", () => {

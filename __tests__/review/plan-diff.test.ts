@@ -49,7 +49,10 @@ describe("plan diff: resources", () => {
   test.each([
     ["docker_container", { name: "web-production-1", image: "ghcr.io/wtfb/web:1.0.0", memory: 512 }, { image: "ghcr.io/wtfb/web:1.1.0" }, "replace"],
     ["docker_container", { name: "web-production-1", image: "ghcr.io/wtfb/web:1.0.0", memory: 512 }, { memory: 768 }, "update"],
-    ["docker_container", { name: "web-production-1", healthcheck: [{ test: ["CMD", "true"], retries: 3 }] }, { healthcheck: [{ test: ["CMD", "true"], retries: 5 }] }, "may-replace"],
+    // kreuzwerker/docker 4.6.0: a changed health check updates the state in place; an added one replaces the container.
+    ["docker_container", { name: "web-production-1", healthcheck: [{ test: ["CMD", "true"], retries: 3 }] }, { healthcheck: [{ test: ["CMD", "true"], retries: 5 }] }, "update"],
+    ["docker_container", { name: "web-production-1" }, { healthcheck: [{ test: ["CMD", "true"], retries: 5 }] }, "replace"],
+    ["docker_container", { name: "web-production-1", init: false }, { init: true }, "may-replace"],
     ["github_repository_environment_deployment_policy", { environment: "production", branch_pattern: "main" }, { branch_pattern: "release/*" }, "update"],
     ["github_repository_environment_deployment_policy", { environment: "production", branch_pattern: "main" }, { branch_pattern: undefined, tag_pattern: "v*" }, "replace"],
     ["grafana_dashboard", { config_json: JSON.stringify({ uid: "web", title: "Web" }) }, { config_json: JSON.stringify({ uid: "web", title: "Web service" }) }, "update"],

@@ -280,7 +280,7 @@ export class ServiceDeployment extends Construct {
           health_start_period: health.startPeriod!,
           wait_timeout: healthyWithinSeconds(healthCheck),
           memory: memoryMb,
-          cpus: String(cpus),
+          cpus: dockerCpus(cpus),
           log_opts: logOpts,
           aliases: strategy.type === "rolling" ? [serviceAlias] : null,
           stop_timeout: stopGracePeriodSeconds,
@@ -381,4 +381,13 @@ function runtimeOf(host: DockerHost): HostRuntime {
 /** Short stable hash of plain config values (no Terraform references), for replacement triggers. */
 function fingerprint(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/**
+ * A CPU limit as the Docker provider reads it back from Docker (`1.0`, `0.5`, `1.25`). Written as `1`, it differs
+ * from the `1.0` read back, and `cpus` forces replacement: every plan after the first apply would replace the
+ * container (kreuzwerker/docker 4.6.0, `nanoInt64ToDecimalString`).
+ */
+function dockerCpus(cpus: number): string {
+  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(cpus);
 }

@@ -1,5 +1,5 @@
 // GENERATED FILE, do not edit: npm run generate:grafana -- <schema.json>
-// from the grafana/grafana provider schema (grafana-provider.schema.json), constraint ~> 4.45.
+// from the grafana/grafana provider schema (grafana-provider.schema.json), constraint 4.45.1.
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -77,7 +77,7 @@ export class Dashboard extends cdktf.TerraformResource {
       terraformResourceType: 'grafana_dashboard',
       terraformGeneratorMetadata: {
         providerName: 'grafana',
-        providerVersionConstraint: '~> 4.45'
+        providerVersionConstraint: '4.45.1'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,
