@@ -2,9 +2,9 @@
  * `npm run bench [-- --runs <n>] [--check] [--in <dir>]`: how long synth takes, and how much memory, against the floor of
  * `node -e 'require("cdktf")'`, for the shipped config and for generated configs of 10, 25 and 50 applications
  * (3 environments each), all from compiled JavaScript on this machine in one run. Each synth runs as cdktf.json
- * runs it after the build (`node --snapshot-blob dist/app.snapshot.blob dist/main.js`), writing into a scratch
- * folder in the system's temporary directory, or in `--in <dir>`. Prints the median wall time and peak RSS per
- * scenario, PASS/MISS per target, and which modules the shipped synth spends its loading time in.
+ * runs it after the build (`node dist/main.js`), writing into a scratch folder in the system's temporary
+ * directory, or in `--in <dir>`. Prints the median wall time and peak RSS per scenario, PASS/MISS per target, and
+ * which modules the shipped synth spends its loading time in.
  * Exit 0 unless `--check` is given and a target is missed.
  */
 import { spawnSync } from "child_process";
@@ -15,16 +15,16 @@ import { packageOf, selfTimeByOwner, type CpuProfile } from "./cpu-profile";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
-const SNAPSHOT = path.join(PROJECT_ROOT, "dist", "app.snapshot.blob");
 /** What cdktf.json and `npm run synth` run once the build is done. */
-const APP_ARGS = ["--snapshot-blob", SNAPSHOT, MAIN];
+const APP_ARGS = [MAIN];
 const SHIPPED_CONFIG = path.join(PROJECT_ROOT, "pipeline.config.json");
 const APPLICATION_COUNTS = [10, 25, 50] as const;
 
+/** The targets of issue 23: wall time in absolute terms on the machine the bench runs on. */
 const TARGETS = {
-  shippedRatio: 1.5,
+  shippedMs: 2000,
   shippedPeakMb: 150,
-  fiftyRatio: 3,
+  fiftyMs: 4000,
   /** The 50-application time may exceed the straight line through the smaller configs by this much. */
   linearTolerance: 0.2,
 };
@@ -94,7 +94,7 @@ function main(): number {
     console.error(`--in ${parent}: no such directory`);
     return 2;
   }
-  for (const file of [MAIN, SNAPSHOT]) {
+  for (const file of [MAIN]) {
     if (!fs.existsSync(file)) {
       console.error(`${file} is missing: run npm run build first (npm run bench does)`);
       return 2;
@@ -196,9 +196,9 @@ function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, M
   const line = fitLine(bySize.slice(0, -1));
   const predicted = line.intercept + line.slope * largest.applications;
   const checks: Array<[boolean, string, string]> = [
-    [shipped.wallMs / floor <= TARGETS.shippedRatio, `shipped config ≤ ${TARGETS.shippedRatio}× floor`, `${(shipped.wallMs / floor).toFixed(2)}×`],
+    [shipped.wallMs <= TARGETS.shippedMs, `shipped config ≤ ${TARGETS.shippedMs / 1000} s`, `${shipped.wallMs.toFixed(0)} ms (${(shipped.wallMs / floor).toFixed(2)}× floor)`],
     [shipped.rssMb < TARGETS.shippedPeakMb, `shipped config peak RSS < ${TARGETS.shippedPeakMb} MB`, `${shipped.rssMb.toFixed(0)} MB`],
-    [largest.wallMs / floor <= TARGETS.fiftyRatio, `${largest.applications} applications ≤ ${TARGETS.fiftyRatio}× floor`, `${(largest.wallMs / floor).toFixed(2)}×`],
+    [largest.wallMs <= TARGETS.fiftyMs, `${largest.applications} applications ≤ ${TARGETS.fiftyMs / 1000} s`, `${largest.wallMs.toFixed(0)} ms (${(largest.wallMs / floor).toFixed(2)}× floor)`],
     [
       largest.wallMs <= predicted * (1 + TARGETS.linearTolerance),
       `growth is linear in applications (within ${TARGETS.linearTolerance * 100}%)`,
@@ -207,6 +207,13 @@ function report(scenarios: readonly Scenario[], results: ReadonlyMap<Scenario, M
   ];
   console.log("");
   for (const [passed, target, actual] of checks) console.log(`${passed ? "PASS" : "MISS"}  ${target.padEnd(48)} ${actual}`);
+  // Wall time on a shared machine includes waiting for a core; CPU time per added application shows the growth alone.
+  const cpuSteps = summary.slice(2).map((row, index) => {
+    const previous = summary[index + 1];
+    const added = row.scenario.applications! - previous.scenario.applications!;
+    return `${((row.cpuMs - previous.cpuMs) / added).toFixed(1)} ms from ${previous.scenario.applications} to ${row.scenario.applications}`;
+  });
+  console.log(`      CPU time per added application: ${cpuSteps.join(", ")} (equal steps: linear growth)`);
   return checks.filter(([passed]) => !passed).length;
 }
 
@@ -236,17 +243,16 @@ function reportModuleCosts(shipped: Scenario, scratch: string): void {
   const probe = path.join(scratch, "module-probe.js");
   const output = path.join(scratch, "modules.json");
   fs.writeFileSync(probe, MODULE_PROBE);
-  // The bundled app is one module to Node; the modules tsc emitted show which packages the time goes to.
   const result = spawnSync(process.execPath, ["-r", probe, MAIN], {
     cwd: shipped.cwd,
-    env: { ...shipped.env, WTFB_UNBUNDLED: "1", BENCH_MODULES_FILE: output, BENCH_PROJECT_DIST: path.join(PROJECT_ROOT, "dist") },
+    env: { ...shipped.env, BENCH_MODULES_FILE: output, BENCH_PROJECT_DIST: path.join(PROJECT_ROOT, "dist") },
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`the module timing run failed:\n${result.stderr}`);
   const { total, modules } = JSON.parse(fs.readFileSync(output, "utf8")) as { total: number; modules: Record<string, number> };
   const loading = Object.values(modules).reduce((sum, ms) => sum + ms, 0);
   console.log("");
-  console.log(`where the shipped synth's time goes, unbundled (WTFB_UNBUNDLED=1: the modules tsc emitted, as without \`npm run build\`'s bundle; one instrumented run, ${total.toFixed(0)} ms in the process; self time per package, requires made while synthesizing included):`);
+  console.log(`where the shipped synth's time goes (one instrumented run, ${total.toFixed(0)} ms in the process; self time per package, requires made while synthesizing included):`);
   const sorted = Object.entries(modules).sort(([, a], [, b]) => b - a);
   printRanked(sorted);
   console.log(`  ${`${(total - loading).toFixed(1)} ms`.padStart(9)}  node starting and exiting`);
@@ -254,13 +260,12 @@ function reportModuleCosts(shipped: Scenario, scratch: string): void {
 
 /**
  * One extra run of the largest synth under V8's CPU profiler: where the time that grows with applications goes.
- * Unbundled, like the module report, so that every function keeps the file, and so the package, it came from.
  */
 function reportProfile(largest: Scenario, scratch: string): void {
   const directory = path.join(scratch, "profile");
   const result = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", directory, MAIN], {
     cwd: largest.cwd,
-    env: { ...largest.env, WTFB_UNBUNDLED: "1" },
+    env: largest.env,
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`the profiled run failed:\n${result.stderr}`);
@@ -270,11 +275,8 @@ function reportProfile(largest: Scenario, scratch: string): void {
   const owners = selfTimeByOwner(profile, path.join(PROJECT_ROOT, "dist"), "synthesizePipeline");
   const total = owners.reduce((sum, [, ms]) => sum + ms, 0);
   console.log("");
-  console.log(`where the ${largest.name} synth's time goes, unbundled (one run under --cpu-prof; self time per package or project folder inside synthesizePipeline, which builds, resolves and writes every stack and artifact, ${total.toFixed(0)} ms with the run's garbage collection; loading modules excluded):`);
+  console.log(`where the ${largest.name} synth's time goes (one run under --cpu-prof; self time per package or project folder inside synthesizePipeline, which builds, resolves and writes every stack and artifact, ${total.toFixed(0)} ms with the run's garbage collection; loading modules excluded):`);
   printRanked(owners, total);
-  if (owners.some(([owner]) => owner === "json-stable-stringify")) {
-    console.log("  (json-stable-stringify's row is the unbundled app's: the bundle that npm run synth runs writes the stacks with stacks/private/sorted-json, the same bytes through V8's JSON.stringify)");
-  }
 }
 
 /** The 15 largest rows (milliseconds, and their share of `total` when given), then the rest in one line. */

@@ -1,10 +1,4 @@
-import { AzurermBackend } from "cdktf/lib/backends/azurerm-backend";
-import { GcsBackend } from "cdktf/lib/backends/gcs-backend";
-import { LocalBackend } from "cdktf/lib/backends/local-backend";
-import { PgBackend, type PgBackendConfig } from "cdktf/lib/backends/pg-backend";
-import { RemoteBackend } from "cdktf/lib/backends/remote-backend";
-import { S3Backend } from "cdktf/lib/backends/s3-backend";
-import type { TerraformStack } from "cdktf";
+import { AzurermBackend, GcsBackend, LocalBackend, PgBackend, RemoteBackend, S3Backend, type PgBackendConfig, type TerraformStack } from "cdktf";
 import type { BackendConfig } from "../config/types";
 
 /**

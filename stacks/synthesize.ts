@@ -5,7 +5,6 @@ import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { Artifacts } from "../constructs/artifacts";
 import { addPipelineStacks } from "./pipeline";
-import { synthesizeSinglePass } from "./private/single-pass-synth";
 
 export interface SynthesizeOptions {
   /** The resolved pipeline config. */
@@ -36,12 +35,10 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   let result: SynthesizeResult;
   try {
-    const { app, stacks } = synthesizeSinglePass(() => {
-      // Fresh for every attempt: synthesizeSinglePass starts over when a stack references another.
-      fs.rmSync(next, { recursive: true, force: true });
-      const app = new App({ outdir: next, stackTraces: false });
-      return { app, stacks: addPipelineStacks(app, options.config) };
-    });
+    fs.rmSync(next, { recursive: true, force: true });
+    const app = new App({ outdir: next, stackTraces: false });
+    const stacks = addPipelineStacks(app, options.config);
+    app.synth();
     const artifacts = Artifacts.of(app).entries();
     for (const [relativePath, content] of artifacts) writeArtifact(path.join(next, relativePath), path.join(outdir, relativePath), content);
     result = {

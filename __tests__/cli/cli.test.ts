@@ -4,13 +4,12 @@ import * as path from "path";
 import { PROJECT_ROOT, readTree, shippedConfigJson, temporaryDirectory } from "../helpers";
 
 const MAIN = path.join(PROJECT_ROOT, "dist", "main.js");
-const SNAPSHOT = path.join(PROJECT_ROOT, "dist", "app.snapshot.blob");
 const VALIDATE = path.join(PROJECT_ROOT, "dist", "scripts", "validate.js");
 
 /** Runs a compiled entry point in a project directory, as `npm run synth` / `npm run validate` do. */
-function run(script: string | readonly string[], cwd: string, env: Record<string, string> = {}) {
+function run(script: string, cwd: string, env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
-  const result = spawnSync(process.execPath, typeof script === "string" ? [script] : script, { cwd, encoding: "utf8", env: { ...clean, CHECKPOINT_DISABLE: "1", ...env } });
+  const result = spawnSync(process.execPath, [script], { cwd, encoding: "utf8", env: { ...clean, CHECKPOINT_DISABLE: "1", ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -81,44 +80,17 @@ describe("npm run synth", () => {
     expect(fs.readdirSync(dir).filter((name) => name.startsWith("cdktf.out"))).toEqual(["cdktf.out"]);
   });
 
-  test("the bundled app (with its code cache) and the modules tsc emitted synthesize identical output", () => {
-    const dir = projectWith(shippedConfigJson());
-    const bundled = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "bundled") });
-    const cached = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "cached") });
-    const unbundled = run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "unbundled"), WTFB_UNBUNDLED: "1" });
-    expect([bundled.status, cached.status, unbundled.status]).toEqual([0, 0, 0]);
-    expect(fs.existsSync(path.join(PROJECT_ROOT, "dist", "app.bundle.js.cache"))).toBe(true);
-    const expected = readTree(path.join(dir, "unbundled"));
-    expect(Object.keys(expected).length).toBeGreaterThan(20);
-    expect(readTree(path.join(dir, "bundled"))).toEqual(expected);
-    expect(readTree(path.join(dir, "cached"))).toEqual(expected);
-  });
-
-  test("the bundle's code cache, once written, is used as it is by the runs after it, V8 flags the app sets included", () => {
-    const dir = projectWith(shippedConfigJson());
-    const cache = path.join(PROJECT_ROOT, "dist", "app.bundle.js.cache");
-    expect(run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "first") }).status).toBe(0);
-    const written = fs.statSync(cache);
-    for (const name of ["second", "third"]) {
-      expect(run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, name) }).status).toBe(0);
-      // A cache V8 rejected would have been written anew: another file, renamed into place.
-      const now = fs.statSync(cache);
-      expect({ ino: now.ino, mtimeMs: now.mtimeMs }).toEqual({ ino: written.ino, mtimeMs: written.mtimeMs });
-    }
-  });
-
-  test("cdktf.json and npm run synth start the app from the startup snapshot that the build makes", () => {
-    const command = "node --snapshot-blob dist/app.snapshot.blob dist/main.js";
+  test("cdktf.json and npm run synth run the compiled app with plain node after the build", () => {
+    const command = "npm run --silent build && node dist/main.js";
     const cdktfJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8"));
     const packageJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
-    expect(cdktfJson.app).toBe(`npm run --silent build && ${command}`);
-    expect(packageJson.scripts.synth).toBe(`npm run --silent build && ${command}`);
-    expect(fs.statSync(SNAPSHOT).size).toBeGreaterThan(1_000_000);
+    expect(cdktfJson.app).toBe(command);
+    expect(packageJson.scripts.synth).toBe(command);
   });
 
-  test("the startup snapshot reads the config, .env, environment and working directory of its run, not of the build", () => {
-    // GIVEN a project unlike the one the snapshot was built in: other applications, a Grafana URL from .env,
-    // and an output folder that does not exist yet
+  test("reads the config, .env, environment and working directory of its run", () => {
+    // GIVEN a project unlike the shipped one: other applications, a Grafana URL from .env, and an output folder
+    // that does not exist yet
     const raw = shippedConfigJson();
     const template = raw.applications[0];
     // (the first keeps its name: the shipped critical-flow probes name it)
@@ -126,27 +98,23 @@ describe("npm run synth", () => {
     const dir = projectWith(raw);
     fs.writeFileSync(path.join(dir, ".env"), "WTFB_GRAFANA_URL=https://grafana.acme.example\n");
 
-    // WHEN synthesizing from the snapshot and from the modules tsc emitted
-    const fromSnapshot = run(["--snapshot-blob", SNAPSHOT, MAIN], dir, { CDKTF_OUTDIR: path.join("out", "snapshot") });
-    const fromModules = run(MAIN, dir, { CDKTF_OUTDIR: path.join("out", "modules"), WTFB_UNBUNDLED: "1" });
+    // WHEN synthesizing
+    const result = run(MAIN, dir, { CDKTF_OUTDIR: path.join("out", "app") });
 
-    // THEN both succeed with the same files, and those files are this project's
-    expect(fromModules.stderr).not.toMatch(/✖|failed/);
-    expect([fromSnapshot.status, fromModules.status]).toEqual([0, 0]);
-    expect(fromSnapshot.stdout).toBe(fromModules.stdout.replace("out/modules", "out/snapshot"));
-    const expected = readTree(path.join(dir, "out", "modules"));
-    expect(readTree(path.join(dir, "out", "snapshot"))).toEqual(expected);
-    const staging = expected[path.join("stacks", "staging", "cdk.tf.json")];
+    // THEN the files are this project's
+    expect(result.stderr).not.toMatch(/✖|failed/);
+    expect(result.status).toBe(0);
+    const staging = readTree(path.join(dir, "out", "app"))[path.join("stacks", "staging", "cdk.tf.json")];
     expect(staging).toContain("ghcr.io/acme/billing");
     expect(staging).toContain("https://grafana.acme.example");
     expect(staging).not.toContain("ghcr.io/wtfb/");
   });
 
-  test("the startup snapshot reports a broken config like the plain app: the field, exit 1, output untouched", () => {
+  test("reports a broken config with the field, exit 1, and writes nothing", () => {
     const raw = shippedConfigJson();
     raw.environments.production.reviewers = { users: [], teams: [] };
     const dir = projectWith(raw);
-    const result = run(["--snapshot-blob", SNAPSHOT, MAIN], dir);
+    const result = run(MAIN, dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("environments.production.reviewers");
     expect(result.stderr).toContain("Nothing was synthesized");
