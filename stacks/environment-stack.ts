@@ -9,13 +9,21 @@ import { DockerHost } from "../constructs/runtime/docker-host";
 import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/from-config";
 import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
+import { Artifacts } from "../constructs/artifacts";
 import { configureBackend } from "./backend";
+import { pipelineStackName } from "./names";
 
 export interface EnvironmentStackProps {
   /** The resolved pipeline config. */
   readonly config: PipelineConfig;
   /** Which of the SOP's environments this stack provisions. */
   readonly environment: EnvironmentName;
+  /**
+   * Prefix of the stack's name and of its artifact directory, so that several pipelines share one app: with
+   * "team-b" the stack is `team-b-staging` and its files go under `cdktf.out/team-b/`.
+   * @default - none: the stack is named after the environment and its files go in the output directory itself
+   */
+  readonly prefix?: string;
 }
 
 /**
@@ -32,10 +40,12 @@ export class EnvironmentStack extends TerraformStack {
   public readonly services: readonly ServiceDeployment[];
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
-    super(scope, props.environment);
+    const name = pipelineStackName(props.prefix, props.environment);
+    super(scope, name);
+    Artifacts.useDirectory(this, props.prefix ?? "");
     const { config } = props;
     const profile = config.environments[props.environment];
-    configureBackend(this, props.environment, profile.backend);
+    configureBackend(this, name, profile.backend);
     new GithubProvider(this, "github", { owner: config.repository.owner });
 
     this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {

@@ -3,7 +3,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { Artifacts } from "../constructs/artifacts";
+import { Artifacts, carryOverUnchangedArtifacts } from "../constructs/artifacts";
 import { addPipelineStacks } from "./pipeline";
 
 export interface SynthesizeOptions {
@@ -26,7 +26,7 @@ export interface SynthesizeResult {
  * Synthesizes every stack and artifact into a fresh directory beside `outdir`, then swaps it in. A failure at
  * any point leaves the previous output byte-for-byte as it was. Terraform's working files (.terraform,
  * the lock file) are carried over so a synth does not force a new `terraform init`. An artifact whose bytes did
- * not change since the previous output is carried over too, with its modification time (see `writeArtifact`).
+ * not change since the previous output is carried over too, with its modification time (see constructs/artifacts.ts).
  */
 export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult {
   const outdir = path.resolve(options.outdir ?? "cdktf.out");
@@ -37,10 +37,10 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   try {
     fs.rmSync(next, { recursive: true, force: true });
     const app = new App({ outdir: next, stackTraces: false });
+    carryOverUnchangedArtifacts(app, outdir);
     const stacks = addPipelineStacks(app, options.config);
     app.synth();
     const artifacts = Artifacts.of(app).entries();
-    for (const [relativePath, content] of artifacts) writeArtifact(path.join(next, relativePath), path.join(outdir, relativePath), content);
     result = {
       stacks: [...stacks.environments, stacks.repository].map((stack) => stack.node.id),
       artifacts: artifacts.map(([relativePath]) => relativePath),
@@ -52,38 +52,6 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   }
   swapInto(next, outdir);
   return result;
-}
-
-/**
- * Writes one artifact into the new output. When the previous output holds a regular file with the same bytes at the
- * same path, and nothing else links to it, the new output gets a hard link to that file instead of a copy (as
- * webpack's compareBeforeEmit skips unchanged files). The unchanged file keeps its modification time, so tools that
- * watch or sync the output see only what changed, and no file is created: on some machines creating one costs about
- * a millisecond (on this project's CI machine, depending on the folder and the hour), most of a large synth's
- * writing time. The swap then drops the previous directory's link. Anything else writes the file.
- */
-function writeArtifact(file: string, previousFile: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (unchangedFile(previousFile, content)) {
-    try {
-      fs.linkSync(previousFile, file);
-      return;
-    } catch {
-      // A file system without hard links, or another device: write the file.
-    }
-  }
-  fs.writeFileSync(file, content);
-}
-
-function unchangedFile(file: string, content: string): boolean {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch {
-    return false;
-  }
-  if (!stat.isFile() || stat.nlink !== 1 || stat.size !== Buffer.byteLength(content)) return false;
-  return fs.readFileSync(file, "utf8") === content;
 }
 
 function swapInto(next: string, outdir: string): void {
