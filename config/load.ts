@@ -53,7 +53,11 @@ export interface LoadedConfig {
   readonly overriddenBy: readonly string[];
 }
 
-/** Reads, overrides, validates and resolves the config. Throws ConfigError listing every problem. */
+/**
+ * Reads the config file (`options.file`, else $PIPELINE_CONFIG, else pipeline.config.json in `cwd`), loads `.env` from
+ * `cwd` into process.env (unless `env` is given), applies the `WTFB_*` overrides (`ENVIRONMENT_VARIABLE_OVERRIDES`),
+ * then validates and resolves it as `parseConfig` does. Throws ConfigError listing every problem.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   if (options.loadDotEnv ?? options.env === undefined) {
@@ -86,7 +90,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 const CROSS_FIELD_CHECKS_LATER =
   "  (once these are fixed, the checks across fields run too: host ports, secrets, strategies, branches, reviewers, deployment windows, alerts)";
 
-/** Validates and resolves a config object (for library users composing stacks without a file). */
+/**
+ * Validates and resolves a config object, exactly as given (for library users composing stacks without a file). It
+ * reads nothing else: no file, no `.env`, and no `WTFB_*` environment variable overrides. To apply those, use
+ * `loadConfig` (from a file), which reads the file, loads `.env`, applies the overrides, then calls this.
+ */
 export function parseConfig(raw: unknown, source = "pipeline config", overriddenBy: readonly EnvironmentVariableOverride[] = []): PipelineConfig {
   const parsed = pipelineConfigSchema.safeParse(raw);
   if (!parsed.success) {
