@@ -86,7 +86,10 @@ app.synth();
 console.log(JSON.stringify(releaseVariables("ledger-api", { type: "canary", steps: [10, 50, 100] })));
 `;
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+/** The environment without this machine's WTFB_* overrides and output settings, which would change what is synthesized. */
+const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = CLEAN_ENV) {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1" } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
@@ -119,7 +122,7 @@ describe("the published package", () => {
     // WHEN it is type-checked against the published declarations, compiled and run
     const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
     run(process.execPath, [tsc, "--strict", "--module", "commonjs", "--target", "es2022", "--esModuleInterop", "--skipLibCheck", "--outDir", "out", "main.ts"], project);
-    const stdout = run(process.execPath, ["out/main.js"], project, { ...process.env, CDKTF_OUTDIR: path.join(project, "cdktf.out") });
+    const stdout = run(process.execPath, ["out/main.js"], project, { ...CLEAN_ENV, CDKTF_OUTDIR: path.join(project, "cdktf.out") });
 
     // THEN the stack holds what the consumer composed, under the consumer's names
     const stack = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", "payments", "cdk.tf.json"), "utf8"));
@@ -138,4 +141,59 @@ describe("the published package", () => {
     expect(values("grafana_rule_group")[0].rule[0]).toMatchObject({ name: "LedgerErrorRateHigh", labels: expect.objectContaining({ action: "rollback", team: "payments" }) });
     expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ strategy: "canary", stableVersion: "ledger_api_stable_version", canaryVersion: "ledger_api_canary_version", canaryWeight: "ledger_api_canary_weight" });
   }, 180000);
+
+  test("examples/two-teams installs beside unpinned peers with one copy of constructs, type-checks, and synthesizes both teams with monitoring", () => {
+    // GIVEN a copy of the example project whose wtfb-deploy is the packed tarball, and whose peers are caret ranges
+    const example = path.join(PROJECT_ROOT, "examples", "two-teams");
+    const project = path.join(workdir, "two-teams");
+    fs.cpSync(example, project, { recursive: true, filter: (source) => !/^(node_modules|dist|cdktf\.out)$/.test(path.basename(source)) });
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8"));
+    for (const peer of ["cdktf", "constructs", "@cdktf/provider-docker", "@cdktf/provider-github"]) expect(manifest.dependencies[peer]).toMatch(/^\^\d/);
+    expect(manifest.dependencies["wtfb-deploy"]).toMatch(/^file:/);
+    manifest.dependencies["wtfb-deploy"] = `file:${tarball}`;
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify(manifest, null, 2));
+
+    // WHEN it is installed as its README says
+    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project);
+
+    // THEN there is one copy of constructs, shared by cdktf, the providers and wtfb-deploy
+    const copies = findPackageDirectories(path.join(project, "node_modules"), "constructs");
+    expect(copies).toEqual([path.join(project, "node_modules", "constructs")]);
+    const tree = JSON.parse(run("npm", ["ls", "constructs", "--all", "--json"], project));
+    expect(tree.dependencies["wtfb-deploy"].dependencies.constructs).toMatchObject({ version: tree.dependencies.constructs.version });
+
+    // AND it type-checks against the published declarations, and its app synthesizes both teams
+    run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project);
+    run(process.execPath, ["dist/main.js"], project);
+    const outdir = path.join(project, "cdktf.out");
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["payments-staging", "storefront-development", "storefront-production", "storefront-repository", "storefront-staging"]);
+    const stack = (name: string) => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+    // Monitoring on for both teams: a Grafana rule group in each team's staging stack, and each one's rule file.
+    for (const name of ["payments-staging", "storefront-staging"]) {
+      expect(Object.values<any>(stack(name).resource.grafana_rule_group)[0].rule.map((rule: any) => rule.name)).toContain("ErrorRateHigh");
+    }
+    expect(fs.readFileSync(path.join(outdir, "payments-staging", "alerts", "staging.rules.yml"), "utf8")).toContain('name=~\"(ledger)-staging-');
+    expect(fs.readFileSync(path.join(outdir, "storefront", "alerts", "staging.rules.yml"), "utf8")).toContain("ErrorRateHigh");
+    // The hand-composed service and the config's pipeline, each under its own names.
+    expect(fs.existsSync(path.join(outdir, "payments-staging", "runtime", "staging", "ledger.nginx.conf"))).toBe(true);
+    expect(fs.readFileSync(path.join(outdir, "storefront", "workflows", "ci.yml"), "utf8")).toContain("storefront");
+    expect(fs.existsSync(path.join(outdir, "storefront", "pipeline.md"))).toBe(true);
+    expect(JSON.stringify(stack("storefront-production").resource.github_repository_environment)).toContain('"repository":"storefront"');
+  }, 300000);
 });
+
+/** Every directory named `name` holding a package.json under node_modules (nested node_modules included). */
+function findPackageDirectories(nodeModules: string, name: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.name === name && fs.existsSync(path.join(full, "package.json"))) found.push(full);
+      if (entry.name === "node_modules" || entry.name.startsWith("@") || dir.endsWith("node_modules")) visit(full);
+      else if (fs.existsSync(path.join(full, "node_modules"))) visit(path.join(full, "node_modules"));
+    }
+  };
+  visit(nodeModules);
+  return found.sort();
+}
