@@ -7,11 +7,26 @@
 // Config: where it comes from, and what it resolves to.
 // - loadConfig reads a file (PIPELINE_CONFIG or ./pipeline.config.json), a local .env, and the WTFB_* overrides.
 // - parseConfig validates and resolves the object it is given, and nothing else: no file, no .env, no overrides.
-export { loadConfig, parseConfig, ENVIRONMENT_VARIABLE_OVERRIDES, DEFAULT_CONFIG_FILE, type LoadConfigOptions, type LoadedConfig, type EnvironmentVariableOverride } from "./config/load";
+export {
+  loadConfig,
+  parseConfig,
+  ENVIRONMENT_VARIABLE_OVERRIDES,
+  DEFAULT_CONFIG_FILE,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  type EnvironmentVariableOverride,
+} from "./config/load";
 export { ConfigError, type ConfigIssue } from "./config/errors";
 export { ENVIRONMENT_NAMES, type EnvironmentName, type Weekday } from "./config/environments";
 export type { PipelineConfigInput } from "./config/schema";
-export type { PipelineConfig, EnvironmentProfile, RepositoryConfig, MonitoringConfig, WorkflowsConfig, SecretDeclaration } from "./config/types";
+export type {
+  PipelineConfig,
+  EnvironmentProfile,
+  RepositoryConfig,
+  MonitoringConfig,
+  WorkflowsConfig,
+  SecretDeclaration,
+} from "./config/types";
 
 // Stacks: the whole pipeline, or one stack of it; several pipelines share an app through a prefix.
 export { addPipelineStacks, type PipelineStacks, type PipelineStacksOptions } from "./stacks/pipeline";
@@ -21,22 +36,53 @@ export { synthesizePipeline, type SynthesizeOptions, type SynthesizeResult } fro
 
 // GitHub.
 export { DeploymentEnvironment, type DeploymentEnvironmentProps } from "./constructs/github/deployment-environment";
-export { EnvironmentSecrets, type EnvironmentSecretsProps, type SecretSpec } from "./constructs/github/environment-secrets";
-export { RepositoryGovernance, type RepositoryGovernanceProps, type RulesetBypassActor } from "./constructs/github/repository-governance";
+export {
+  EnvironmentSecrets,
+  type EnvironmentSecretsProps,
+  type SecretSpec,
+} from "./constructs/github/environment-secrets";
+export {
+  RepositoryGovernance,
+  type RepositoryGovernanceProps,
+  type RulesetBypassActor,
+} from "./constructs/github/repository-governance";
 
 // Workflows.
-export { PipelineWorkflows, pipelineWorkflows, type PipelineWorkflowsProps } from "./constructs/workflows/pipeline-workflows";
+export {
+  PipelineWorkflows,
+  pipelineWorkflows,
+  type PipelineWorkflowsProps,
+} from "./constructs/workflows/pipeline-workflows";
 export { Steps, type CheckoutOptions, type ArtifactUpload } from "./constructs/workflows/steps";
-export type { Workflow, Job, RunnerJob, CallJob, Step, RunStep, UsesStep, Triggers, Permissions } from "./constructs/workflows/workflows-model";
+export type {
+  Workflow,
+  Job,
+  RunnerJob,
+  CallJob,
+  Step,
+  RunStep,
+  UsesStep,
+  Triggers,
+  Permissions,
+} from "./constructs/workflows/workflows-model";
 
 // Runtime.
 export { DockerHost, type DockerHostProps } from "./constructs/runtime/docker-host";
-export { ServiceDeployment, type ServiceDeploymentProps, type DatabaseMigrationOptions, type HealthCheck } from "./constructs/runtime/service-deployment";
+export {
+  ServiceDeployment,
+  type ServiceDeploymentProps,
+  type DatabaseMigrationOptions,
+  type HealthCheck,
+} from "./constructs/runtime/service-deployment";
 export { DeploymentStrategy, type RollingOptions, type CanaryOptions } from "./constructs/runtime/deployment-strategy";
 export { releaseVariables, type ReleaseVariables } from "./constructs/contract";
 
 // Monitoring.
-export { EnvironmentMonitoring, GRAFANA_AUTH_VARIABLE, type EnvironmentMonitoringProps } from "./constructs/monitoring/environment-monitoring";
+export {
+  EnvironmentMonitoring,
+  GRAFANA_AUTH_VARIABLE,
+  type EnvironmentMonitoringProps,
+} from "./constructs/monitoring/environment-monitoring";
 export { AlertRules, type AlertRulesProps } from "./constructs/monitoring/alert-rules";
 export { AlertRouting, type AlertRoutingProps } from "./constructs/monitoring/alert-routing";
 export type { AlertRule, AlertAction, AlertSeverity, NoDataBehaviour } from "./constructs/monitoring/alert-model";
@@ -48,5 +94,11 @@ export { Artifacts } from "./constructs/artifacts";
 // Generated Grafana provider bindings the monitoring constructs take (folder, data source, provider, dashboard).
 export { GrafanaProvider, type GrafanaProviderConfig } from "./gen/providers/grafana/provider";
 export { Folder as GrafanaFolder, type FolderConfig as GrafanaFolderConfig } from "./gen/providers/grafana/folder";
-export { DataSource as GrafanaDataSource, type DataSourceConfig as GrafanaDataSourceConfig } from "./gen/providers/grafana/data-source";
-export { Dashboard as GrafanaDashboard, type DashboardConfig as GrafanaDashboardConfig } from "./gen/providers/grafana/dashboard";
+export {
+  DataSource as GrafanaDataSource,
+  type DataSourceConfig as GrafanaDataSourceConfig,
+} from "./gen/providers/grafana/data-source";
+export {
+  Dashboard as GrafanaDashboard,
+  type DashboardConfig as GrafanaDashboardConfig,
+} from "./gen/providers/grafana/dashboard";

@@ -15,9 +15,19 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["**/*.test.ts"], testPathIgnorePatterns: ["\\.integration\\.test\\.ts$"] },
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["\\.integration\\.test\\.ts$"],
+    },
     // Builds dist/ once for the suites that run the compiled app and scripts.
-    { ...common, displayName: "integration", testMatch: ["**/*.integration.test.ts"], globalSetup: "<rootDir>/__tests__/global-setup.js" },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["**/*.integration.test.ts"],
+      globalSetup: "<rootDir>/__tests__/global-setup.js",
+    },
   ],
   testTimeout: 60000,
   // Every core runs a test file (jest's default leaves one to itself): the suites spend much of their time waiting on

@@ -71,9 +71,12 @@ export class Artifacts {
   public add(relativePath: string, content: string): string {
     checkRelative(relativePath.replace(/\\/g, "/"), "artifact path");
     const directory = Artifacts.directoryOf(this.scope);
-    const file = directory === "" ? relativePath.replace(/\\/g, "/") : `${directory}/${relativePath.replace(/\\/g, "/")}`;
+    const file =
+      directory === "" ? relativePath.replace(/\\/g, "/") : `${directory}/${relativePath.replace(/\\/g, "/")}`;
     if (CDKTF_OUTPUT_NAMES.has(file.split("/")[0])) {
-      throw new Error(`artifact ${file} would overwrite cdktf's own output: give the stack another id or artifact directory`);
+      throw new Error(
+        `artifact ${file} would overwrite cdktf's own output: give the stack another id or artifact directory`,
+      );
     }
     const existing = this.registry.files.get(file);
     if (existing !== undefined && existing !== content) {
@@ -108,7 +111,12 @@ export function carryOverUnchangedArtifacts(app: IConstruct, previousOutdir: str
 }
 
 function checkRelative(relativePath: string, what: string): void {
-  if (relativePath === "" || relativePath.startsWith("/") || /^[A-Za-z]:/.test(relativePath) || relativePath.split("/").some((part) => part === ".." || part === "." || part === "")) {
+  if (
+    relativePath === "" ||
+    relativePath.startsWith("/") ||
+    /^[A-Za-z]:/.test(relativePath) ||
+    relativePath.split("/").some((part) => part === ".." || part === "." || part === "")
+  ) {
     throw new Error(`${what} ${relativePath} must be relative and stay inside the output directory`);
   }
 }
@@ -130,7 +138,11 @@ function writerFiles(scope: IConstruct, registry: Registry): Map<string, string>
       synthesize(session: ISynthesisSession): void {
         stackSynthesizer.synthesize(session);
         for (const [file, content] of filesOfStack) {
-          writeArtifact(path.join(session.outdir, file), registry.previousOutdir === undefined ? undefined : path.join(registry.previousOutdir, file), content);
+          writeArtifact(
+            path.join(session.outdir, file),
+            registry.previousOutdir === undefined ? undefined : path.join(registry.previousOutdir, file),
+            content,
+          );
         }
       },
     };

@@ -1,4 +1,13 @@
-import { AzurermBackend, GcsBackend, LocalBackend, PgBackend, RemoteBackend, S3Backend, type PgBackendConfig, type TerraformStack } from "cdktf";
+import {
+  AzurermBackend,
+  GcsBackend,
+  LocalBackend,
+  PgBackend,
+  RemoteBackend,
+  S3Backend,
+  type PgBackendConfig,
+  type TerraformStack,
+} from "cdktf";
 import type { BackendConfig } from "../config/types";
 
 /**
@@ -12,7 +21,13 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       new LocalBackend(stack, { path: `../../../${backend.path ?? `terraform.${stackName}.tfstate`}` });
       return;
     case "s3":
-      new S3Backend(stack, { bucket: backend.bucket, key: backend.key, region: backend.region, dynamodbTable: backend.dynamodbTable, encrypt: backend.encrypt });
+      new S3Backend(stack, {
+        bucket: backend.bucket,
+        key: backend.key,
+        region: backend.region,
+        dynamodbTable: backend.dynamodbTable,
+        encrypt: backend.encrypt,
+      });
       return;
     case "gcs":
       new GcsBackend(stack, { bucket: backend.bucket, prefix: backend.prefix });
@@ -30,7 +45,11 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       new PgBackend(stack, { schemaName: backend.schemaName } as unknown as PgBackendConfig);
       return;
     case "remote":
-      new RemoteBackend(stack, { hostname: backend.hostname, organization: backend.organization, workspaces: { name: backend.workspace } });
+      new RemoteBackend(stack, {
+        hostname: backend.hostname,
+        organization: backend.organization,
+        workspaces: { name: backend.workspace },
+      });
       return;
   }
 }

@@ -26,15 +26,23 @@ export interface PipelineStacks {
  * Adds the whole pipeline to an app: one stack per environment, in promotion order, and the repository stack. The
  * app's own `synth()` writes the stacks and the pipeline's files (workflows, alert rules, proxy files, pipeline.md).
  */
-export function addPipelineStacks(app: App, config: PipelineConfig, options: PipelineStacksOptions = {}): PipelineStacks {
+export function addPipelineStacks(
+  app: App,
+  config: PipelineConfig,
+  options: PipelineStacksOptions = {},
+): PipelineStacks {
   const { prefix } = options;
   for (const name of [...ENVIRONMENT_NAMES, "repository"]) {
     const id = pipelineStackName(prefix, name);
     if (app.node.tryFindChild(id) !== undefined) {
-      throw new Error(`the app already has a stack named ${id} — fix: give each pipeline in one app its own prefix (addPipelineStacks(app, config, { prefix: "team-b" }))`);
+      throw new Error(
+        `the app already has a stack named ${id} — fix: give each pipeline in one app its own prefix (addPipelineStacks(app, config, { prefix: "team-b" }))`,
+      );
     }
   }
-  const environments = ENVIRONMENT_NAMES.map((environment) => new EnvironmentStack(app, { config, environment, prefix }));
+  const environments = ENVIRONMENT_NAMES.map(
+    (environment) => new EnvironmentStack(app, { config, environment, prefix }),
+  );
   const repository = new RepositoryStack(app, { config, prefix });
   return { environments, repository };
 }

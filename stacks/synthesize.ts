@@ -80,7 +80,9 @@ function carryOverTerraformWorkingFiles(from: string, to: string): void {
 }
 
 function localStateWarnings(config: PipelineConfig): string[] {
-  return ENVIRONMENT_NAMES.filter((name) => name !== "development" && config.environments[name].backend.type === "local").map(
+  return ENVIRONMENT_NAMES.filter(
+    (name) => name !== "development" && config.environments[name].backend.type === "local",
+  ).map(
     (name) =>
       `${name} keeps its Terraform state in a local file (terraform.${name}.tfstate): a lost local state file is lost infrastructure. ` +
       `Set environments.${name}.backend to a remote backend (s3, gcs, azurerm, pg or remote).`,

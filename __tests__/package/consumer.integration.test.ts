@@ -87,11 +87,16 @@ console.log(JSON.stringify(releaseVariables("ledger-api", { type: "canary", step
 `;
 
 /** The environment without this machine's WTFB_* overrides and output settings, which would change what is synthesized. */
-const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
+const CLEAN_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR",
+  ),
+);
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = CLEAN_ENV) {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1" } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -101,54 +106,129 @@ describe("the published package", () => {
 
   beforeAll(() => {
     // GIVEN the library packed as npm would publish it (dist/ is built by the test setup)
-    const packed = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", workdir], PROJECT_ROOT));
+    const packed = JSON.parse(
+      run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", workdir], PROJECT_ROOT),
+    );
     tarball = path.join(workdir, packed[0].filename);
   }, 120000);
 
   test("contains the compiled library with declarations, and no sources, tests or build state", () => {
-    const listing: string[] = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--dry-run", "--json"], PROJECT_ROOT))[0].files.map((file: { path: string }) => file.path);
-    expect(listing).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/main.js", "package.json", "pipeline.config.schema.json"]));
-    expect(listing.filter((file) => /^__tests__\/|\.tsbuildinfo$|^cdktf\.out\//.test(file) || (file.endsWith(".ts") && !file.endsWith(".d.ts")))).toEqual([]);
+    const listing: string[] = JSON.parse(
+      run("npm", ["pack", "--ignore-scripts", "--dry-run", "--json"], PROJECT_ROOT),
+    )[0].files.map((file: { path: string }) => file.path);
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/main.js",
+        "package.json",
+        "pipeline.config.schema.json",
+      ]),
+    );
+    expect(
+      listing.filter(
+        (file) =>
+          /^__tests__\/|\.tsbuildinfo$|^cdktf\.out\//.test(file) || (file.endsWith(".ts") && !file.endsWith(".d.ts")),
+      ),
+    ).toEqual([]);
   });
 
   test("installs into a fresh project and synthesizes a stack composed from props only", () => {
     // GIVEN a fresh project with the tarball installed
     const project = path.join(workdir, "payments-infra");
     fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "payments-infra", version: "1.0.0", private: true }));
+    fs.writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "payments-infra", version: "1.0.0", private: true }),
+    );
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], project);
     fs.writeFileSync(path.join(project, "main.ts"), CONSUMER_SOURCE);
 
     // WHEN it is type-checked against the published declarations, compiled and run
     const tsc = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
-    run(process.execPath, [tsc, "--strict", "--module", "commonjs", "--target", "es2022", "--esModuleInterop", "--skipLibCheck", "--outDir", "out", "main.ts"], project);
-    const stdout = run(process.execPath, ["out/main.js"], project, { ...CLEAN_ENV, CDKTF_OUTDIR: path.join(project, "cdktf.out") });
+    run(
+      process.execPath,
+      [
+        tsc,
+        "--strict",
+        "--module",
+        "commonjs",
+        "--target",
+        "es2022",
+        "--esModuleInterop",
+        "--skipLibCheck",
+        "--outDir",
+        "out",
+        "main.ts",
+      ],
+      project,
+    );
+    const stdout = run(process.execPath, ["out/main.js"], project, {
+      ...CLEAN_ENV,
+      CDKTF_OUTDIR: path.join(project, "cdktf.out"),
+    });
 
     // THEN the stack holds what the consumer composed, under the consumer's names
-    const stack = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", "payments", "cdk.tf.json"), "utf8"));
+    const stack = JSON.parse(
+      fs.readFileSync(path.join(project, "cdktf.out", "stacks", "payments", "cdk.tf.json"), "utf8"),
+    );
     const values = (type: string) => Object.values<any>(stack.resource[type] ?? {});
-    expect(values("github_repository_environment")).toEqual([expect.objectContaining({ environment: "payments-staging", repository: "payments" })]);
-    expect(values("github_actions_environment_secret").map((secret) => [secret.secret_name, secret.plaintext_value])).toEqual([
+    expect(values("github_repository_environment")).toEqual([
+      expect.objectContaining({ environment: "payments-staging", repository: "payments" }),
+    ]);
+    expect(
+      values("github_actions_environment_secret").map((secret) => [secret.secret_name, secret.plaintext_value]),
+    ).toEqual([
       ["LEDGER_DATABASE_URL", "${var.secret_ledger_database_url}"],
       ["STRIPE_KEY", "${var.secret_stripe_key}"],
     ]);
     // One resource per role, with an instance per application: the names are in the for_each maps.
-    const containerNames = values("docker_container").flatMap((container) => Object.values<any>(container.for_each).map((instance) => instance.name));
-    expect(containerNames).toEqual(expect.arrayContaining(["ledger-api-payments-staging-stable", "ledger-api-payments-staging-canary", "ledger-api-payments-staging-proxy", "webhook-worker-payments-staging-proxy"]));
+    const containerNames = values("docker_container").flatMap((container) =>
+      Object.values<any>(container.for_each).map((instance) => instance.name),
+    );
+    expect(containerNames).toEqual(
+      expect.arrayContaining([
+        "ledger-api-payments-staging-stable",
+        "ledger-api-payments-staging-canary",
+        "ledger-api-payments-staging-proxy",
+        "webhook-worker-payments-staging-proxy",
+      ]),
+    );
     expect(containerNames.some((name: string) => name.startsWith("webhook-worker-payments-staging-2"))).toBe(true);
-    expect(Object.keys(stack.variable)).toEqual(expect.arrayContaining(["ledger_api_stable_version", "ledger_api_canary_version", "ledger_api_canary_weight", "webhook_worker_version"]));
-    expect(values("github_repository_file")).toEqual([expect.objectContaining({ file: ".github/workflows/build.yml", repository: "payments" })]);
-    expect(values("grafana_rule_group")[0].rule[0]).toMatchObject({ name: "LedgerErrorRateHigh", labels: expect.objectContaining({ action: "rollback", team: "payments" }) });
-    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ strategy: "canary", stableVersion: "ledger_api_stable_version", canaryVersion: "ledger_api_canary_version", canaryWeight: "ledger_api_canary_weight" });
+    expect(Object.keys(stack.variable)).toEqual(
+      expect.arrayContaining([
+        "ledger_api_stable_version",
+        "ledger_api_canary_version",
+        "ledger_api_canary_weight",
+        "webhook_worker_version",
+      ]),
+    );
+    expect(values("github_repository_file")).toEqual([
+      expect.objectContaining({ file: ".github/workflows/build.yml", repository: "payments" }),
+    ]);
+    expect(values("grafana_rule_group")[0].rule[0]).toMatchObject({
+      name: "LedgerErrorRateHigh",
+      labels: expect.objectContaining({ action: "rollback", team: "payments" }),
+    });
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({
+      strategy: "canary",
+      stableVersion: "ledger_api_stable_version",
+      canaryVersion: "ledger_api_canary_version",
+      canaryWeight: "ledger_api_canary_weight",
+    });
   }, 180000);
 
   test("examples/two-teams installs beside unpinned peers with one copy of constructs, type-checks, and synthesizes both teams with monitoring", () => {
     // GIVEN a copy of the example project whose wtfb-deploy is the packed tarball, and whose peers are caret ranges
     const example = path.join(PROJECT_ROOT, "examples", "two-teams");
     const project = path.join(workdir, "two-teams");
-    fs.cpSync(example, project, { recursive: true, filter: (source) => !/^(node_modules|dist|cdktf\.out)$/.test(path.basename(source)) });
+    fs.cpSync(example, project, {
+      recursive: true,
+      filter: (source) => !/^(node_modules|dist|cdktf\.out)$/.test(path.basename(source)),
+    });
     const manifest = JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8"));
-    for (const peer of ["cdktf", "constructs", "@cdktf/provider-docker", "@cdktf/provider-github"]) expect(manifest.dependencies[peer]).toMatch(/^\^\d/);
+    for (const peer of ["cdktf", "constructs", "@cdktf/provider-docker", "@cdktf/provider-github"])
+      expect(manifest.dependencies[peer]).toMatch(/^\^\d/);
     expect(manifest.dependencies["wtfb-deploy"]).toMatch(/^file:/);
     manifest.dependencies["wtfb-deploy"] = `file:${tarball}`;
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify(manifest, null, 2));
@@ -160,25 +240,42 @@ describe("the published package", () => {
     const copies = findPackageDirectories(path.join(project, "node_modules"), "constructs");
     expect(copies).toEqual([path.join(project, "node_modules", "constructs")]);
     const tree = JSON.parse(run("npm", ["ls", "constructs", "--all", "--json"], project));
-    expect(tree.dependencies["wtfb-deploy"].dependencies.constructs).toMatchObject({ version: tree.dependencies.constructs.version });
+    expect(tree.dependencies["wtfb-deploy"].dependencies.constructs).toMatchObject({
+      version: tree.dependencies.constructs.version,
+    });
 
     // AND it type-checks against the published declarations, and its app synthesizes both teams
     run(process.execPath, [path.join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project);
     run(process.execPath, ["dist/main.js"], project);
     const outdir = path.join(project, "cdktf.out");
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["payments-staging", "storefront-development", "storefront-production", "storefront-repository", "storefront-staging"]);
-    const stack = (name: string) => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual([
+      "payments-staging",
+      "storefront-development",
+      "storefront-production",
+      "storefront-repository",
+      "storefront-staging",
+    ]);
+    const stack = (name: string) =>
+      JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
     // Monitoring on for both teams: a Grafana rule group in each team's staging stack, and each one's rule file.
     for (const name of ["payments-staging", "storefront-staging"]) {
-      expect(Object.values<any>(stack(name).resource.grafana_rule_group)[0].rule.map((rule: any) => rule.name)).toContain("ErrorRateHigh");
+      expect(
+        Object.values<any>(stack(name).resource.grafana_rule_group)[0].rule.map((rule: any) => rule.name),
+      ).toContain("ErrorRateHigh");
     }
-    expect(fs.readFileSync(path.join(outdir, "payments-staging", "alerts", "staging.rules.yml"), "utf8")).toContain('name=~\"(ledger)-staging-');
-    expect(fs.readFileSync(path.join(outdir, "storefront", "alerts", "staging.rules.yml"), "utf8")).toContain("ErrorRateHigh");
+    expect(fs.readFileSync(path.join(outdir, "payments-staging", "alerts", "staging.rules.yml"), "utf8")).toContain(
+      'name=~"(ledger)-staging-',
+    );
+    expect(fs.readFileSync(path.join(outdir, "storefront", "alerts", "staging.rules.yml"), "utf8")).toContain(
+      "ErrorRateHigh",
+    );
     // The hand-composed service and the config's pipeline, each under its own names.
     expect(fs.existsSync(path.join(outdir, "payments-staging", "runtime", "staging", "ledger.nginx.conf"))).toBe(true);
     expect(fs.readFileSync(path.join(outdir, "storefront", "workflows", "ci.yml"), "utf8")).toContain("storefront");
     expect(fs.existsSync(path.join(outdir, "storefront", "pipeline.md"))).toBe(true);
-    expect(JSON.stringify(stack("storefront-production").resource.github_repository_environment)).toContain('"repository":"storefront"');
+    expect(JSON.stringify(stack("storefront-production").resource.github_repository_environment)).toContain(
+      '"repository":"storefront"',
+    );
   }, 300000);
 });
 

@@ -44,10 +44,29 @@ describe("the public API (index.ts)", () => {
 
   test("keeps helpers and the zod schema internal", () => {
     const names = Object.keys(api);
-    for (const internal of ["pascalCase", "pipelineConfigSchema", "configureBackend", "formatPath", "formatIssues", "environmentAlerts", "renderWorkflow", "reviewPlan"]) {
+    for (const internal of [
+      "pascalCase",
+      "pipelineConfigSchema",
+      "configureBackend",
+      "formatPath",
+      "formatIssues",
+      "environmentAlerts",
+      "renderWorkflow",
+      "reviewPlan",
+    ]) {
       expect(names).not.toContain(internal);
     }
-    const functions = names.filter((name) => typeof (api as Record<string, unknown>)[name] === "function" && !/^[A-Z]/.test(name));
-    expect(functions.sort()).toEqual(["addPipelineStacks", "loadConfig", "parseConfig", "pipelineDiagramMermaid", "pipelineWorkflows", "releaseVariables", "synthesizePipeline"]);
+    const functions = names.filter(
+      (name) => typeof (api as Record<string, unknown>)[name] === "function" && !/^[A-Z]/.test(name),
+    );
+    expect(functions.sort()).toEqual([
+      "addPipelineStacks",
+      "loadConfig",
+      "parseConfig",
+      "pipelineDiagramMermaid",
+      "pipelineWorkflows",
+      "releaseVariables",
+      "synthesizePipeline",
+    ]);
   });
 });

@@ -23,23 +23,42 @@ describe("several pipelines in one app", () => {
     app.synth();
 
     // THEN each pipeline has its four stacks under its own names
-    expect([...first.environments, first.repository].map((stack) => stack.node.id)).toEqual(["development", "staging", "production", "repository"]);
-    expect([...second.environments, second.repository].map((stack) => stack.node.id)).toEqual(["team-b-development", "team-b-staging", "team-b-production", "team-b-repository"]);
+    expect([...first.environments, first.repository].map((stack) => stack.node.id)).toEqual([
+      "development",
+      "staging",
+      "production",
+      "repository",
+    ]);
+    expect([...second.environments, second.repository].map((stack) => stack.node.id)).toEqual([
+      "team-b-development",
+      "team-b-staging",
+      "team-b-production",
+      "team-b-repository",
+    ]);
     const files = readTree(outdir);
-    for (const stack of ["staging", "repository", "team-b-staging", "team-b-repository"]) expect(files[path.join("stacks", stack, "cdk.tf.json")]).toBeDefined();
+    for (const stack of ["staging", "repository", "team-b-staging", "team-b-repository"])
+      expect(files[path.join("stacks", stack, "cdk.tf.json")]).toBeDefined();
 
     // AND each one's files (workflows, alert rules, proxy files, diagram) are in its own folder, as registered
     const registered = Artifacts.of(app).entries();
     for (const [file, content] of registered) expect(files[file]).toBe(content);
     const teamBFiles = registered.map(([file]) => file).filter((file) => file.startsWith("team-b/"));
     expect(teamBFiles).toEqual(
-      expect.arrayContaining(["team-b/alerts/staging.rules.yml", "team-b/workflows/ci.yml", "team-b/runtime/staging/web.nginx.conf", "team-b/pipeline.md"]),
+      expect.arrayContaining([
+        "team-b/alerts/staging.rules.yml",
+        "team-b/workflows/ci.yml",
+        "team-b/runtime/staging/web.nginx.conf",
+        "team-b/pipeline.md",
+      ]),
     );
-    expect(registered.map(([file]) => file)).toEqual(expect.arrayContaining(["alerts/staging.rules.yml", "workflows/ci.yml", "pipeline.md"]));
+    expect(registered.map(([file]) => file)).toEqual(
+      expect.arrayContaining(["alerts/staging.rules.yml", "workflows/ci.yml", "pipeline.md"]),
+    );
     expect(files[path.join("team-b", "workflows", "ci.yml")]).toBe(files[path.join("workflows", "ci.yml")]);
 
     // AND each stack keeps its own local state file
-    const backend = (stack: string) => JSON.parse(files[path.join("stacks", stack, "cdk.tf.json")]).terraform.backend.local.path;
+    const backend = (stack: string) =>
+      JSON.parse(files[path.join("stacks", stack, "cdk.tf.json")]).terraform.backend.local.path;
     expect(backend("team-b-development")).toBe("../../../terraform.team-b-development.tfstate");
     expect(backend("development")).toBe("../../../terraform.development.tfstate");
   });
@@ -57,20 +76,26 @@ describe("several pipelines in one app", () => {
     const files = readTree(outdir);
     expect(files[path.join("billing-staging", "alerts", "staging.rules.yml")]).toContain("ErrorRateHigh");
     expect(files[path.join("alerts", "staging.rules.yml")]).toContain("ErrorRateHigh");
-    expect(JSON.parse(files[path.join("stacks", "billing-staging", "cdk.tf.json")]).resource.grafana_rule_group).toBeDefined();
+    expect(
+      JSON.parse(files[path.join("stacks", "billing-staging", "cdk.tf.json")]).resource.grafana_rule_group,
+    ).toBeDefined();
   });
 
   test("a second pipeline without a prefix fails before adding anything, naming the stack and the fix", () => {
     const app = new App({ outdir: temporaryDirectory("same-prefix") });
     addPipelineStacks(app, shippedConfig());
     const stacks = app.node.children.length;
-    expect(() => addPipelineStacks(app, teamB)).toThrow(/the app already has a stack named development — fix: give each pipeline in one app its own prefix/);
+    expect(() => addPipelineStacks(app, teamB)).toThrow(
+      /the app already has a stack named development — fix: give each pipeline in one app its own prefix/,
+    );
     expect(app.node.children).toHaveLength(stacks);
   });
 
   test.each(["Team B!", "-b", "stacks", ""])("refuses the prefix %j, saying what a prefix may hold", (prefix) => {
     const app = new App({ outdir: temporaryDirectory("bad-prefix") });
-    expect(() => addPipelineStacks(app, teamB, { prefix })).toThrow(/pipeline prefix .* — fix: use letters, digits and dashes/);
+    expect(() => addPipelineStacks(app, teamB, { prefix })).toThrow(
+      /pipeline prefix .* — fix: use letters, digits and dashes/,
+    );
   });
 
   test("constructing the stacks writes nothing; the app's synth writes the stacks and the files", () => {

@@ -26,17 +26,33 @@ import {
  */
 const paymentsMonitoring: PipelineConfigInput = {
   repository: { owner: "acme", name: "payments" },
-  applications: [{ name: "ledger", image: "registry.acme.example/payments/ledger", containerPort: 8080, healthCheck: { command: ["./healthcheck"] } }],
+  applications: [
+    {
+      name: "ledger",
+      image: "registry.acme.example/payments/ledger",
+      containerPort: 8080,
+      healthCheck: { command: ["./healthcheck"] },
+    },
+  ],
   environments: {
-    development: { settings: { PUBLIC_URL: "https://dev.payments.acme.example" }, monitoring: { prometheusUrl: "http://prometheus.dev.payments.acme.internal:9090", grafanaOrgId: 11 } },
-    staging: { settings: { PUBLIC_URL: "https://staging.payments.acme.example" }, monitoring: { prometheusUrl: "http://prometheus.staging.payments.acme.internal:9090", grafanaOrgId: 12 } },
+    development: {
+      settings: { PUBLIC_URL: "https://dev.payments.acme.example" },
+      monitoring: { prometheusUrl: "http://prometheus.dev.payments.acme.internal:9090", grafanaOrgId: 11 },
+    },
+    staging: {
+      settings: { PUBLIC_URL: "https://staging.payments.acme.example" },
+      monitoring: { prometheusUrl: "http://prometheus.staging.payments.acme.internal:9090", grafanaOrgId: 12 },
+    },
     production: {
       reviewers: { teams: ["payments-leads"] },
       settings: { PUBLIC_URL: "https://payments.acme.example" },
       monitoring: { prometheusUrl: "http://prometheus.payments.acme.internal:9090", grafanaOrgId: 13 },
     },
   },
-  monitoring: { grafanaUrl: "https://grafana.acme.example", stakeholders: { type: "email", addresses: ["payments@acme.example"] } },
+  monitoring: {
+    grafanaUrl: "https://grafana.acme.example",
+    stakeholders: { type: "email", addresses: ["payments@acme.example"] },
+  },
 };
 
 /** Payments' staging, composed by hand: its GitHub environment and secrets, the ledger service, its monitoring. */
@@ -50,8 +66,14 @@ class PaymentsStaging extends TerraformStack {
       reviewerTeams: ["payments-qa"],
       branchPatterns: ["main"],
     });
-    const secrets = new EnvironmentSecrets(this, "secrets", { environment, secrets: [{ name: "LEDGER_DATABASE_URL" }] });
-    const host = new DockerHost(this, "host", { environmentName: "staging", host: "ssh://ops@payments-staging.acme.internal" });
+    const secrets = new EnvironmentSecrets(this, "secrets", {
+      environment,
+      secrets: [{ name: "LEDGER_DATABASE_URL" }],
+    });
+    const host = new DockerHost(this, "host", {
+      environmentName: "staging",
+      host: "ssh://ops@payments-staging.acme.internal",
+    });
     new ServiceDeployment(this, "ledger", {
       host,
       secrets,
@@ -62,7 +84,10 @@ class PaymentsStaging extends TerraformStack {
       containerPort: 8080,
       hostPort: 9080,
     });
-    new EnvironmentMonitoring(this, "monitoring", { config: parseConfig(paymentsMonitoring, "payments monitoring"), environment: "staging" });
+    new EnvironmentMonitoring(this, "monitoring", {
+      config: parseConfig(paymentsMonitoring, "payments monitoring"),
+      environment: "staging",
+    });
   }
 }
 
