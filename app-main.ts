@@ -22,7 +22,9 @@ export function runApp(): number {
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   try {
     const result = synthesizePipeline({ config: loaded.config, outdir });
-    for (const warning of result.warnings) console.error(`warning: ${warning}`);
+    // The cdktf CLI shows everything the app writes to stderr as an error; it prints the stacks' warning annotations
+    // (the same warnings) as warnings itself.
+    if (!underCdktfCli()) for (const warning of result.warnings) console.error(`warning: ${warning}`);
     console.log(`Synthesized ${result.stacks.join(", ")} and ${result.artifacts.length} artifact(s) into ${outdir}`);
     return 0;
   } catch (error) {
@@ -30,4 +32,9 @@ export function runApp(): number {
     console.error("The previous output is unchanged.");
     return 1;
   }
+}
+
+/** Whether the cdktf CLI (`cdktf synth`, `cdktf deploy`) runs the app: it sets this for every app it synthesizes. */
+function underCdktfCli(): boolean {
+  return process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS === "true";
 }

@@ -53,3 +53,14 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       return;
   }
 }
+
+/**
+ * The warning for a stack whose state is a local file: a lost file is lost infrastructure. `field` is the config
+ * field that names its backend.
+ */
+export function localStateWarning(stackName: string, field: string): string {
+  return (
+    `${stackName} keeps its Terraform state in a local file (terraform.${stackName}.tfstate): a lost local state file is lost infrastructure. ` +
+    `Set ${field} to a remote backend (s3, gcs, azurerm, pg or remote).`
+  );
+}

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { Annotations, TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
@@ -10,7 +10,7 @@ import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/f
 import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
 import { Artifacts } from "../constructs/artifacts";
-import { configureBackend } from "./backend";
+import { configureBackend, localStateWarning } from "./backend";
 import { pipelineStackName } from "./names";
 
 export interface EnvironmentStackProps {
@@ -46,6 +46,10 @@ export class EnvironmentStack extends TerraformStack {
     const { config } = props;
     const profile = config.environments[props.environment];
     configureBackend(this, name, profile.backend);
+    // The cdktf CLI prints a stack's warnings as warnings (npm run synth prints synthesizePipeline's).
+    if (props.environment !== "development" && profile.backend.type === "local") {
+      Annotations.of(this).addWarning(localStateWarning(name, `environments.${props.environment}.backend`));
+    }
     new GithubProvider(this, "github", { owner: config.repository.owner });
 
     this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {

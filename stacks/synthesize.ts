@@ -4,6 +4,7 @@ import { App } from "cdktf";
 import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { Artifacts, carryOverUnchangedArtifacts } from "../constructs/artifacts";
+import { localStateWarning } from "./backend";
 import { addPipelineStacks } from "./pipeline";
 
 export interface SynthesizeOptions {
@@ -82,9 +83,5 @@ function carryOverTerraformWorkingFiles(from: string, to: string): void {
 function localStateWarnings(config: PipelineConfig): string[] {
   return ENVIRONMENT_NAMES.filter(
     (name) => name !== "development" && config.environments[name].backend.type === "local",
-  ).map(
-    (name) =>
-      `${name} keeps its Terraform state in a local file (terraform.${name}.tfstate): a lost local state file is lost infrastructure. ` +
-      `Set environments.${name}.backend to a remote backend (s3, gcs, azurerm, pg or remote).`,
-  );
+  ).map((name) => localStateWarning(name, `environments.${name}.backend`));
 }

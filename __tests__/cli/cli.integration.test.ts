@@ -8,14 +8,25 @@ const VALIDATE = path.join(PROJECT_ROOT, "dist", "scripts", "validate.js");
 
 /** Runs a compiled entry point in a project directory, as `npm run synth` / `npm run validate` do. */
 function run(script: string, cwd: string, env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR"));
-  const result = spawnSync(process.execPath, [script], { cwd, encoding: "utf8", env: { ...clean, CHECKPOINT_DISABLE: "1", ...env } });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR",
+    ),
+  );
+  const result = spawnSync(process.execPath, [script], {
+    cwd,
+    encoding: "utf8",
+    env: { ...clean, CHECKPOINT_DISABLE: "1", ...env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 function projectWith(config: unknown): string {
   const dir = temporaryDirectory("cli");
-  fs.writeFileSync(path.join(dir, "pipeline.config.json"), typeof config === "string" ? config : JSON.stringify(config, null, 2));
+  fs.writeFileSync(
+    path.join(dir, "pipeline.config.json"),
+    typeof config === "string" ? config : JSON.stringify(config, null, 2),
+  );
   return dir;
 }
 
@@ -29,12 +40,32 @@ describe("npm run validate", () => {
 
   const badInputs: Array<[string, (raw: any) => unknown, RegExp]> = [
     ["malformed JSON", () => '{ "repository": { "owner": "wtfb" ', /\(root\): is not valid JSON/],
-    ["a wrong type", (raw) => ((raw.environments.production.waitTimerMinutes = "5"), raw), /environments\.production\.waitTimerMinutes: expected number/],
+    [
+      "a wrong type",
+      (raw) => ((raw.environments.production.waitTimerMinutes = "5"), raw),
+      /environments\.production\.waitTimerMinutes: expected number/,
+    ],
     ["an unknown key", (raw) => ((raw.repository.ownr = "x"), raw), /repository\.ownr: unknown key "ownr"/],
-    ["an empty reviewer list for production", (raw) => ((raw.environments.production.reviewers = { users: [], teams: [] }), raw), /environments\.production\.reviewers: production needs at least one reviewer/],
-    ["an invalid branch pattern", (raw) => ((raw.environments.development.branches = ["feature/ x"]), raw), /environments\.development\.branches\[0\]: branch pattern "feature\/ x" contains whitespace/],
-    ["a duplicated secret name", (raw) => (raw.environments.production.secrets.push("SESSION_SECRET"), raw), /environments\.production\.secrets\[3\]: secret SESSION_SECRET is declared twice/],
-    ["an environment name outside the three", (raw) => ((raw.environments.uat = {}), raw), /environments\.uat: unknown environment "uat"/],
+    [
+      "an empty reviewer list for production",
+      (raw) => ((raw.environments.production.reviewers = { users: [], teams: [] }), raw),
+      /environments\.production\.reviewers: production needs at least one reviewer/,
+    ],
+    [
+      "an invalid branch pattern",
+      (raw) => ((raw.environments.development.branches = ["feature/ x"]), raw),
+      /environments\.development\.branches\[0\]: branch pattern "feature\/ x" contains whitespace/,
+    ],
+    [
+      "a duplicated secret name",
+      (raw) => (raw.environments.production.secrets.push("SESSION_SECRET"), raw),
+      /environments\.production\.secrets\[3\]: secret SESSION_SECRET is declared twice/,
+    ],
+    [
+      "an environment name outside the three",
+      (raw) => ((raw.environments.uat = {}), raw),
+      /environments\.uat: unknown environment "uat"/,
+    ],
   ];
 
   test.each(badInputs)("fails on %s, naming the field, with exit 1", (_name, change, expected) => {
@@ -43,6 +74,23 @@ describe("npm run validate", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(expected);
     expect(result.stderr).toMatch(/— fix: /);
+  });
+
+  test("names the config file the same way whether it is valid or not: relative to the working directory", () => {
+    const dir = temporaryDirectory("cli-paths");
+    fs.mkdirSync(path.join(dir, "infra"));
+    fs.writeFileSync(path.join(dir, "infra", "pipeline.json"), JSON.stringify(shippedConfigJson()));
+    const valid = run(VALIDATE, dir, { PIPELINE_CONFIG: "infra/pipeline.json" });
+    expect(valid.stdout).toBe(`${path.join("infra", "pipeline.json")}: valid\n`);
+    const raw = shippedConfigJson();
+    raw.environments.prod = {};
+    fs.writeFileSync(path.join(dir, "infra", "pipeline.json"), JSON.stringify(raw));
+    const invalid = run(VALIDATE, dir, { PIPELINE_CONFIG: "infra/pipeline.json" });
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr.split("\n")[0]).toBe(`${path.join("infra", "pipeline.json")}: 1 problem`);
+    expect(invalid.stderr).toContain(
+      'environments.prod: unknown environment "prod"; the SOP has exactly development, staging and production — fix: did you mean "production"?',
+    );
   });
 
   test("reads a local .env file: a value from it is validated and named", () => {
@@ -94,7 +142,12 @@ describe("npm run synth", () => {
     const raw = shippedConfigJson();
     const template = raw.applications[0];
     // (the first keeps its name: the shipped critical-flow probes name it)
-    raw.applications = [template.name, "billing"].map((name, index) => ({ ...template, name, image: `ghcr.io/acme/${name}`, hostPort: 18080 + index }));
+    raw.applications = [template.name, "billing"].map((name, index) => ({
+      ...template,
+      name,
+      image: `ghcr.io/acme/${name}`,
+      hostPort: 18080 + index,
+    }));
     const dir = projectWith(raw);
     fs.writeFileSync(path.join(dir, ".env"), "WTFB_GRAFANA_URL=https://grafana.acme.example\n");
 
@@ -121,6 +174,58 @@ describe("npm run synth", () => {
     expect(fs.readdirSync(dir)).toEqual(["pipeline.config.json"]);
   });
 
+  test("prints each config problem once, then that nothing was written", () => {
+    const raw = shippedConfigJson();
+    raw.environments.prod = {};
+    raw.repository.owner = "bob smith";
+    const result = run(MAIN, projectWith(raw));
+    expect(result.status).toBe(1);
+    const output = result.stdout + result.stderr;
+    const problems = output.split("\n").filter((line) => line.includes("✖"));
+    expect(problems).toHaveLength(2);
+    expect(output.match(/environments\.prod: unknown environment/g)).toHaveLength(1);
+    expect(output.match(/Nothing was synthesized/g)).toHaveLength(1);
+  });
+
+  test("under the cdktf CLI, the local-state warnings are printed as warnings (WARN [stack]), never as errors", () => {
+    // GIVEN a project whose cdktf.json runs the built app, as a consumer's does, with staging on local state
+    const dir = projectWith(shippedConfigJson());
+    fs.writeFileSync(
+      path.join(dir, "cdktf.json"),
+      JSON.stringify({ language: "typescript", app: `node ${MAIN}`, output: "cdktf.out", sendCrashReports: "false" }),
+    );
+    // WHEN the cdktf CLI synthesizes it
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, "node_modules", "cdktf-cli", "bundle", "bin", "cdktf"), "synth"],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        env: {
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(
+              ([key]) => !key.startsWith("WTFB_") && key !== "PIPELINE_CONFIG" && key !== "CDKTF_OUTDIR",
+            ),
+          ),
+          CHECKPOINT_DISABLE: "1",
+          FORCE_COLOR: "0",
+          CI: "1",
+        },
+        timeout: 120000,
+      },
+    );
+    // THEN it succeeds, shows the warning once as a warning of the staging stack, and shows no error
+    const output = `${cli.stdout}${cli.stderr}`;
+    expect(cli.status).toBe(0);
+    expect(output.match(/WARN \[staging\]: staging keeps its Terraform state in a local file/g)).toHaveLength(1);
+    // (the CLI logs whatever the app writes to stderr as "[ERROR] default - …"; Terraform's own notes may appear so too)
+    expect(output).not.toMatch(/\[ERROR\][^\n]*(keeps its Terraform state|warning:)|warning: staging/);
+    // AND the plain app (npm run synth) prints it on stderr
+    expect(run(MAIN, dir, { CDKTF_OUTDIR: path.join(dir, "plain") }).stderr).toMatch(
+      /^warning: staging keeps its Terraform state in a local file/m,
+    );
+  }, 150000);
+
   test("warns when staging or production keeps its state in a local file", () => {
     const raw = shippedConfigJson();
     delete raw.environments.production.backend;
@@ -134,7 +239,10 @@ describe("npm run synth", () => {
     // GIVEN canary values wherever a careless implementation could pick secrets up
     const canaries = ["canary-tfvar-5f1c", "canary-token-9a2e", "canary-dotenv-7b3d", "canary-dotenv-tfvar-c41a"];
     const dir = projectWith(shippedConfigJson());
-    fs.writeFileSync(path.join(dir, ".env"), `SESSION_SECRET=${canaries[2]}\nTF_VAR_secret_session_secret=${canaries[3]}\nDATABASE_URL=${canaries[2]}\n`);
+    fs.writeFileSync(
+      path.join(dir, ".env"),
+      `SESSION_SECRET=${canaries[2]}\nTF_VAR_secret_session_secret=${canaries[3]}\nDATABASE_URL=${canaries[2]}\n`,
+    );
 
     // WHEN synthesizing
     const result = run(MAIN, dir, {
