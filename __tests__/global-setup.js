@@ -7,7 +7,4 @@ module.exports = async () => {
   const result = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
   // Type errors are reported by the type check that runs before jest; emit still happens, so only a crash stops us.
   if (result.error) throw result.error;
-  // The app entry (dist/main.js) runs the bundle when present: rebuild it so tests never run a stale one.
-  const bundle = spawnSync(process.execPath, [path.join(root, "scripts", "bundle.js")], { cwd: root, encoding: "utf8" });
-  if (bundle.status !== 0) throw new Error(`bundling the app failed:\n${bundle.stderr}`);
 };

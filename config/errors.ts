@@ -4,8 +4,8 @@ export interface ConfigIssue {
   readonly path: string;
   /** What is wrong. */
   readonly message: string;
-  /** What would fix it. */
-  readonly fix?: string;
+  /** What would fix it: every problem says how to fix it. */
+  readonly fix: string;
 }
 
 /** Thrown when the pipeline config cannot be used; carries every problem found, not just the first. */

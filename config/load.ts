@@ -54,7 +54,11 @@ export interface LoadedConfig {
   readonly overriddenBy: readonly string[];
 }
 
-/** Reads, overrides, validates and resolves the config. Throws ConfigError listing every problem. */
+/**
+ * Reads the config file (`options.file`, else $PIPELINE_CONFIG, else pipeline.config.json in `cwd`), loads `.env` from
+ * `cwd` into process.env (unless `env` is given), applies the `WTFB_*` overrides (`ENVIRONMENT_VARIABLE_OVERRIDES`),
+ * then validates and resolves it as `parseConfig` does. Throws ConfigError listing every problem.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   if (options.loadDotEnv ?? options.env === undefined) {
@@ -87,7 +91,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 const CROSS_FIELD_CHECKS_LATER =
   "  (once these are fixed, the checks across fields run too: host ports, secrets, strategies, branches, reviewers, deployment windows, alerts)";
 
-/** Validates and resolves a config object (for library users composing stacks without a file). */
+/**
+ * Validates and resolves a config object, exactly as given (for library users composing stacks without a file). It
+ * reads nothing else: no file, no `.env`, and no `WTFB_*` environment variable overrides. To apply those, use
+ * `loadConfig` (from a file), which reads the file, loads `.env`, applies the overrides, then calls this.
+ */
 export function parseConfig(raw: unknown, source = "pipeline config", overriddenBy: readonly EnvironmentVariableOverride[] = []): PipelineConfig {
   const parsed = pipelineConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -139,12 +147,32 @@ function toConfigIssues(issue: ZodIssue, raw: unknown, prefix: PropertyKey[] = [
       const custom = !issue.message.startsWith("Unrecognized key");
       return {
         path: formatPath([...fullPath, key]),
-        message: custom ? issue.message : `unknown key ${JSON.stringify(key)}`,
+        // A custom message names every unknown key of the object; each issue names its own.
+        message: custom ? issue.message.replace(issue.keys.map((k) => JSON.stringify(k)).join(", "), JSON.stringify(key)) : `unknown key ${JSON.stringify(key)}`,
         fix: suggestion ? `did you mean ${JSON.stringify(suggestion)}? (unknown keys are rejected to catch typos)` : `remove it; allowed here: ${known.join(", ") || "nothing"}`,
       };
     });
   }
-  return [{ path: formatPath(fullPath), message: humanMessage(issue, valueAt(raw, fullPath)), fix: fixFor(issue) }];
+  const value = valueAt(raw, fullPath);
+  const message = humanMessage(issue, value);
+  const fix = fixFor(issue, value);
+  return [fix === undefined ? { path: formatPath(fullPath), ...splitFix(message, value, fullPath) } : { path: formatPath(fullPath), message, fix }];
+}
+
+/**
+ * A schema message that says what to do after a semicolon ("unknown strategy; use one of …") is split there; one that
+ * states a rule ("must be a GitHub username") gets that rule as its fix; any other points at the field's reference.
+ */
+function splitFix(message: string, value: unknown, at: PropertyKey[]): { message: string; fix: string } {
+  const semicolon = message.indexOf("; ");
+  if (semicolon > 0) return { message: message.slice(0, semicolon), fix: message.slice(semicolon + 2) };
+  const rule = /^must (not )?(be )?(.*)$/.exec(message);
+  if (rule) {
+    const current = value === undefined ? "it" : JSON.stringify(value).slice(0, 60);
+    return { message, fix: `change ${current} to a value that ${rule[1] ? "does not " : rule[2] ? "is " : ""}${rule[3]}` };
+  }
+  const field = at.filter((part) => typeof part === "string").join(".");
+  return { message, fix: `see ${field || "the config"} in docs/config-reference.md` };
 }
 
 function humanMessage(issue: ZodIssue, value: unknown): string {
@@ -154,12 +182,15 @@ function humanMessage(issue: ZodIssue, value: unknown): string {
   return issue.message.replace(/^Invalid input: /, "").replace(/^Too small: /, "").replace(/^Too big: /, "");
 }
 
-function fixFor(issue: ZodIssue): string | undefined {
+function fixFor(issue: ZodIssue, value: unknown): string | undefined {
   switch (issue.code) {
     case "invalid_type":
-      return `set it to a ${issue.expected}`;
-    case "invalid_value":
-      return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return `make it ${typeHint(issue.expected)}`;
+    case "invalid_value": {
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      const suggestion = typeof value === "string" ? closest(value, issue.values.filter((v): v is string => typeof v === "string")) : undefined;
+      return suggestion ? `did you mean ${JSON.stringify(suggestion)}? (allowed: ${allowed})` : `use one of ${allowed}`;
+    }
     case "too_small":
       return issue.origin === "array" ? `list at least ${issue.minimum} item(s)` : `use a value of at least ${issue.minimum}`;
     case "too_big":
@@ -169,9 +200,27 @@ function fixFor(issue: ZodIssue): string | undefined {
   }
 }
 
+/** What to write for a JSON type, in words a config author knows. */
+function typeHint(expected: string): string {
+  switch (expected) {
+    case "object":
+      return "a JSON object ({ … })";
+    case "array":
+      return "a list ([ … ])";
+    case "string":
+      return "a string in double quotes";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    default:
+      return `a value of type ${expected}`;
+  }
+}
+
 function describeType(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (Array.isArray(value)) return "a list";
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
@@ -223,7 +272,18 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType[] {
   }
 }
 
+/**
+ * The candidate a mistyped or shortened word most likely meant: one it starts (`prod` → production, `dev` →
+ * development), one that shares its first four letters (`stage` → staging), else the nearest by edit distance.
+ */
 function closest(word: string, candidates: string[]): string | undefined {
+  const lower = word.toLowerCase();
+  if (lower.length >= 3) {
+    const started = candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower));
+    if (started.length === 1) return started[0];
+    const shared = candidates.filter((candidate) => lower.length >= 4 && candidate.toLowerCase().startsWith(lower.slice(0, 4)));
+    if (shared.length === 1) return shared[0];
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

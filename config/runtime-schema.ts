@@ -18,6 +18,7 @@ const commandSchema = z
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 /** An image reference with tag and/or digest, for images the runtime runs as they are (proxy, backup client). */
+// eslint-disable-next-line no-useless-escape -- the pattern is also the JSON Schema's (pipeline.config.schema.json), as written
 const IMAGE_REFERENCE = /^[a-zA-Z0-9][a-zA-Z0-9._\/:-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export const healthCheckSchema = z.strictObject({

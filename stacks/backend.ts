@@ -1,10 +1,13 @@
-import { AzurermBackend } from "cdktf/lib/backends/azurerm-backend";
-import { GcsBackend } from "cdktf/lib/backends/gcs-backend";
-import { LocalBackend } from "cdktf/lib/backends/local-backend";
-import { PgBackend, type PgBackendConfig } from "cdktf/lib/backends/pg-backend";
-import { RemoteBackend } from "cdktf/lib/backends/remote-backend";
-import { S3Backend } from "cdktf/lib/backends/s3-backend";
-import type { TerraformStack } from "cdktf";
+import {
+  AzurermBackend,
+  GcsBackend,
+  LocalBackend,
+  PgBackend,
+  RemoteBackend,
+  S3Backend,
+  type PgBackendConfig,
+  type TerraformStack,
+} from "cdktf";
 import type { BackendConfig } from "../config/types";
 
 /**
@@ -18,7 +21,13 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       new LocalBackend(stack, { path: `../../../${backend.path ?? `terraform.${stackName}.tfstate`}` });
       return;
     case "s3":
-      new S3Backend(stack, { bucket: backend.bucket, key: backend.key, region: backend.region, dynamodbTable: backend.dynamodbTable, encrypt: backend.encrypt });
+      new S3Backend(stack, {
+        bucket: backend.bucket,
+        key: backend.key,
+        region: backend.region,
+        dynamodbTable: backend.dynamodbTable,
+        encrypt: backend.encrypt,
+      });
       return;
     case "gcs":
       new GcsBackend(stack, { bucket: backend.bucket, prefix: backend.prefix });
@@ -36,7 +45,22 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       new PgBackend(stack, { schemaName: backend.schemaName } as unknown as PgBackendConfig);
       return;
     case "remote":
-      new RemoteBackend(stack, { hostname: backend.hostname, organization: backend.organization, workspaces: { name: backend.workspace } });
+      new RemoteBackend(stack, {
+        hostname: backend.hostname,
+        organization: backend.organization,
+        workspaces: { name: backend.workspace },
+      });
       return;
   }
+}
+
+/**
+ * The warning for a stack whose state is a local file: a lost file is lost infrastructure. `field` is the config
+ * field that names its backend.
+ */
+export function localStateWarning(stackName: string, field: string): string {
+  return (
+    `${stackName} keeps its Terraform state in a local file (terraform.${stackName}.tfstate): a lost local state file is lost infrastructure. ` +
+    `Set ${field} to a remote backend (s3, gcs, azurerm, pg or remote).`
+  );
 }

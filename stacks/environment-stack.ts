@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { Annotations, TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
@@ -10,14 +10,22 @@ import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/f
 import { ServiceDeployment } from "../constructs/runtime/service-deployment";
 import { EnvironmentMonitoring } from "../constructs/monitoring/environment-monitoring";
 import { environmentMonitoringProps } from "../constructs/monitoring/from-config";
-import { configureBackend } from "./backend";
 import { pinProviderVersions } from "./provider-versions";
+import { Artifacts } from "../constructs/artifacts";
+import { configureBackend, localStateWarning } from "./backend";
+import { pipelineStackName } from "./names";
 
 export interface EnvironmentStackProps {
   /** The resolved pipeline config. */
   readonly config: PipelineConfig;
   /** Which of the SOP's environments this stack provisions. */
   readonly environment: EnvironmentName;
+  /**
+   * Prefix of the stack's name and of its artifact directory, so that several pipelines share one app: with
+   * "team-b" the stack is `team-b-staging` and its files go under `cdktf.out/team-b/`.
+   * @default - none: the stack is named after the environment and its files go in the output directory itself
+   */
+  readonly prefix?: string;
 }
 
 /**
@@ -34,10 +42,16 @@ export class EnvironmentStack extends TerraformStack {
   public readonly services: readonly ServiceDeployment[];
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
-    super(scope, props.environment);
+    const name = pipelineStackName(props.prefix, props.environment);
+    super(scope, name);
+    Artifacts.useDirectory(this, props.prefix ?? "");
     const { config } = props;
     const profile = config.environments[props.environment];
-    configureBackend(this, props.environment, profile.backend);
+    configureBackend(this, name, profile.backend);
+    // The cdktf CLI prints a stack's warnings as warnings (npm run synth prints synthesizePipeline's).
+    if (props.environment !== "development" && profile.backend.type === "local") {
+      Annotations.of(this).addWarning(localStateWarning(name, `environments.${props.environment}.backend`));
+    }
     new GithubProvider(this, "github", { owner: config.repository.owner });
     pinProviderVersions(this);
 

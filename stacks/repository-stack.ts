@@ -5,19 +5,29 @@ import type { PipelineConfig } from "../config/types";
 import { ciRequiredChecks } from "../constructs/workflows/ci-workflow";
 import { PipelineWorkflows, pipelineWorkflows } from "../constructs/workflows/pipeline-workflows";
 import { RepositoryGovernance, type RulesetBypassActor } from "../constructs/github/repository-governance";
+import { Artifacts } from "../constructs/artifacts";
+import { PIPELINE_DIAGRAM_ARTIFACT, pipelineDiagramMarkdown } from "../constructs/diagram/pipeline-diagram";
 import { configureBackend } from "./backend";
 import { pinProviderVersions } from "./provider-versions";
+import { pipelineStackName } from "./names";
 
-/** Name of the stack that owns repository-wide resources. */
+/** Name of the stack that owns repository-wide resources (prefixed like every stack of a prefixed pipeline). */
 export const REPOSITORY_STACK_NAME = "repository";
 
 export interface RepositoryStackProps {
   /** The resolved pipeline config. */
   readonly config: PipelineConfig;
+  /**
+   * Prefix of the stack's name and of its artifact directory, so that several pipelines share one app: with
+   * "team-b" the stack is `team-b-repository` and its files go under `cdktf.out/team-b/`.
+   * @default - none: the stack is `repository` and its files go in the output directory itself
+   */
+  readonly prefix?: string;
 }
 
 /**
- * Repository-wide resources, owned here and nowhere else: the rulesets and the workflow files.
+ * Repository-wide resources, owned here and nowhere else: the rulesets and the workflow files (and, as files beside
+ * the stacks, the workflows and the pipeline diagram).
  * Environment stacks never manage these, so no two stacks fight over one Terraform object.
  */
 export class RepositoryStack extends TerraformStack {
@@ -25,9 +35,11 @@ export class RepositoryStack extends TerraformStack {
   public readonly workflows: PipelineWorkflows;
 
   constructor(scope: Construct, props: RepositoryStackProps) {
-    super(scope, REPOSITORY_STACK_NAME);
+    const name = pipelineStackName(props.prefix, REPOSITORY_STACK_NAME);
+    super(scope, name);
+    Artifacts.useDirectory(this, props.prefix ?? "");
     const { config } = props;
-    configureBackend(this, REPOSITORY_STACK_NAME, config.repository.backend ?? { type: "local" });
+    configureBackend(this, name, config.repository.backend ?? { type: "local" });
     new GithubProvider(this, "github", { owner: config.repository.owner });
     pinProviderVersions(this);
 
@@ -45,6 +57,7 @@ export class RepositoryStack extends TerraformStack {
       branch: config.repository.defaultBranch,
       workflows: pipelineWorkflows(config),
     });
+    Artifacts.of(this).add(PIPELINE_DIAGRAM_ARTIFACT, pipelineDiagramMarkdown(config));
   }
 }
 

@@ -3,9 +3,9 @@ import * as path from "path";
 import { App } from "cdktf";
 import { ENVIRONMENT_NAMES } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { Artifacts } from "../constructs/artifacts";
+import { Artifacts, carryOverUnchangedArtifacts } from "../constructs/artifacts";
+import { localStateWarning } from "./backend";
 import { addPipelineStacks } from "./pipeline";
-import { synthesizeSinglePass } from "./private/single-pass-synth";
 
 export interface SynthesizeOptions {
   /** The resolved pipeline config. */
@@ -27,7 +27,7 @@ export interface SynthesizeResult {
  * Synthesizes every stack and artifact into a fresh directory beside `outdir`, then swaps it in. A failure at
  * any point leaves the previous output byte-for-byte as it was. Terraform's working files (.terraform,
  * the lock file) are carried over so a synth does not force a new `terraform init`. An artifact whose bytes did
- * not change since the previous output is carried over too, with its modification time (see `writeArtifact`).
+ * not change since the previous output is carried over too, with its modification time (see constructs/artifacts.ts).
  */
 export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult {
   const outdir = path.resolve(options.outdir ?? "cdktf.out");
@@ -36,14 +36,12 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   let result: SynthesizeResult;
   try {
-    const { app, stacks } = synthesizeSinglePass(() => {
-      // Fresh for every attempt: synthesizeSinglePass starts over when a stack references another.
-      fs.rmSync(next, { recursive: true, force: true });
-      const app = new App({ outdir: next, stackTraces: false });
-      return { app, stacks: addPipelineStacks(app, options.config) };
-    });
+    fs.rmSync(next, { recursive: true, force: true });
+    const app = new App({ outdir: next, stackTraces: false });
+    carryOverUnchangedArtifacts(app, outdir);
+    const stacks = addPipelineStacks(app, options.config);
+    app.synth();
     const artifacts = Artifacts.of(app).entries();
-    for (const [relativePath, content] of artifacts) writeArtifact(path.join(next, relativePath), path.join(outdir, relativePath), content);
     result = {
       stacks: [...stacks.environments, stacks.repository].map((stack) => stack.node.id),
       artifacts: artifacts.map(([relativePath]) => relativePath),
@@ -55,38 +53,6 @@ export function synthesizePipeline(options: SynthesizeOptions): SynthesizeResult
   }
   swapInto(next, outdir);
   return result;
-}
-
-/**
- * Writes one artifact into the new output. When the previous output holds a regular file with the same bytes at the
- * same path, and nothing else links to it, the new output gets a hard link to that file instead of a copy (as
- * webpack's compareBeforeEmit skips unchanged files). The unchanged file keeps its modification time, so tools that
- * watch or sync the output see only what changed, and no file is created: on some machines creating one costs about
- * a millisecond (on this project's CI machine, depending on the folder and the hour), most of a large synth's
- * writing time. The swap then drops the previous directory's link. Anything else writes the file.
- */
-function writeArtifact(file: string, previousFile: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (unchangedFile(previousFile, content)) {
-    try {
-      fs.linkSync(previousFile, file);
-      return;
-    } catch {
-      // A file system without hard links, or another device: write the file.
-    }
-  }
-  fs.writeFileSync(file, content);
-}
-
-function unchangedFile(file: string, content: string): boolean {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch {
-    return false;
-  }
-  if (!stat.isFile() || stat.nlink !== 1 || stat.size !== Buffer.byteLength(content)) return false;
-  return fs.readFileSync(file, "utf8") === content;
 }
 
 function swapInto(next: string, outdir: string): void {
@@ -115,9 +81,7 @@ function carryOverTerraformWorkingFiles(from: string, to: string): void {
 }
 
 function localStateWarnings(config: PipelineConfig): string[] {
-  return ENVIRONMENT_NAMES.filter((name) => name !== "development" && config.environments[name].backend.type === "local").map(
-    (name) =>
-      `${name} keeps its Terraform state in a local file (terraform.${name}.tfstate): a lost local state file is lost infrastructure. ` +
-      `Set environments.${name}.backend to a remote backend (s3, gcs, azurerm, pg or remote).`,
-  );
+  return ENVIRONMENT_NAMES.filter(
+    (name) => name !== "development" && config.environments[name].backend.type === "local",
+  ).map((name) => localStateWarning(name, `environments.${name}.backend`));
 }

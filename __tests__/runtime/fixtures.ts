@@ -74,7 +74,7 @@ export function synthDeployment(options: FixtureOptions = {}): DeploymentFixture
 
 /**
  * The document with each resource and data source as the instances Terraform plans for it, named as in the plan
- * without the type (`blue["web"]`), by the plan review's expansion; a test in terraform-plan.test.ts checks that
+ * without the type (`blue["web"]`), by the plan review's expansion; a test in terraform-plan.integration.test.ts checks that
  * expansion against Terraform's own plan.
  */
 export function instancesOf(json: TerraformJson): TerraformJson {

@@ -32,7 +32,7 @@ describe("runtime config", () => {
   it("fails when the strategy is unknown", () => {
     const raw = shippedConfig();
     raw.environments.staging.runtime.strategy = { type: "recreate" };
-    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "environments.staging.runtime.strategy.type", message: "unknown strategy; use one of rolling, blue-green, canary" })]);
+    expect(issuesOf(raw)).toEqual([{ path: "environments.staging.runtime.strategy.type", message: "unknown strategy", fix: "use one of rolling, blue-green, canary" }]);
   });
 
   it("fails when a health check has no command", () => {
@@ -46,7 +46,7 @@ describe("runtime config", () => {
   it("fails when a health check command starts with Docker's CMD keyword", () => {
     const raw = shippedConfig();
     raw.applications[0].healthCheck.command = ["CMD-SHELL", "curl -f localhost:3000"];
-    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "applications[0].healthCheck.command", message: expect.stringContaining("give the command only (the runtime adds CMD)") })]);
+    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "applications[0].healthCheck.command", message: "starts with a Docker health check keyword", fix: expect.stringContaining("give the command only (the runtime adds CMD)") })]);
   });
 
   it("fails when two applications publish the same host port", () => {

@@ -1,4 +1,4 @@
-import { App, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
 import { Artifacts } from "../../constructs/artifacts";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
@@ -117,9 +117,40 @@ describe("the pipeline's stacks", () => {
 
 describe("Artifacts", () => {
   test("lists its files in code-point order, the same on every machine whatever its locale", () => {
-    const artifacts = Artifacts.of(new App({ outdir: temporaryDirectory("artifacts-order") }));
+    const app = new App({ outdir: temporaryDirectory("artifacts-order") });
+    const stack = new TerraformStack(app, "stack");
+    Artifacts.useDirectory(stack, "");
+    const artifacts = Artifacts.of(stack);
     for (const file of ["workflows/b.yml", "alerts/a.yml", "runtime/x.y", "alerts/Z.yml", "runtime/x-y"]) artifacts.add(file, file);
     // A locale-aware sort would put "alerts/a.yml" before "alerts/Z.yml".
     expect(artifacts.entries().map(([file]) => file)).toEqual(["alerts/Z.yml", "alerts/a.yml", "runtime/x-y", "runtime/x.y", "workflows/b.yml"]);
+  });
+
+  test("puts a stack's files in a folder named after the stack unless the stack sets its directory", () => {
+    const app = new App({ outdir: temporaryDirectory("artifacts-directory") });
+    const own = new TerraformStack(app, "billing-staging");
+    const pipeline = new TerraformStack(app, "staging");
+    Artifacts.useDirectory(pipeline, "team-b");
+    expect(Artifacts.of(own).add("alerts/staging.rules.yml", "a")).toBe("billing-staging/alerts/staging.rules.yml");
+    expect(Artifacts.of(pipeline).add("alerts/staging.rules.yml", "b")).toBe("team-b/alerts/staging.rules.yml");
+    expect(Artifacts.of(app).entries().map(([file]) => file)).toEqual(["billing-staging/alerts/staging.rules.yml", "team-b/alerts/staging.rules.yml"]);
+  });
+
+  test.each([
+    ["../escape.yml", "must be relative"],
+    ["/etc/passwd", "must be relative"],
+    ["stacks/x/cdk.tf.json", "would overwrite cdktf's own output"],
+    ["manifest.json", "would overwrite cdktf's own output"],
+  ])("refuses the path %s", (file, message) => {
+    const stack = new TerraformStack(new App({ outdir: temporaryDirectory("artifacts-refused") }), "stack");
+    Artifacts.useDirectory(stack, "");
+    expect(() => Artifacts.of(stack).add(file, "x")).toThrow(message);
+  });
+
+  test("refuses one path registered twice with different content, naming it", () => {
+    const stack = new TerraformStack(new App({ outdir: temporaryDirectory("artifacts-twice") }), "stack");
+    Artifacts.of(stack).add("a.yml", "one");
+    expect(Artifacts.of(stack).add("a.yml", "one")).toBe("stack/a.yml");
+    expect(() => Artifacts.of(stack).add("a.yml", "two")).toThrow("artifact stack/a.yml was registered twice with different content");
   });
 });

@@ -57,13 +57,13 @@ describe("PipelineWorkflows construct", () => {
     expect(escapeTerraformTemplate("a ${{ x }} $${y} %{ if }")).toBe("a $${{ x }} $$${y} %%{ if }");
   });
 
-  test("each workflow is also registered for cdktf.out/workflows/", () => {
+  test("each workflow is also registered for <the stack's artifact directory>/workflows/", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "test");
     const workflows = pipelineWorkflows(config);
     new PipelineWorkflows(stack, "workflows", { repository: "wtfb-app", branch: "main", workflows });
     const artifacts = Object.fromEntries(Artifacts.of(app).entries());
-    for (const workflow of workflows) expect(artifacts[`workflows/${workflow.fileName}`]).toBe(renderWorkflow(workflow));
+    for (const workflow of workflows) expect(artifacts[`test/workflows/${workflow.fileName}`]).toBe(renderWorkflow(workflow));
   });
 
   test("fails when two workflows share a file name", () => {

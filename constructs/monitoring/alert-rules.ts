@@ -40,7 +40,7 @@ export interface AlertRulesProps {
 
 /**
  * An environment's alerts, rendered twice from one model: a Grafana-managed rule group (query → reduce →
- * threshold) and the Prometheus rule file `alerts/<environment>.rules.yml` in the output directory.
+ * threshold) and the Prometheus rule file `alerts/<environment>.rules.yml` in the stack's artifact directory.
  */
 export class AlertRules extends Construct {
   /** The `grafana_rule_group` resource. */
@@ -68,7 +68,6 @@ export class AlertRules extends Construct {
       orgId: props.orgId,
       rule: props.rules.map((rule) => grafanaRule(rule, { environment: props.environment, dataSourceUid: props.dataSource.uid, panel: panelOf(rule) })),
     });
-    this.ruleFilePath = `alerts/${props.environment}.rules.yml`;
-    Artifacts.of(this).add(this.ruleFilePath, renderPrometheusRules({ environment: props.environment, rules: props.rules, rateWindow: props.rateWindow }));
+    this.ruleFilePath = Artifacts.of(this).add(`alerts/${props.environment}.rules.yml`, renderPrometheusRules({ environment: props.environment, rules: props.rules, rateWindow: props.rateWindow }));
   }
 }

@@ -84,6 +84,8 @@ export interface ScriptRun {
 
 /** Runs a generated `run:` script with bash as a runner would (-e -o pipefail), with GITHUB_OUTPUT and RUNNER_TEMP set. */
 export function runScript(script: string, options: { env?: Record<string, string>; cwd?: string; pathPrepend?: string } = {}): ScriptRun {
+  // The module object itself, whose tmpdir the test setup points at the test file's own folder.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const temp = fs.mkdtempSync(path.join(require("os").tmpdir(), "wtfb-script-"));
   const output = path.join(temp, "github-output");
   const summary = path.join(temp, "summary.md");

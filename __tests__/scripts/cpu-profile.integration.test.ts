@@ -23,7 +23,6 @@ describe("packageOf", () => {
   });
 
   it("is self-contained, as the bench's module probe needs: its source alone gives the same answers", () => {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const rebuilt = new Function(`return ${packageOf.toString()}`)() as typeof packageOf;
     expect(rebuilt("/work/project/node_modules/@grafana/grafana-foundation-sdk/dist/index.js", DIST)).toBe("@grafana/grafana-foundation-sdk");
     expect(rebuilt("/work/project/dist/config/load.js", DIST)).toBe("project config");

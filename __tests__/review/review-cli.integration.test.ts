@@ -92,7 +92,7 @@ describe("npm run review", () => {
       const report = result.stdout;
       expect(report).toMatch(/^## Plan review: HEAD~1 \([0-9a-f]{7}\) → working tree\n/);
       // Only production changed, and nothing is destroyed (containers may be replaced: their environment gains the secret).
-      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| 0 \| [1-9]\d* \| \d+ \|  \|/);
+      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| 0 \| [1-9]\d* \| \d+ \| {2}\|/);
       // (The repository stack may change too: the deploy workflows pass the new secret on.)
       for (const unchanged of ["development", "staging"]) expect(report).toContain(`| \`${unchanged}\` | 0 | 0 | 0 | 0 | 0 | 0 | no changes |`);
 
