@@ -101,10 +101,12 @@ describe("selfTimeByOwner", () => {
 
       const all = new Map(selfTimeByOwner(written, dist));
       const inside = new Map(selfTimeByOwner(written, dist, "synthesizePipeline"));
-      // 250 ms of spinning in all, 150 of them inside synthesizePipeline; sampling and timers blur the edges.
+      // 250 ms of spinning in all, 150 of them inside synthesizePipeline; sampling and timers blur the edges, and on a
+      // busy machine a stalled sampler charges its gap to one sample, so the bounds are on what is left out: the
+      // 100 ms spun outside synthesizePipeline count in all and not inside.
       expect(all.get("busy-package")).toBeGreaterThan(200);
       expect(inside.get("busy-package")).toBeGreaterThan(120);
-      expect(inside.get("busy-package")).toBeLessThan(200);
+      expect(all.get("busy-package")! - inside.get("busy-package")!).toBeGreaterThan(70);
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
     }
