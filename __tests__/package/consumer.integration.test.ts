@@ -69,7 +69,6 @@ class PaymentsStack extends TerraformStack {
       environment: "staging",
       folder,
       dataSource,
-      dashboardUid: "payments",
       rateWindow: "2m",
       rules: [{
         name: "LedgerErrorRateHigh", query: 'sum(rate(ledger_errors_total[$__rate_interval]))', comparator: "above", threshold: 5, forMinutes: 5,
