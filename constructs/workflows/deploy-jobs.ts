@@ -59,7 +59,7 @@ export function dockerHostAccessSteps(config: PipelineConfig, environment: Envir
 export function announcementEnv(config: PipelineConfig): Record<string, string> {
   const stakeholders = config.monitoring.stakeholders;
   return {
-    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaToken),
+    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaAuth),
     ...(stakeholders?.type === "slack" ? { [stakeholders.webhookUrlSecret]: secretExpression(stakeholders.webhookUrlSecret) } : {}),
   };
 }

@@ -69,14 +69,14 @@ function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]):
     runsOn: config.workflows.runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 20,
-    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.adminToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
+    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.planReviewToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
     steps: [
       ...setup,
       { ...Steps.setupTerraform(), if: "${{ env.HAS_CREDENTIALS == 'true' }}" },
       Steps.run(`cdktf diff ${DIFFED_STACK}`, DIFF_SCRIPT, {
         if: "${{ env.HAS_CREDENTIALS == 'true' }}",
         workingDirectory: config.workflows.pipelineDirectory,
-        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
+        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
       }),
       Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
     ],

@@ -31,7 +31,20 @@ import { judgeDeploymentWindow } from "./deployment-window";
 import { GitHubApi } from "./github-api";
 import { healthChecks, prometheusQuery, watchHealth } from "./health";
 import { planRelease, releaseVariablesOf, servingVersion, VERSION_PATTERN, type ReleaseStep, type Versions } from "./release-plan";
-import { DEPLOYMENT_RECORD_FILE, loadRunState, parseStringRecord, previousKnownGoodVariable, RELEASE_STATE_VARIABLE, saveRunState, type ApplicationRun, type RunKind, type RunState } from "./run-state";
+import {
+  DEPLOYMENT_RECORD_FILE,
+  loadRunState,
+  parseRejectedVersions,
+  parseStringRecord,
+  previousKnownGoodVariable,
+  REJECTED_VERSIONS_KEPT,
+  REJECTED_VERSIONS_VARIABLE,
+  RELEASE_STATE_VARIABLE,
+  saveRunState,
+  type ApplicationRun,
+  type RunKind,
+  type RunState,
+} from "./run-state";
 import { runSmokeTests } from "./smoke-tests";
 
 class CommandError extends Error {}
@@ -49,6 +62,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const environment = env.WTFB_ENVIRONMENT ?? "";
   if (!isEnvironmentName(environment)) throw new CommandError("WTFB_ENVIRONMENT must be development, staging or production");
   const context: Context = { config: loadConfig({ env, loadDotEnv: false }).config, environment, env };
+  const skipped = command === "begin" || command === "record" ? undefined : loadRunState(env)?.skipped;
+  if (skipped !== undefined) {
+    console.log(`nothing to do: ${skipped}`);
+    return;
+  }
   switch (command) {
     case "begin":
       return begin(context, args[0]);
@@ -80,10 +98,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
 async function begin(context: Context, kind: string | undefined): Promise<void> {
   if (kind !== "deployment" && kind !== "rollback") throw new CommandError("begin needs deployment or rollback");
   const { config, environment, env } = context;
+  const backend = config.environments[environment].backend;
+  if (backend.type === "local" && (env.GITHUB_ACTIONS === "true" || env.CI === "true")) {
+    // A runner starts from nothing: an apply from empty state would try to create every resource again.
+    throw new CommandError(
+      `environments.${environment}.backend is local, so this runner has no Terraform state of ${environment} and would apply from nothing. Set environments.${environment}.backend to a remote backend (s3, gcs, azurerm, pg or remote) and its credentials as secrets (docs/workflows.md), or deploy ${environment} from a machine that keeps its state.`,
+    );
+  }
   const github = githubApi(env);
   const releaseState = parseStringRecord(await github.environmentVariable(environment, RELEASE_STATE_VARIABLE), `the variable ${RELEASE_STATE_VARIABLE} of ${environment}`);
   const variables = releaseVariablesOf(applicationNames(config), config.environments[environment].runtime.strategy);
   const applications: Record<string, ApplicationRun> = {};
+  let skipped: string | undefined;
   let reason: string | undefined;
   let alertname: string | undefined;
 
@@ -100,24 +126,35 @@ async function begin(context: Context, kind: string | undefined): Promise<void> 
     }
   } else {
     const selected = env.ROLLBACK_APPLICATION && env.ROLLBACK_APPLICATION !== "all" ? [env.ROLLBACK_APPLICATION] : applicationNames(config);
+    const seen = env.ROLLBACK_SEEN_VERSION ?? "";
+    if (seen !== "") checkVersion(seen, "the version the alert saw");
+    const rejected = parseRejectedVersions(await github.environmentVariable(environment, REJECTED_VERSIONS_VARIABLE));
+    reason = oneLine(env.ROLLBACK_REASON ?? "") || "manual rollback";
+    alertname = oneLine(env.ROLLBACK_ALERT ?? "") || undefined;
     for (const application of selected) {
       if (!variables[application]) throw new CommandError(`no application named ${application}; the config has ${applicationNames(config).join(", ")}`);
       const serving = servingVersion(variables[application], releaseState);
+      if (seen !== "" && selected.length === 1 && serving !== seen) {
+        // The alert is about a version that is gone: a deploy's own rollback or an earlier alert already moved it.
+        skipped = `the alert saw ${application} ${seen}, but ${serving ?? "nothing"} serves now: it was already rolled back or replaced`;
+        break;
+      }
       const knownGood = await github.environmentVariable(environment, knownGoodVariable(application));
       const previousKnownGood = await github.environmentVariable(environment, previousKnownGoodVariable(application));
-      // Once the serving version is itself known-good, the one before it is what to go back to.
-      const version = env.ROLLBACK_VERSION || (serving !== undefined && serving === knownGood ? previousKnownGood : knownGood) || "";
-      if (version === "") throw new CommandError(`no known-good version of ${application} is recorded in ${environment}; dispatch the rollback with a version`);
+      const refused = new Set([...(rejected[application] ?? []), ...(serving !== undefined ? [serving] : [])]);
+      // The newest known-good version that is neither serving nor left by an earlier rollback; an explicit version is the operator's choice.
+      const version = env.ROLLBACK_VERSION || [knownGood, previousKnownGood].find((candidate): candidate is string => !!candidate && !refused.has(candidate)) || "";
+      if (version === "") {
+        const left = rejected[application]?.length ? ` (earlier rollbacks left ${rejected[application].join(", ")})` : "";
+        throw new CommandError(`no known-good version of ${application} other than the one serving is recorded in ${environment}${left}; dispatch the rollback with a version`);
+      }
       checkVersion(version, `the rollback version of ${application}`);
       applications[application] = { version, ...(serving ? { previous: serving } : {}), ...(knownGood ? { knownGood } : {}) };
+      if (serving !== undefined && serving !== version) rejected[application] = [...(rejected[application] ?? []).filter((entry) => entry !== serving), serving].slice(-REJECTED_VERSIONS_KEPT);
     }
-    reason = oneLine(env.ROLLBACK_REASON ?? "") || "manual rollback";
-    alertname = oneLine(env.ROLLBACK_ALERT ?? "") || undefined;
+    if (skipped === undefined) await github.setEnvironmentVariable(environment, REJECTED_VERSIONS_VARIABLE, JSON.stringify(rejected));
   }
 
-  if (config.environments[environment].backend.type === "local") {
-    console.log(`::warning::environments.${environment}.backend is local: the Terraform state this runner writes is lost with it. Use a remote backend for environments the workflows deploy.`);
-  }
   const state: RunState = {
     kind,
     environment,
@@ -133,8 +170,14 @@ async function begin(context: Context, kind: string | undefined): Promise<void> 
     annotations: {},
     ...(reason !== undefined ? { reason } : {}),
     ...(alertname !== undefined ? { alertname } : {}),
+    ...(skipped !== undefined ? { skipped } : {}),
   };
   saveRunState(state, env);
+  if (skipped !== undefined) {
+    console.log(`::notice::rollback skipped: ${skipped}`);
+    appendSummary(env, `### Rollback of ${environment} skipped\n\n${skipped}\n`);
+    return;
+  }
   for (const [application, run] of Object.entries(applications)) {
     console.log(`${application}: ${kind === "deployment" ? "deploy" : "roll back to"} ${run.version}${run.previous ? ` (serving ${run.previous})` : ""}`);
     writeOutput(env, application, run.version);
@@ -255,10 +298,11 @@ async function smoke(context: Context): Promise<void> {
     log: (line) => console.log(line),
   });
   if (failures.length > 0) {
-    const state = requireRunState(context.env);
+    // Without a run state (smoke run on its own) the failures are still what is reported.
+    const state = loadRunState(context.env);
     for (const failure of failures) noteIssue(context, failure, state);
-    saveRunState(state, context.env);
-    throw new CommandError(`${failures.length} smoke test(s) failed`);
+    if (state) saveRunState(state, context.env);
+    throw new CommandError(`${failures.length} smoke test(s) failed: ${failures.join("; ")}`);
   }
 }
 
@@ -270,6 +314,10 @@ async function verify(context: Context, minutes: number): Promise<void> {
 async function recordKnownGood(context: Context): Promise<void> {
   const state = requireRunState(context.env);
   const github = githubApi(context.env);
+  // A verified version is good again, whatever an earlier rollback thought of it.
+  const rejected = parseRejectedVersions(await github.environmentVariable(context.environment, REJECTED_VERSIONS_VARIABLE));
+  const cleared = Object.fromEntries(Object.entries(rejected).map(([application, versions]) => [application, versions.filter((version) => state.applications[application]?.version !== version)]));
+  if (JSON.stringify(cleared) !== JSON.stringify(rejected)) await github.setEnvironmentVariable(context.environment, REJECTED_VERSIONS_VARIABLE, JSON.stringify(cleared));
   for (const [application, run] of Object.entries(state.applications)) {
     if (run.knownGood === run.version) continue;
     if (state.kind === "deployment" && run.knownGood) await github.setEnvironmentVariable(context.environment, previousKnownGoodVariable(application), run.knownGood);
@@ -316,7 +364,7 @@ async function revertMigrations(context: Context): Promise<void> {
 async function record(context: Context): Promise<void> {
   const { config, environment, env } = context;
   const state = loadRunState(env) ?? emptyRunState(context);
-  const status = recordStatus(state.kind, env.JOB_STATUS ?? "failure", env.ROLLBACK_OUTCOME ?? "");
+  const status = state.skipped !== undefined ? "skipped" : recordStatus(state.kind, env.JOB_STATUS ?? "failure", env.ROLLBACK_OUTCOME ?? "");
   const failedSteps = (env.STEP_OUTCOMES ?? "")
     .split(/\s+/)
     .filter((entry) => /^[a-z0-9-]+=failure$/.test(entry))
@@ -330,7 +378,7 @@ async function record(context: Context): Promise<void> {
     const github = new GitHubApi({ apiUrl: env.GITHUB_API_URL, repository: env.GITHUB_REPOSITORY, token: env.DEPLOYMENTS_TOKEN });
     const description = `${state.kind === "deployment" ? "deployed" : "rolled back to"} ${describeVersions(versionsOf(state))}: ${status}`;
     await github
-      .addDeploymentStatus(environment, state.commit, { state: status === "success" ? "success" : status === "cancelled" ? "error" : "failure", description, logUrl: runUrl(env), environmentUrl: environmentUrl(config.environments[environment]) })
+      .addDeploymentStatus(environment, state.commit, { state: status === "success" || status === "skipped" ? "success" : status === "cancelled" ? "error" : "failure", description, logUrl: runUrl(env), environmentUrl: environmentUrl(config.environments[environment]) })
       .catch((error: Error) => console.log(`::warning::could not add the deployment status: ${oneLine(error.message)}`));
   }
 
