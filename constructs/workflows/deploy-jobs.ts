@@ -27,7 +27,8 @@ export function pipelineSetupSteps(config: PipelineConfig, options: { fetchDepth
   const directory = config.workflows.pipelineDirectory;
   return [
     Steps.checkout({ fetchDepth: options.fetchDepth }),
-    Steps.setupNode(config.workflows.nodeVersion, `${directory}/package-lock.json`),
+    // No npm cache: these jobs hold deploy credentials (cache poisoning).
+    Steps.setupNodeWithoutCache(config.workflows.nodeVersion),
     Steps.setupTerraform(),
     Steps.run("Install and build wtfb-deploy", "npm ci --no-audit --no-fund\nnpm run --silent build", { workingDirectory: directory }),
   ];

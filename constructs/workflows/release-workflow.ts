@@ -40,7 +40,7 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
         steps: [
           Steps.run("Check that the tag will start the production deploy", TOKEN_CHECK_SCRIPT, { env: { RELEASE_TOKEN: secretExpression(PIPELINE_SECRETS.releaseToken) } }),
           Steps.checkout({ fetchDepth: 0, ref: config.repository.defaultBranch, token: secretExpression(PIPELINE_SECRETS.releaseToken), persistCredentials: true }),
-          Steps.setupNode(workflows.nodeVersion),
+          Steps.setupNodeWithoutCache(workflows.nodeVersion),
           Steps.run("Decide the version and write the release notes", PLAN_SCRIPT, {
             id: "plan",
             env: {
@@ -111,7 +111,7 @@ while read -r commit; do
 done <<< "$commits"
 bump="\${BUMP:-auto}"
 if [ "$bump" = "auto" ]; then
-  if [ \${#breaking[@]} -gt 0 ]; then bump=major; elif [ \${#features[@]} -gt 0 ]; then bump=minor; else bump=patch; fi
+  if [ \${#breaking[@]} -gt 0 ]; then bump="major"; elif [ \${#features[@]} -gt 0 ]; then bump="minor"; else bump="patch"; fi
 fi
 if [ -z "$base" ]; then
   # The first release is the version the application already declares.

@@ -58,6 +58,14 @@ export class Steps {
     return { name: `Set up Terraform ${TERRAFORM_VERSION}`, uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
   }
 
+  /**
+   * Node.js with no package cache at all (setup-node caches by itself unless told not to): for jobs that hold
+   * deploy or release credentials, which must never restore a cache another run (a pull request's) could have written.
+   */
+  public static setupNodeWithoutCache(version: string): UsesStep {
+    return { name: `Set up Node.js ${version} (no cache)`, uses: ACTIONS.setupNode, with: { "node-version": version, "package-manager-cache": false } };
+  }
+
   public static uploadArtifact(upload: ArtifactUpload): UsesStep {
     return {
       name: `Upload ${upload.description ?? upload.name}`,
