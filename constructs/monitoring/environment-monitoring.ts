@@ -90,6 +90,7 @@ export class EnvironmentMonitoring extends Construct {
       repositoryOwner: config.repository.owner,
       repositoryName: config.repository.name,
       githubApiUrl: config.monitoring.githubApiUrl,
+      dispatchRef: config.repository.defaultBranch,
       stakeholders: config.monitoring.stakeholders,
       orgId,
     });
