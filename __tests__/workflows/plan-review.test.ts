@@ -21,6 +21,9 @@ describe("plan review: safe for pull requests from forks", () => {
     const report = stepByName(job, /Report what would change/);
     expect(report.run).toContain('npm run --silent review -- --base "$BASE_SHA"');
     expect(report.env.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
+    // The review fits the comment stack by stack (never a blind cut that drops whole stacks), linking the full report beside it.
+    expect(report.run).toContain('--max-length 55000 --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"');
+    expect(report.env.RUN_URL).toBe("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}");
     expect(stepByName(job, /Upload the report/).with).toMatchObject({ name: "plan-review", path: "${{ runner.temp }}/plan-review/" });
   });
 
