@@ -1,16 +1,16 @@
 /**
  * What the deploy and rollback jobs share: the wtfb-deploy checkout they run `cdktf deploy` and the pipeline CLI
- * from (`runtime/cli.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
+ * from (`cli/main.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
  */
 import type { EnvironmentName } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
-import { DEPLOYMENT_RECORD_FILE } from "./runtime/run-state";
+import { DEPLOYMENT_RECORD_FILE } from "../../cli/run-state";
 import { Steps } from "./steps";
 import type { RunStep, Step } from "./workflows-model";
 
 /** The CLI, relative to the wtfb-deploy directory, once `npm run build` has run. */
-export const PIPELINE_CLI = "dist/constructs/workflows/runtime/cli.js";
+export const PIPELINE_CLI = "dist/cli/main.js";
 
 /** Concurrency group of everything that changes an environment: its deploys, hotfix deploys and rollbacks queue behind each other. */
 export function deployConcurrencyGroup(environment: EnvironmentName): string {

@@ -1,7 +1,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { parser } from "@prometheus-io/lezer-promql";
-import { healthChecks, parsePrometheusValue, prometheusQuery, watchHealth, type HealthCheck, type Sample } from "../../../constructs/workflows/runtime/health";
+import { healthChecks, parsePrometheusValue, prometheusQuery, watchHealth, type HealthCheck, type Sample } from "../../../cli/health";
 import { shippedConfig } from "../../helpers";
 
 // Like the built-in alerts: one check for every application, whose series carry the `application` label.

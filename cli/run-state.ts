@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { EnvironmentName } from "../../../config/environments";
+import type { EnvironmentName } from "../config/environments";
 
 /** The deployment record the record command writes under RUNNER_TEMP; the workflow uploads it. */
 export const DEPLOYMENT_RECORD_FILE = "deployment-record.json";

@@ -3,7 +3,7 @@
  * forms it is kept in: a JSON log, a job-summary table, Grafana annotation tags (the contract's) and Pushgateway
  * metrics (the contract's names). Pure: the CLI sends them.
  */
-import { DEPLOYMENT_METRICS, deploymentAnnotationTags } from "../../contract";
+import { DEPLOYMENT_METRICS, deploymentAnnotationTags } from "../constructs/contract";
 import type { RunKind, RunState } from "./run-state";
 
 export type RecordStatus = "success" | "failure" | "rolled-back" | "cancelled" | "skipped";

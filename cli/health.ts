@@ -5,12 +5,12 @@
  * application, as long as the alert would wait (`for`, within the watch); any other breach is reported as a warning.
  * A rule watching every application tells them apart by its series' `application` label.
  */
-import type { EnvironmentName } from "../../../config/environments";
-import type { PipelineConfig } from "../../../config/types";
-import { environmentGrafanaUrl } from "../../monitoring/alert-checks";
-import { alertRateWindow, environmentAlerts, type AlertRule, type NoDataBehaviour } from "../../monitoring/alert-model";
-import { substituteGrafanaIntervals } from "../../monitoring/promql";
-import type { Versions } from "./release-plan";
+import type { EnvironmentName } from "../config/environments";
+import type { PipelineConfig } from "../config/types";
+import { environmentGrafanaUrl } from "../constructs/monitoring/alert-checks";
+import { alertRateWindow, environmentAlerts, type AlertRule, type NoDataBehaviour } from "../constructs/monitoring/alert-model";
+import { substituteGrafanaIntervals } from "../constructs/monitoring/promql";
+import type { Versions } from "../constructs/workflows/runtime/release-plan";
 
 export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action"> & {
   /** What an empty answer means, as for the alert: "OK" passes, anything else counts as a breach of a check that fails verification. @default "OK" */
