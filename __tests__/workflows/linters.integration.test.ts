@@ -27,7 +27,7 @@ interface Finding {
 interface Allowed {
   readonly tool: Finding["tool"];
   readonly rule: string;
-  /** Workflow file name, or "*" for every file. */
+  /** Workflow file name; `*` matches any characters (`deploy-*.yml`). */
   readonly file: string;
   /** A substring of the finding's message, to name the one finding meant. @default - any message */
   readonly match?: string;
@@ -76,7 +76,8 @@ function zizmorFindings(root: string): Finding[] {
 }
 
 function allows(entry: Allowed, finding: Finding): boolean {
-  return entry.tool === finding.tool && entry.rule === finding.rule && (entry.file === "*" || entry.file === finding.file) && (entry.match === undefined || finding.message.includes(entry.match));
+  const file = new RegExp(`^${entry.file.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return entry.tool === finding.tool && entry.rule === finding.rule && file.test(finding.file) && (entry.match === undefined || finding.message.includes(entry.match));
 }
 
 describeWhen(missing.length === 0, `the workflow linters are missing (${missing.join(", ")}): ${INSTALL_HINT}`)("actionlint and zizmor over every generated workflow", () => {
