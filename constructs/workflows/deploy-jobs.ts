@@ -1,16 +1,16 @@
 /**
  * What the deploy and rollback jobs share: the wtfb-deploy checkout they run `cdktf deploy` and the pipeline CLI
- * from (`runtime/cli.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
+ * from (`cli/main.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
  */
 import type { EnvironmentName } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
-import { DEPLOYMENT_RECORD_FILE } from "./runtime/run-state";
+import { DEPLOYMENT_RECORD_FILE } from "../../cli/run-state";
 import { Steps } from "./steps";
 import type { RunStep, Step } from "./workflows-model";
 
 /** The CLI, relative to the wtfb-deploy directory, once `npm run build` has run. */
-export const PIPELINE_CLI = "dist/constructs/workflows/runtime/cli.js";
+export const PIPELINE_CLI = "dist/cli/main.js";
 
 /** Concurrency group of everything that changes an environment: its deploys, hotfix deploys and rollbacks queue behind each other. */
 export function deployConcurrencyGroup(environment: EnvironmentName): string {
@@ -27,7 +27,8 @@ export function pipelineSetupSteps(config: PipelineConfig, options: { fetchDepth
   const directory = config.workflows.pipelineDirectory;
   return [
     Steps.checkout({ fetchDepth: options.fetchDepth }),
-    Steps.setupNode(config.workflows.nodeVersion, `${directory}/package-lock.json`),
+    // No npm cache: these jobs hold deploy credentials (cache poisoning).
+    Steps.setupNodeWithoutCache(config.workflows.nodeVersion),
     Steps.setupTerraform(),
     Steps.run("Install and build wtfb-deploy", "npm ci --no-audit --no-fund\nnpm run --silent build", { workingDirectory: directory }),
   ];
@@ -59,7 +60,7 @@ export function dockerHostAccessSteps(config: PipelineConfig, environment: Envir
 export function announcementEnv(config: PipelineConfig): Record<string, string> {
   const stakeholders = config.monitoring.stakeholders;
   return {
-    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaToken),
+    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaAuth),
     ...(stakeholders?.type === "slack" ? { [stakeholders.webhookUrlSecret]: secretExpression(stakeholders.webhookUrlSecret) } : {}),
   };
 }

@@ -50,6 +50,7 @@ export function planReviewWorkflow(config: PipelineConfig): Workflow {
               BASE_SHA: "${{ github.event.pull_request.base.sha }}",
               HEAD_SHA: "${{ github.event.pull_request.head.sha }}",
               PULL_REQUEST: "${{ github.event.pull_request.number }}",
+              RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
             },
           }),
           Steps.uploadArtifact({ name: "plan-review", description: "the report (data for the comment workflow)", path: "${{ runner.temp }}/plan-review/", retentionDays: 7 }),
@@ -69,14 +70,14 @@ function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]):
     runsOn: config.workflows.runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 20,
-    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.adminToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
+    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.planReviewToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
     steps: [
       ...setup,
       { ...Steps.setupTerraform(), if: "${{ env.HAS_CREDENTIALS == 'true' }}" },
       Steps.run(`cdktf diff ${DIFFED_STACK}`, DIFF_SCRIPT, {
         if: "${{ env.HAS_CREDENTIALS == 'true' }}",
         workingDirectory: config.workflows.pipelineDirectory,
-        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
+        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
       }),
       Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
     ],
@@ -116,9 +117,13 @@ export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
   };
 }
 
+/** The comment's report fits a comment by itself: every stack keeps its share, and the cuts link the full report beside it. */
+/** Characters of the review in the comment (GitHub holds 65,536; the real diff and the footer take the rest). */
+const COMMENT_REPORT_LENGTH = 55_000;
+
 const REVIEW_SCRIPT = `out="$RUNNER_TEMP/plan-review"
 mkdir -p "$out"
-npm run --silent review -- --base "$BASE_SHA" > "$out/report.md"
+npm run --silent review -- --base "$BASE_SHA" --max-length ${COMMENT_REPORT_LENGTH} --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"
 printf '%s\\n' "$PULL_REQUEST" > "$out/pull-request"
 printf '%s\\n' "$HEAD_SHA" > "$out/head-sha"`;
 
@@ -154,7 +159,8 @@ body="$RUNNER_TEMP/plan-comment.md"
   echo "$MARKER"
   echo "## Plan review"
   echo
-  head -c 55000 "$review/report.md"
+  # The review already fits its report to ${COMMENT_REPORT_LENGTH} characters, stack by stack; the cut only bounds untrusted data.
+  head -c ${COMMENT_REPORT_LENGTH} "$review/report.md"
   echo
   if [ -f "$ARTIFACTS/plan-diff/diff.md" ]; then
     echo
@@ -162,7 +168,7 @@ body="$RUNNER_TEMP/plan-comment.md"
     echo
   fi
   echo
-  echo "<sub>For $HEAD_SHA · [run]($RUN_URL)</sub>"
+  echo "<sub>For $HEAD_SHA · [run, with the full report as an artifact]($RUN_URL)</sub>"
 } > "$body"
 existing="$(gh api --paginate "repos/$REPOSITORY/issues/$number/comments" --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith($ENV.MARKER))) | .id' | head -n 1)"
 if [ -n "$existing" ]; then

@@ -1,11 +1,12 @@
 /**
- * Release (SOP §3.1, §8.2): on the configured cadence and on demand, bump the SemVer (from the commits since the
- * last release, or as asked), set it in every application's package.json, tag, and publish a GitHub release whose
- * notes group breaking changes, features and fixes. The tag is pushed with the pipeline token, because a tag pushed
- * with the job's own token starts no workflow, and this tag must start the production deploy.
+ * Release (SOP §3.1, §8.2): on the configured cadence and on demand, bump the SemVer of the newest release tag (from
+ * the commits since it, or as asked), set it in every application's package.json, commit, tag, and publish a GitHub
+ * release whose notes group breaking changes, features and fixes. The release commit and its tag are pushed to the
+ * default branch together with the release token (environment `release`, default branch only): a tag pushed with
+ * the job's own token starts no workflow, and this tag must start the production deploy.
  */
 import type { PipelineConfig } from "../../config/types";
-import { PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
+import { PIPELINE_SECRETS, RELEASE_ENVIRONMENT, secretExpression } from "./pipeline-secrets";
 import { Steps } from "./steps";
 import type { Workflow } from "./workflows-model";
 
@@ -32,12 +33,14 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
       release: {
         name: "Tag and publish the release",
         runsOn: workflows.runsOn,
+        // The release token is a secret of this environment, which only the default branch reaches.
+        environment: { name: RELEASE_ENVIRONMENT },
         permissions: { contents: "write" },
         timeoutMinutes: 15,
         steps: [
-          Steps.run("Check that the tag will start the production deploy", TOKEN_CHECK_SCRIPT, { env: { PIPELINE_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken) } }),
-          Steps.checkout({ fetchDepth: 0, ref: config.repository.defaultBranch, token: secretExpression(PIPELINE_SECRETS.adminToken), persistCredentials: true }),
-          Steps.setupNode(workflows.nodeVersion),
+          Steps.run("Check that the tag will start the production deploy", TOKEN_CHECK_SCRIPT, { env: { RELEASE_TOKEN: secretExpression(PIPELINE_SECRETS.releaseToken) } }),
+          Steps.checkout({ fetchDepth: 0, ref: config.repository.defaultBranch, token: secretExpression(PIPELINE_SECRETS.releaseToken), persistCredentials: true }),
+          Steps.setupNodeWithoutCache(workflows.nodeVersion),
           Steps.run("Decide the version and write the release notes", PLAN_SCRIPT, {
             id: "plan",
             env: {
@@ -50,7 +53,7 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
           }),
           Steps.run("Set the version in every application's package.json, commit and tag", TAG_SCRIPT, {
             if: "${{ steps.plan.outputs.due == 'true' }}",
-            env: { VERSION: "${{ steps.plan.outputs.version }}", TAG: "${{ steps.plan.outputs.tag }}", CONTEXTS: contexts.join(" ") },
+            env: { VERSION: "${{ steps.plan.outputs.version }}", TAG: "${{ steps.plan.outputs.tag }}", CONTEXTS: contexts.join(" "), DEFAULT_BRANCH: config.repository.defaultBranch },
           }),
           Steps.run("Publish the GitHub release", 'gh release create "$TAG" --title "$TAG" --notes-file "$RUNNER_TEMP/release-notes.md" --verify-tag', {
             if: "${{ steps.plan.outputs.due == 'true' }}",
@@ -62,8 +65,8 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
   };
 }
 
-const TOKEN_CHECK_SCRIPT = `if [ -z "$PIPELINE_TOKEN" ]; then
-  echo "::error::set the secret PIPELINE_ADMIN_TOKEN: a tag pushed with the workflow's own token would not start the production deploy"
+const TOKEN_CHECK_SCRIPT = `if [ -z "$RELEASE_TOKEN" ]; then
+  echo "::error::set the secret RELEASE_TOKEN on the release environment: a tag pushed with the workflow's own token would not start the production deploy"
   exit 1
 fi`;
 
@@ -73,7 +76,12 @@ const PLAN_SCRIPT = `if [ "$EVENT_NAME" = "schedule" ] && (( $(date -u +%s) / 60
   echo "due=false" >> "$GITHUB_OUTPUT"
   exit 0
 fi
-last="$(git describe --tags --abbrev=0 --match "\${TAG_PREFIX}[0-9]*.[0-9]*.[0-9]*" 2>/dev/null || true)"
+# The newest release is the highest version among the tags, wherever they point: a release commit need not be an
+# ancestor of HEAD (git describe would find the first release forever).
+last=""
+while read -r candidate; do
+  if [[ "\${candidate#"$TAG_PREFIX"}" =~ ^[0-9]+\\.[0-9]+\\.[0-9]+$ ]]; then last="$candidate"; break; fi
+done < <(git tag --list "\${TAG_PREFIX}[0-9]*" --sort=-version:refname)
 if [ -n "$last" ]; then
   range="$last..HEAD"
   base="\${last#"$TAG_PREFIX"}"
@@ -103,7 +111,7 @@ while read -r commit; do
 done <<< "$commits"
 bump="\${BUMP:-auto}"
 if [ "$bump" = "auto" ]; then
-  if [ \${#breaking[@]} -gt 0 ]; then bump=major; elif [ \${#features[@]} -gt 0 ]; then bump=minor; else bump=patch; fi
+  if [ \${#breaking[@]} -gt 0 ]; then bump="major"; elif [ \${#features[@]} -gt 0 ]; then bump="minor"; else bump="patch"; fi
 fi
 if [ -z "$base" ]; then
   # The first release is the version the application already declares.
@@ -121,6 +129,10 @@ if ! [[ "$version" =~ ^[0-9]+\\.[0-9]+\\.[0-9]+$ ]]; then
   exit 1
 fi
 tag="$TAG_PREFIX$version"
+if git rev-parse -q --verify "refs/tags/$tag" > /dev/null; then
+  echo "::error::the tag $tag exists already; delete the stray tag or release with a higher bump"
+  exit 1
+fi
 notes="$RUNNER_TEMP/release-notes.md"
 {
   echo "## $tag ($(date -u +%Y-%m-%d))"
@@ -137,7 +149,11 @@ cat "$notes"
   echo "tag=$tag"
 } >> "$GITHUB_OUTPUT"`;
 
-/** The release commit exists only under its tag: the default branch changes only through pull requests. */
+/**
+ * The release commit goes onto the default branch with its tag, in one atomic push: package.json there stays in step
+ * with the releases, and a default branch that moved meanwhile fails the push instead of being overwritten. The
+ * release token's identity must be a bypass actor of the default-branch ruleset (`repository.rulesetBypass`).
+ */
 const TAG_SCRIPT = `for context in $CONTEXTS; do
   (cd "$context" && npm version "$VERSION" --no-git-tag-version --allow-same-version > /dev/null)
 done
@@ -146,4 +162,4 @@ git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
 git add -u
 git diff --cached --quiet || git commit --quiet -m "release: $TAG"
 git tag -a "$TAG" -F "$RUNNER_TEMP/release-notes.md"
-git push origin "refs/tags/$TAG"`;
+git push --atomic origin "HEAD:refs/heads/$DEFAULT_BRANCH" "refs/tags/$TAG"`;

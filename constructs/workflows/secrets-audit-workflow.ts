@@ -34,13 +34,13 @@ export function secretsAuditWorkflow(config: PipelineConfig): Workflow {
       audit: {
         name: "Audit the secrets",
         runsOn: config.workflows.runsOn,
-        // Listing secrets needs the pipeline token; the job's own token gets nothing.
+        // Listing secrets needs a read-only token of its own; the job's own token gets nothing.
         permissions: {},
         timeoutMinutes: 10,
         steps: [
           Steps.run(`Flag secrets older than ${config.workflows.secretMaxAgeDays} days and declared secrets that are missing`, AUDIT_SCRIPT, {
             env: {
-              GH_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
+              GH_TOKEN: secretExpression(PIPELINE_SECRETS.secretsAuditToken),
               REPOSITORY: "${{ github.repository }}",
               MAX_AGE_DAYS: String(config.workflows.secretMaxAgeDays),
               ENVIRONMENTS: ENVIRONMENT_NAMES.join(" "),
@@ -54,7 +54,7 @@ export function secretsAuditWorkflow(config: PipelineConfig): Workflow {
 }
 
 const AUDIT_SCRIPT = `if [ -z "$GH_TOKEN" ]; then
-  echo "::error::set the secret PIPELINE_ADMIN_TOKEN: listing secrets needs a token with read access to environments and secrets"
+  echo "::error::set the secret SECRETS_AUDIT_TOKEN: listing secrets needs a token with read access to environments and secrets (read only: see docs/workflows.md)"
   exit 1
 fi
 now="$(date -u +%s)"
