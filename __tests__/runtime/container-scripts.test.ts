@@ -143,16 +143,17 @@ function checksumOf(text: string): string {
 }
 
 /**
- * The command of a stand-in nginx daemon that records SIGHUP and quits on SIGQUIT. Node, not sh: a background job of
- * a non-interactive sh starts with SIGQUIT ignored, which a shell cannot trap but a program (nginx, node) can handle.
+ * The command of a stand-in nginx daemon that records SIGHUP and SIGQUIT with the config it runs ("$2", after -c).
+ * Node, not sh: a background job of a non-interactive sh starts with SIGQUIT ignored, which a shell cannot trap but
+ * a program (nginx, node) can handle.
  */
 function daemonStub(calls: string): string {
-  const program = `const fs = require("fs"); process.on("SIGHUP", () => fs.appendFileSync(${JSON.stringify(calls)}, "HUP\\n")); process.on("SIGQUIT", () => { fs.appendFileSync(${JSON.stringify(calls)}, "QUIT\\n"); process.exit(0); }); setInterval(() => {}, 1000);`;
-  return `"${process.execPath}" -e '${program}'`;
+  const program = `const fs = require("fs"); const config = process.argv[1]; process.on("SIGHUP", () => fs.appendFileSync(${JSON.stringify(calls)}, "HUP " + config + "\\n")); process.on("SIGQUIT", () => { fs.appendFileSync(${JSON.stringify(calls)}, "QUIT " + config + "\\n"); process.exit(0); }); setInterval(() => {}, 1000);`;
+  return `"${process.execPath}" -e '${program}' "$2"`;
 }
 
 describe("proxy supervisor", () => {
-  it("runs nginx on the published configuration, reloads it gracefully on a new publication, acknowledges it, and quits gracefully", async () => {
+  it("runs the router on the published configuration and the edge in front, reloads only the router on a new publication, acknowledges it, and quits both gracefully", async () => {
     // GIVEN a published configuration and an nginx stub: the daemon records the signals it gets
     const routingDir = path.join(scratch, "routing");
     fs.mkdirSync(routingDir);
@@ -165,24 +166,28 @@ case "$*" in
   *"daemon off;"*) exec ${daemonStub(calls)} ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf" } });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
     try {
       await eventually(() => applied() === "one", "the initial configuration is acknowledged");
       expect(fs.readFileSync(calls, "utf8")).toContain(`-c ${routingDir}/nginx.conf -g daemon off;\n`);
+      expect(fs.readFileSync(calls, "utf8")).toContain("-c /etc/wtfb/edge.conf -g daemon off;\n");
       // WHEN a new configuration is published
       fs.writeFileSync(path.join(routingDir, "published"), "two\n");
       // THEN nginx is checked and reloaded with SIGHUP (graceful: no restart), and the new one acknowledged
       await eventually(() => applied() === "two", "the new configuration is acknowledged");
       expect(fs.readFileSync(calls, "utf8")).toContain(`-t -q -c ${routingDir}/nginx.conf\n`);
-      expect(fs.readFileSync(calls, "utf8")).toContain("HUP\n");
+      expect(fs.readFileSync(calls, "utf8")).toContain(`HUP ${routingDir}/nginx.conf\n`);
+      // AND the edge, holding the clients' connections, is never reloaded
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
     } finally {
       // WHEN the container is stopped / THEN nginx quits gracefully and the acknowledgement is withdrawn
       supervisor.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(fs.readFileSync(calls, "utf8")).toContain("QUIT\n");
+    expect(fs.readFileSync(calls, "utf8")).toContain(`QUIT ${routingDir}/nginx.conf\n`);
+    expect(fs.readFileSync(calls, "utf8")).toContain("QUIT /etc/wtfb/edge.conf\n");
     expect(fs.existsSync(path.join(routingDir, "applied"))).toBe(false);
   });
 
@@ -199,7 +204,7 @@ case "$*" in
   *-t*) exit 1 ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf" } });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     let stderr = "";
     supervisor.stderr.on("data", (chunk) => (stderr += chunk));

@@ -1,7 +1,7 @@
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { ROUTING_INCLUDE, renderNginxConfig, renderRoutingConfig } from "../../constructs/runtime/nginx-config";
-import { ROUTING_CHECK_DIR } from "../../constructs/runtime/private/shell-scripts";
+import { ROUTER_ADDRESS, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig } from "../../constructs/runtime/nginx-config";
+import { EDGE_CONFIG_FILE, ROUTING_CHECK_DIR } from "../../constructs/runtime/private/shell-scripts";
 import { NGINX, containerNamed, nginxTest, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
 
@@ -68,6 +68,14 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
     for (const address of ["127.0.0.2", "127.0.0.3", "127.0.0.4"]) expect(files.routingConf).toContain(`    server ${address}:3000 weight=1 max_fails=1 fail_timeout=1s;`);
   });
 
+  it("the edge in front of the router, as the proxy container holds it", () => {
+    // GIVEN the edge configuration uploaded into the proxy container
+    const edge = uploadedFile(containerNamed(blueGreen.json, "web-staging-proxy"), EDGE_CONFIG_FILE);
+    // WHEN nginx checks it on its own (the routing container is its only other file) / THEN it is valid
+    expect(nginxTest(edge, "").ok).toBe(true);
+    expect(edge).toContain(`server ${ROUTER_ADDRESS} max_fails=0;`);
+  });
+
   it("fails when the routing names a container that does not resolve (the check can fail)", () => {
     // GIVEN a routing whose active container is not (yet) on the network
     const files = publishedProxyFiles(blueGreen.json, { ...NAMES, "docker_container.web_blue.name": "web-staging-blue-0badf00d.invalid", web_active_slot: "blue" });
@@ -91,7 +99,7 @@ describe("renderNginxConfig", () => {
     expect(text).toContain("proxy_connect_timeout 1s;");
     expect(text).toContain("error_page 502 504 = @wtfb_unavailable;");
     expect(text).toContain("add_header Retry-After 5 always;\n            return 503");
-    expect(text).toContain("listen 8080;");
+    expect(text).toContain(`listen ${ROUTER_ADDRESS};`);
     // AND nothing nginx writes depends on the image's paths
     expect(text).toContain("pid /tmp/wtfb-nginx.pid;");
   });
@@ -99,6 +107,18 @@ describe("renderNginxConfig", () => {
   it("contains nothing Terraform would read as template syntax", () => {
     // The text is a Terraform string: ${ or %{ in it would be interpolated at apply time.
     expect(renderNginxConfig(config)).not.toMatch(/[$%]\{/);
+    expect(renderEdgeConfig(config)).not.toMatch(/[$%]\{/);
+  });
+
+  it("puts an edge on the application's port in front of the router, keeping clients' connections and retrying on a new connection to the router", () => {
+    const edge = renderEdgeConfig(config);
+    expect(edge).toContain("listen 8080;");
+    expect(edge).toContain("proxy_pass http://wtfb_router;");
+    expect(edge).toContain("keepalive 64;");
+    expect(edge).toContain("proxy_next_upstream error timeout non_idempotent;");
+    expect(edge).toContain("add_header Retry-After 5 always;\n            return 503");
+    // The edge logs no access: the router does, with the container each request went to.
+    expect(edge).toContain("access_log off;");
   });
 
   it("fails when Retry-After is not a whole number of seconds", () => {

@@ -1,8 +1,10 @@
 /**
- * The synthesized proxy configuration serving real traffic: the real nginx runs the nginx.conf and routing the
- * routing container publishes (Terraform's values filled in, container names as 127.0.0.x addresses), in front of
- * small HTTP servers standing in for the slots. Needs nginx only (a high port, no root). Every loop is bounded in
- * count and time, and all traffic goes to 127.0.0.x.
+ * The synthesized proxy configuration serving real traffic: the real nginx runs, as in the proxy container, the edge
+ * (edge.conf as uploaded) in front of the router (the nginx.conf and routing the routing container publishes,
+ * Terraform's values filled in, container names as 127.0.0.x addresses), in front of small HTTP servers standing in
+ * for the slots. Test-side changes, and only these: the edge's port, the router's port and the pid files move into
+ * the test's directory. Needs nginx only (a high port, no root). Every loop is bounded in count and time, and all
+ * traffic goes to 127.0.0.x.
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -13,7 +15,8 @@ import * as os from "os";
 import * as path from "path";
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { PROXY_LISTEN_PORT } from "../../constructs/runtime/nginx-config";
+import { PROXY_LISTEN_PORT, ROUTER_ADDRESS } from "../../constructs/runtime/nginx-config";
+import { EDGE_CONFIG_FILE } from "../../constructs/runtime/private/shell-scripts";
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
 
@@ -119,22 +122,31 @@ function freePort(): Promise<number> {
 class RunningProxy {
   public static async start(json: TerraformJson, variables: TemplateVariables): Promise<RunningProxy> {
     const proxy = new RunningProxy(json, fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-proxy-")), await freePort());
-    // The one test-side change: the listen port, so the suite never needs 8080 free.
+    const routerAddress = `127.0.0.1:${await freePort()}`;
     const nginxConf = uploadedFile(containerNamed(json, "web-staging-routing"), "/wtfb/check/nginx.conf");
-    expect(nginxConf).toContain(`listen ${PROXY_LISTEN_PORT};`);
+    const edgeConf = uploadedFile(containerNamed(json, "web-staging-proxy"), EDGE_CONFIG_FILE);
+    expect(edgeConf).toContain(`listen ${PROXY_LISTEN_PORT};`);
+    expect(nginxConf).toContain(`listen ${ROUTER_ADDRESS};`);
     fs.writeFileSync(
       path.join(proxy.directory, "nginx.conf"),
-      nginxConf.replace(`listen ${PROXY_LISTEN_PORT};`, `listen 127.0.0.1:${proxy.port};`).replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "nginx.pid")};`),
+      nginxConf.replace(`listen ${ROUTER_ADDRESS};`, `listen ${routerAddress};`).replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`),
+    );
+    fs.writeFileSync(
+      path.join(proxy.directory, "edge.conf"),
+      edgeConf
+        .replace(`listen ${PROXY_LISTEN_PORT};`, `listen 127.0.0.1:${proxy.port};`)
+        .replace(`server ${ROUTER_ADDRESS} `, `server ${routerAddress} `)
+        .replace("pid /tmp/wtfb-edge.pid;", `pid ${path.join(proxy.directory, "edge.pid")};`),
     );
     proxy.writeRouting(variables);
-    const log = fs.openSync(path.join(proxy.directory, "nginx.log"), "w");
-    proxy.process = spawn(NGINX!, ["-c", path.join(proxy.directory, "nginx.conf"), "-p", `${proxy.directory}/`, "-g", "daemon off;"], { stdio: ["ignore", log, log] });
-    fs.closeSync(log);
-    await proxy.until(async () => (await get(proxy.port, "/__wtfb/proxy-health").catch(() => ({ status: 0 }))).status === 200, "nginx answers its health check");
+    proxy.router = proxy.spawnNginx("nginx.conf", "router.log");
+    proxy.edge = proxy.spawnNginx("edge.conf", "edge.log");
+    await proxy.until(async () => (await get(proxy.port, "/__wtfb/proxy-health").catch(() => ({ status: 0 }))).status === 200, "the proxy answers its health check through edge and router");
     return proxy;
   }
 
-  private process?: ChildProcess;
+  private router?: ChildProcess;
+  private edge?: ChildProcess;
 
   private constructor(
     private readonly json: TerraformJson,
@@ -154,17 +166,26 @@ class RunningProxy {
     const check = spawnSync(NGINX!, ["-t", "-q", "-c", path.join(this.directory, "nginx.conf"), "-p", `${this.directory}/`], { stdio: ["ignore", log, log] });
     fs.closeSync(log);
     expect({ status: check.status, output: fs.readFileSync(path.join(this.directory, "nginx-t.log"), "utf8") }).toEqual({ status: 0, output: "" });
-    this.process!.kill("SIGHUP");
+    // Only the router reloads; the edge holding the clients' connections never does.
+    this.router!.kill("SIGHUP");
+  }
+
+  /** Stops the router only, as if it crashed: the edge is left without anything to pass requests to. */
+  public async stopRouter(): Promise<void> {
+    await stopProcess(this.router);
   }
 
   public async stop(): Promise<void> {
-    const process = this.process;
-    if (process && process.exitCode === null) {
-      const exited = new Promise((resolve) => process.once("exit", resolve));
-      process.kill("SIGQUIT");
-      await exited;
-    }
+    await stopProcess(this.edge);
+    await stopProcess(this.router);
     fs.rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private spawnNginx(config: string, logFile: string): ChildProcess {
+    const log = fs.openSync(path.join(this.directory, logFile), "w");
+    const child = spawn(NGINX!, ["-c", path.join(this.directory, config), "-p", `${this.directory}/`, "-g", "daemon off;"], { stdio: ["ignore", log, log] });
+    fs.closeSync(log);
+    return child;
   }
 
   private writeRouting(variables: TemplateVariables): void {
@@ -175,9 +196,20 @@ class RunningProxy {
   public async until(condition: () => Promise<boolean>, what: string): Promise<void> {
     const deadline = Date.now() + 10000;
     while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}; nginx log:\n${fs.readFileSync(path.join(this.directory, "nginx.log"), "utf8")}`);
+      if (Date.now() > deadline) {
+        const logs = ["router.log", "edge.log"].map((file) => `${file}:\n${fs.readFileSync(path.join(this.directory, file), "utf8")}`).join("\n");
+        throw new Error(`timed out waiting until ${what}; nginx logs:\n${logs}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGQUIT");
+    await exited;
   }
 }
 
@@ -234,6 +266,12 @@ describeTraffic("the synthesized proxy under real requests", () => {
     expect(response).toMatchObject({ status: 503, retryAfter: "5", body: "web is being deployed; retry in a few seconds\n" });
   });
 
+  it("answers 503 with Retry-After when the router behind the edge is not running", async () => {
+    proxy = await RunningProxy.start(blueGreen(), { ...blueGreenNames, web_active_slot: "blue" });
+    await proxy.stopRouter();
+    expect(await get(proxy.port, "/")).toMatchObject({ status: 503, retryAfter: "5", body: "web is being deployed; retry in a few seconds\n" });
+  });
+
   it.each([5, 25, 50])("canary at %i%: the canary's share of 2,000 requests is within 1.5 points of the weight", async (weight) => {
     proxy = await RunningProxy.start(canary(), { ...canaryNames, web_canary_weight: weight });
     const responses = await load(proxy.port, 2000, 8);
@@ -268,7 +306,7 @@ describeTraffic("the synthesized proxy under real requests", () => {
     console.log(`canary killed at 25%: ${responses.length} requests, 0 failed, slowest ${slowest} ms`);
   });
 
-  it.each([false])("reloads under load (keep-alive %s) drop no request", async (keepAlive) => {
+  it.each([false, true])("reloads under load (keep-alive %s) drop no request", async (keepAlive) => {
     // GIVEN clients sending requests, over kept-alive connections or not
     proxy = await RunningProxy.start(canary(), { ...canaryNames, web_canary_weight: 25 });
     const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 8 }) : false;

@@ -1,8 +1,12 @@
 /**
- * The reverse proxy's nginx configuration, as plain data rendered to text. The main file (`nginx.conf`) is fixed
- * per application and environment; the routing file (`routing.conf`) holds the one upstream the proxy sends
- * requests to: the concrete containers of the release that serves, with the others as fallback, and the canary
- * weights. A deployment changes only the routing file, and nginx reloads it gracefully: never a proxy restart.
+ * The reverse proxy's nginx configuration, as plain data rendered to text. The proxy container runs two nginx:
+ * - the edge (`edge.conf`, fixed, part of the container): holds the clients' connections on the application's port
+ *   and passes every request to the router on the loopback. It is never reloaded, so no deployment closes a
+ *   client's kept-alive connection; when the router closes an idle connection during its reload, the edge retries
+ *   the request on a new one.
+ * - the router (`nginx.conf`, fixed per application and environment, and `routing.conf`, which a deployment
+ *   rewrites): sends each request to the containers that serve, skipping one that fails; it is reloaded gracefully
+ *   whenever the routing container publishes a new configuration.
  */
 import { Fn, Op, Token } from "cdktf";
 
@@ -33,8 +37,13 @@ export type ProxyRouting =
 
 /** File name of the routing file, beside nginx.conf (nginx resolves includes against the main file's directory). */
 export const ROUTING_INCLUDE = "routing.conf";
-/** Port nginx listens on inside the proxy container (unprivileged, so unprivileged nginx images work too). */
+/** Port the edge nginx listens on inside the proxy container (unprivileged, so unprivileged nginx images work too). */
 export const PROXY_LISTEN_PORT = 8080;
+/**
+ * Address the router nginx listens on and the edge passes requests to, inside the proxy container: loopback TCP,
+ * not a unix socket, whose file the workers of the other nginx (another user than the master) may not open.
+ */
+export const ROUTER_ADDRESS = "127.0.0.1:8081";
 /** Path the proxy answers its own health check on, without touching the application. */
 export const PROXY_HEALTH_PATH = "/__wtfb/proxy-health";
 /** Name of the upstream the routing file defines and the main file proxies to. */
@@ -47,12 +56,12 @@ export const SERVER_FAIL_TIMEOUT = "1s";
 
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
-/** Renders `nginx.conf`: logging, the failover policy, the 503 page and the proxying server. */
+/** Renders the router's `nginx.conf`: logging, the failover policy, the 503 page and the proxying server. */
 export function renderNginxConfig(config: ProxyConfig): string {
-  const retryAfter = config.retryAfterSeconds ?? 5;
-  if (!Number.isInteger(retryAfter) || retryAfter < 1) throw new Error(`proxy of ${config.applicationName}: retryAfterSeconds is ${retryAfter}; use a whole number of seconds, at least 1`);
-  return checkedTemplateText(`# nginx.conf of the ${config.applicationName} proxy in ${config.environmentName}, rendered by wtfb-deploy.
+  const retryAfter = retryAfterOf(config);
+  return checkedTemplateText(`# nginx.conf of the ${config.applicationName} proxy's router in ${config.environmentName}, rendered by wtfb-deploy.
 # The containers serving requests are listed in ${ROUTING_INCLUDE}; deployments rewrite that file and nginx reloads it.
+# Clients connect to the edge nginx on port ${config.listenPort}, which passes requests on to this router at ${ROUTER_ADDRESS}.
 worker_processes auto;
 error_log /dev/stderr notice;
 # Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
@@ -65,7 +74,7 @@ events {
 }
 
 http {
-    log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
+    log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$http_x_request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
     access_log /dev/stdout wtfb;
     server_tokens off;
     client_body_temp_path /tmp/wtfb-nginx-client-body;
@@ -82,14 +91,8 @@ http {
         "" "";
     }
 
-    # Keep the scheme a TLS-terminating load balancer in front of the proxy reported.
-    map $http_x_forwarded_proto $wtfb_forwarded_proto {
-        default $http_x_forwarded_proto;
-        "" $scheme;
-    }
-
     server {
-        listen ${config.listenPort};
+        listen ${ROUTER_ADDRESS};
 
         location = ${PROXY_HEALTH_PATH} {
             access_log off;
@@ -102,9 +105,10 @@ http {
             proxy_set_header Host $host;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $wtfb_connection;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $wtfb_forwarded_proto;
-            proxy_set_header X-Request-Id $request_id;
+            # The edge set these for the client; they pass through unchanged.
+            proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;
+            proxy_set_header X-Request-Id $http_x_request_id;
             # A container that refuses, does not answer, or answers 502/503/504 is skipped: the request goes to the
             # next one (the other replica, the other slot), which the routing file always lists.
             proxy_connect_timeout 1s;
@@ -123,6 +127,86 @@ http {
     }
 }
 `);
+}
+
+/** Renders the edge's `edge.conf`: the application's port, kept-alive client connections, the router behind. */
+export function renderEdgeConfig(config: ProxyConfig): string {
+  const retryAfter = retryAfterOf(config);
+  return checkedTemplateText(`# edge.conf of the ${config.applicationName} proxy in ${config.environmentName}, rendered by wtfb-deploy.
+# Holds the clients' connections and is never reloaded; the router behind ${ROUTER_ADDRESS} is reloaded on every deployment.
+worker_processes auto;
+error_log /dev/stderr notice;
+pid /tmp/wtfb-edge.pid;
+worker_shutdown_timeout 60s;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    # The router logs every request with its upstream; the edge logs only errors.
+    access_log off;
+    server_tokens off;
+    client_body_temp_path /tmp/wtfb-edge-client-body;
+    proxy_temp_path /tmp/wtfb-edge-proxy;
+    fastcgi_temp_path /tmp/wtfb-edge-fastcgi;
+    uwsgi_temp_path /tmp/wtfb-edge-uwsgi;
+    scgi_temp_path /tmp/wtfb-edge-scgi;
+    keepalive_timeout 65s;
+
+    upstream wtfb_router {
+        server ${ROUTER_ADDRESS} max_fails=0;
+        keepalive 64;
+        # Shorter than the router's keepalive_timeout, so the edge never reuses a connection the router is closing.
+        keepalive_timeout 30s;
+    }
+
+    map $http_upgrade $wtfb_connection {
+        default upgrade;
+        "" "";
+    }
+
+    # Keep the scheme a TLS-terminating load balancer in front of the proxy reported.
+    map $http_x_forwarded_proto $wtfb_forwarded_proto {
+        default $http_x_forwarded_proto;
+        "" $scheme;
+    }
+
+    server {
+        listen ${config.listenPort};
+
+        location / {
+            proxy_pass http://wtfb_router;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $wtfb_connection;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $wtfb_forwarded_proto;
+            proxy_set_header X-Request-Id $request_id;
+            # A connection the reloading router closed while idle fails before the router read the request, so the
+            # request is sent again on a new connection, whatever its method.
+            proxy_next_upstream error timeout non_idempotent;
+            proxy_next_upstream_tries 3;
+            proxy_connect_timeout 1s;
+            # The router not running (the container starting or stopping): a retryable 503, never a bare 502 or 504.
+            error_page 502 504 = @wtfb_unavailable;
+        }
+
+        location @wtfb_unavailable {
+            default_type text/plain;
+            add_header Retry-After ${retryAfter} always;
+            return 503 "${config.applicationName} is being deployed; retry in a few seconds\\n";
+        }
+    }
+}
+`);
+}
+
+function retryAfterOf(config: ProxyConfig): number {
+  const retryAfter = config.retryAfterSeconds ?? 5;
+  if (!Number.isInteger(retryAfter) || retryAfter < 1) throw new Error(`proxy of ${config.applicationName}: retryAfterSeconds is ${retryAfter}; use a whole number of seconds, at least 1`);
+  return retryAfter;
 }
 
 /** Renders `routing.conf`: the upstream every request goes to. */

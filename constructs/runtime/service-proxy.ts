@@ -5,9 +5,9 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
 import { containerName } from "../contract";
 import type { DockerHost } from "./docker-host";
-import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
+import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
-import { PROXY_SUPERVISOR_SCRIPT, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
+import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
 
 export interface ServiceProxyProps {
   /** The environment's Docker host. */
@@ -27,8 +27,9 @@ export interface ServiceProxyProps {
 }
 
 /**
- * The reverse proxy in front of an application's releases (SOP §4.2): an nginx container, the only one publishing
- * the application's host port, and a one-off routing container that checks the rendered configuration (nginx.conf
+ * The reverse proxy in front of an application's releases (SOP §4.2): a container running two nginx, the only one
+ * publishing the application's host port — the edge, holding the clients' connections and never reloaded, and the
+ * router behind it, reloaded on every change of the routing — and a one-off routing container that checks the rendered configuration (nginx.conf
  * and the routing: which containers serve, the active slot, the canary weights) with nginx -t and publishes it into
  * a volume the proxy shares. The proxy reloads gracefully on every publication, so a deployment, a switch, a weight
  * change or a new nginx.conf replaces only the routing container; the proxy itself keeps running.
@@ -40,8 +41,10 @@ export class ServiceProxy extends Construct {
   public readonly routingPublisher: Container;
   /** Volume holding the published configuration. */
   public readonly routingVolume: Volume;
-  /** The rendered nginx.conf (fixed per application and environment). */
+  /** The router's rendered nginx.conf (fixed per application and environment), published with the routing. */
   public readonly nginxConfig: string;
+  /** The edge's rendered configuration, part of the proxy container: a change replaces the proxy. */
+  public readonly edgeConfig: string;
   /** The rendered routing file as Terraform reads it: `${…}` parts are filled in at apply time. */
   public readonly routingConfig: string;
 
@@ -56,6 +59,7 @@ export class ServiceProxy extends Construct {
     const labels = (role: string) => labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": role });
 
     this.nginxConfig = renderNginxConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT });
+    this.edgeConfig = renderEdgeConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT });
     const routingConfig = renderRoutingConfig(props.routing);
     // Resolved once: the routing's Terraform expressions (container names, active slot, weights) as Terraform reads them.
     this.routingConfig = Tokenization.resolve(routingConfig, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
@@ -103,7 +107,8 @@ export class ServiceProxy extends Construct {
       name: proxyName,
       image: image.imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
-      env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`],
+      env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`, `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`],
+      upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],
       ports: props.hostPort !== undefined ? [{ internal: PROXY_LISTEN_PORT, external: props.hostPort }] : undefined,
       labels: labels("proxy"),

@@ -17,12 +17,16 @@ export const PUBLISHED_FILE = "published";
 /** File in the routing volume where the proxy acknowledges the configuration it has loaded. */
 export const APPLIED_FILE = "applied";
 
+/** Where the proxy container holds the edge nginx's configuration (part of the container, never reloaded). */
+export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
+
 /**
- * Entry point of the proxy container: runs nginx on the configuration in the routing volume, and reloads it
- * gracefully (SIGHUP: old workers finish their requests, idle keep-alive connections are closed between requests)
- * whenever a new configuration is published, acknowledging each loaded one in `applied` so the routing container
- * knows it is live. A configuration nginx -t rejects is not loaded; the previous one keeps serving.
- * Environment: WTFB_ROUTING_DIR.
+ * Entry point of the proxy container: runs the router nginx on the configuration in the routing volume and the edge
+ * nginx in front of it, and reloads the router gracefully (SIGHUP: old workers finish their requests) whenever a new
+ * configuration is published, acknowledging each loaded one in `applied` so the routing container knows it is live.
+ * The edge, which holds the clients' connections, is never reloaded. A configuration nginx -t rejects is not loaded;
+ * the previous one keeps serving. When either nginx exits, the other is stopped and the container exits (Docker
+ * restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG.
  */
 export const PROXY_SUPERVISOR_SCRIPT = `set -u
 conf="$WTFB_ROUTING_DIR/nginx.conf"
@@ -36,15 +40,17 @@ until [ -f "$published" ]; do
 done
 loaded=$(cat "$published")
 nginx -c "$conf" -g 'daemon off;' &
-nginx_pid=$!
-trap 'rm -f "$applied"; kill -QUIT "$nginx_pid"; wait "$nginx_pid"; exit 0' TERM INT QUIT
+router_pid=$!
+nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
+edge_pid=$!
+trap 'rm -f "$applied"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
 echo "$loaded" > "$applied"
-while kill -0 "$nginx_pid" 2>/dev/null; do
+while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
   sleep 1 &
   wait $!
   current=$(cat "$published" 2>/dev/null || true)
   if [ -n "$current" ] && [ "$current" != "$loaded" ]; then
-    if nginx -t -q -c "$conf" && kill -HUP "$nginx_pid"; then
+    if nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
       # The master starts the new workers and retires the old ones within a moment of the signal.
       sleep 1
       echo "$current" > "$applied"
@@ -56,6 +62,8 @@ while kill -0 "$nginx_pid" 2>/dev/null; do
   fi
 done
 echo "wtfb: nginx exited" >&2
+rm -f "$applied"
+kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null
 exit 1
 `;
 
