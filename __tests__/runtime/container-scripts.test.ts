@@ -166,7 +166,7 @@ case "$*" in
   *"daemon off;"*) exec ${daemonStub(calls)} ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf" } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
     try {
@@ -191,6 +191,34 @@ esac`,
     expect(fs.existsSync(path.join(routingDir, "applied"))).toBe(false);
   });
 
+  it("reloads the router when a routed container's address changes, and not otherwise", async () => {
+    // GIVEN a routing that names two containers, and a getent answering from a file
+    const routingDir = path.join(scratch, "routing");
+    fs.mkdirSync(routingDir);
+    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    fs.writeFileSync(path.join(routingDir, "routing.conf"), "upstream wtfb_application {\n    server web-staging-blue-1a2b3c4d:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-staging-green-5e6f7a8b:3000 backup max_fails=1 fail_timeout=1s;\n}\n");
+    const hosts = path.join(scratch, "hosts");
+    fs.writeFileSync(hosts, "172.18.0.5");
+    const calls = path.join(scratch, "nginx.calls");
+    stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+    stub("getent", `echo "getent $*" >> "${calls}"; echo "$(cat "${hosts}") $2"`);
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
+    try {
+      // WHEN the addresses stay the same for a check / THEN the router is not reloaded
+      await eventually(() => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "").split("getent hosts web-staging-green-5e6f7a8b").length > 2, "the names are resolved again", 10000);
+      expect(fs.readFileSync(calls, "utf8")).toContain("getent hosts web-staging-blue-1a2b3c4d\n");
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP");
+      // WHEN a container comes back at another address / THEN the router is reloaded, the edge is not
+      fs.writeFileSync(hosts, "172.18.0.9");
+      await eventually(() => fs.readFileSync(calls, "utf8").includes(`HUP ${routingDir}/nginx.conf`), "the router is reloaded", 10000);
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
+    } finally {
+      supervisor.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  }, 30000);
+
   it("keeps serving the previous configuration when nginx -t rejects a new one", async () => {
     const routingDir = path.join(scratch, "routing");
     fs.mkdirSync(routingDir);
@@ -204,7 +232,7 @@ case "$*" in
   *-t*) exit 1 ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf" } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     let stderr = "";
     supervisor.stderr.on("data", (chunk) => (stderr += chunk));

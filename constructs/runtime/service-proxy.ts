@@ -7,7 +7,7 @@ import { containerName } from "../contract";
 import type { DockerHost } from "./docker-host";
 import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
-import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
+import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, RESOLVE_EVERY_SECONDS, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
 
 export interface ServiceProxyProps {
   /** The environment's Docker host. */
@@ -107,7 +107,7 @@ export class ServiceProxy extends Construct {
       name: proxyName,
       image: image.imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
-      env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`, `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`],
+      env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`, `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`, `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`],
       upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],
       ports: props.hostPort !== undefined ? [{ internal: PROXY_LISTEN_PORT, external: props.hostPort }] : undefined,

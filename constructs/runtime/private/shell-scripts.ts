@@ -17,6 +17,8 @@ export const PUBLISHED_FILE = "published";
 /** File in the routing volume where the proxy acknowledges the configuration it has loaded. */
 export const APPLIED_FILE = "applied";
 
+/** Seconds between the proxy supervisor's checks of the routed containers' addresses. */
+export const RESOLVE_EVERY_SECONDS = 5;
 /** Where the proxy container holds the edge nginx's configuration (part of the container, never reloaded). */
 export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
 
@@ -25,8 +27,10 @@ export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
  * nginx in front of it, and reloads the router gracefully (SIGHUP: old workers finish their requests) whenever a new
  * configuration is published, acknowledging each loaded one in `applied` so the routing container knows it is live.
  * The edge, which holds the clients' connections, is never reloaded. A configuration nginx -t rejects is not loaded;
- * the previous one keeps serving. When either nginx exits, the other is stopped and the container exits (Docker
- * restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG.
+ * the previous one keeps serving. nginx resolves the routing's container names when it loads them, so every 5 s the
+ * supervisor resolves them again (getent or nslookup, where the image has one; every WTFB_RESOLVE_EVERY_SECONDS) and reloads the router when an address
+ * changed (a container Docker restarted elsewhere on the network). When either nginx exits, the other is stopped and
+ * the container exits (Docker restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG, WTFB_RESOLVE_EVERY_SECONDS.
  */
 export const PROXY_SUPERVISOR_SCRIPT = `set -u
 conf="$WTFB_ROUTING_DIR/nginx.conf"
@@ -38,16 +42,24 @@ until [ -f "$published" ]; do
   sleep 1
   waited=$((waited + 1))
 done
+addresses() {
+  for name in $(sed -n 's/^ *server \\([^: ]*\\):.*/\\1/p' "$WTFB_ROUTING_DIR/routing.conf"); do
+    getent hosts "$name" 2>/dev/null || nslookup "$name" 2>/dev/null
+  done | cksum
+}
 loaded=$(cat "$published")
+resolved=$(addresses)
 nginx -c "$conf" -g 'daemon off;' &
 router_pid=$!
 nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
 edge_pid=$!
 trap 'rm -f "$applied"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
 echo "$loaded" > "$applied"
+ticks=0
 while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
   sleep 1 &
   wait $!
+  ticks=$((ticks + 1))
   current=$(cat "$published" 2>/dev/null || true)
   if [ -n "$current" ] && [ "$current" != "$loaded" ]; then
     if nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
@@ -59,6 +71,13 @@ while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
       echo "wtfb: new configuration rejected by nginx -t; still serving the previous one" >&2
     fi
     loaded=$current
+    resolved=$(addresses)
+  elif [ $((ticks % WTFB_RESOLVE_EVERY_SECONDS)) -eq 0 ]; then
+    now=$(addresses)
+    if [ "$now" != "$resolved" ] && nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
+      echo "wtfb: an upstream container's address changed; router reloaded"
+      resolved=$now
+    fi
   fi
 done
 echo "wtfb: nginx exited" >&2
