@@ -66,11 +66,13 @@ worker_processes auto;
 error_log /dev/stderr notice;
 # Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
 pid /tmp/wtfb-nginx.pid;
+worker_rlimit_nofile 32768;
 # A reload lets old workers finish their requests; long-lived connections (websockets) get this long.
 worker_shutdown_timeout 60s;
 
 events {
-    worker_connections 1024;
+    # A client connection and a connection behind it per request in flight, with room for slow answers under load.
+    worker_connections 8192;
 }
 
 http {
@@ -137,10 +139,12 @@ export function renderEdgeConfig(config: ProxyConfig): string {
 worker_processes auto;
 error_log /dev/stderr notice;
 pid /tmp/wtfb-edge.pid;
+worker_rlimit_nofile 32768;
 worker_shutdown_timeout 60s;
 
 events {
-    worker_connections 1024;
+    # A client connection and a connection behind it per request in flight, with room for slow answers under load.
+    worker_connections 8192;
 }
 
 http {

@@ -44,11 +44,13 @@ until [ -f "$published" ]; do
 done
 addresses() {
   for name in $(sed -n 's/^ *server \\([^: ]*\\):.*/\\1/p' "$WTFB_ROUTING_DIR/routing.conf"); do
-    getent hosts "$name" 2>/dev/null || nslookup "$name" 2>/dev/null
-  done | cksum
+    found=$( (getent hosts "$name" || nslookup "$name") 2>/dev/null | sed -n -e 's/^Address:[[:space:]]*\\([0-9.]*\\)$/\\1/p' -e 's/^\\([0-9.][0-9.]*\\)[[:space:]].*/\\1/p' | sort | tr '\\n' ' ')
+    [ -n "$found" ] || return 1
+    echo "$name $found"
+  done
 }
 loaded=$(cat "$published")
-resolved=$(addresses)
+resolved=$(addresses || true)
 nginx -c "$conf" -g 'daemon off;' &
 router_pid=$!
 nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
@@ -71,10 +73,10 @@ while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
       echo "wtfb: new configuration rejected by nginx -t; still serving the previous one" >&2
     fi
     loaded=$current
-    resolved=$(addresses)
+    resolved=$(addresses || true)
   elif [ $((ticks % WTFB_RESOLVE_EVERY_SECONDS)) -eq 0 ]; then
-    now=$(addresses)
-    if [ "$now" != "$resolved" ] && nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
+    # Only a complete answer counts: a name that does not resolve for a moment is no reason to reload.
+    if now=$(addresses) && [ "$now" != "$resolved" ] && nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
       echo "wtfb: an upstream container's address changed; router reloaded"
       resolved=$now
     fi
