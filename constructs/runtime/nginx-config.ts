@@ -66,7 +66,6 @@ worker_processes auto;
 error_log /dev/stderr notice;
 # Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
 pid /tmp/wtfb-nginx.pid;
-worker_rlimit_nofile 32768;
 # A reload lets old workers finish their requests; long-lived connections (websockets) get this long.
 worker_shutdown_timeout 60s;
 
@@ -139,7 +138,6 @@ export function renderEdgeConfig(config: ProxyConfig): string {
 worker_processes auto;
 error_log /dev/stderr notice;
 pid /tmp/wtfb-edge.pid;
-worker_rlimit_nofile 32768;
 worker_shutdown_timeout 60s;
 
 events {
