@@ -22,7 +22,8 @@ describe("plan review: safe for pull requests from forks", () => {
     expect(report.run).toContain('npm run --silent review -- --base "$BASE_SHA"');
     expect(report.env.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
     // The review fits the comment stack by stack (never a blind cut that drops whole stacks), linking the full report beside it.
-    expect(report.run).toContain('--max-length 55000 --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"');
+    expect(report.run).toContain('--max-length "$REPORT_LENGTH" --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"');
+    expect(report.env.REPORT_LENGTH).toBe("55000");
     expect(report.env.RUN_URL).toBe("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}");
     expect(stepByName(job, /Upload the report/).with).toMatchObject({ name: "plan-review", path: "${{ runner.temp }}/plan-review/" });
   });
@@ -82,7 +83,7 @@ esac
       return root;
     }
 
-    const env = (root: string) => ({ REPOSITORY: "wtfb/wtfb-app", HEAD_SHA: "abc123", RUN_URL: "https://github.com/wtfb/wtfb-app/actions/runs/1", ARTIFACTS: root, MARKER: PLAN_REVIEW_MARKER });
+    const env = (root: string) => ({ REPOSITORY: "wtfb/wtfb-app", HEAD_SHA: "abc123", RUN_URL: "https://github.com/wtfb/wtfb-app/actions/runs/1", ARTIFACTS: root, MARKER: PLAN_REVIEW_MARKER, REPORT_LENGTH: "55000" });
 
     test("creates the comment, marked, when there is none", () => {
       // GIVEN

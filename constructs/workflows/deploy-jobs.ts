@@ -8,6 +8,7 @@ import { PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
 import { DEPLOYMENT_RECORD_FILE } from "../../cli/run-state";
 import { Steps } from "./steps";
 import type { RunStep, Step } from "./workflows-model";
+import { workflowScript } from "./scripts";
 
 /** The CLI, relative to the wtfb-deploy directory, once `npm run build` has run. */
 export const PIPELINE_CLI = "dist/cli/main.js";
@@ -45,7 +46,7 @@ export function dockerHostAccessSteps(config: PipelineConfig, environment: Envir
   if (!dockerHost.startsWith("ssh://")) return [];
   const url = new URL(dockerHost);
   return [
-    Steps.run("Configure SSH access to the Docker host", SSH_SCRIPT, {
+    Steps.run("Configure SSH access to the Docker host", workflowScript("docker-host-ssh.sh"), {
       id: "ssh",
       env: {
         SSH_HOST: url.hostname,
@@ -94,14 +95,3 @@ export function recordSteps(config: PipelineConfig, environment: EnvironmentName
     cliStep(config, "Announce the result", "announce end", { id: "announce-end", if: "${{ always() }}", env: { ...announcementEnv(config), ...result } }),
   ];
 }
-
-/** Host keys are required: a deploy never trusts an unknown host. */
-const SSH_SCRIPT = `if [ -z "$SSH_PRIVATE_KEY" ] || [ -z "$SSH_KNOWN_HOSTS" ]; then
-  echo "::error::set the secrets DOCKER_SSH_PRIVATE_KEY and DOCKER_SSH_KNOWN_HOSTS (ssh-keyscan output of $SSH_HOST) to reach the Docker host"
-  exit 1
-fi
-umask 077
-mkdir -p ~/.ssh
-printf '%s\\n' "$SSH_PRIVATE_KEY" > ~/.ssh/wtfb_deploy_key
-printf '%s\\n' "$SSH_KNOWN_HOSTS" >> ~/.ssh/known_hosts
-printf 'Host %s\\n  IdentityFile ~/.ssh/wtfb_deploy_key\\n  IdentitiesOnly yes\\n  StrictHostKeyChecking yes\\n' "$SSH_HOST" >> ~/.ssh/config`;

@@ -12,6 +12,7 @@ import { announcementEnv, cliStep, deployJobEnv, dockerHostAccessSteps, pipeline
 import { PIPELINE_SECRETS, secretExpression, terraformDeployEnv } from "./pipeline-secrets";
 import { Steps } from "./steps";
 import type { Job, RunnerJob, Workflow } from "./workflows-model";
+import { workflowScript } from "./scripts";
 
 export const ROLLBACK_WORKFLOW_FILE = "rollback.yml";
 
@@ -45,7 +46,7 @@ export function rollbackWorkflow(config: PipelineConfig): Workflow {
     timeoutMinutes: 5,
     outputs: Object.fromEntries(outputs.map((name) => [name, `\${{ steps.request.outputs.${name} }}`])),
     steps: [
-      Steps.run("Validate the environment, application and version", REQUEST_SCRIPT, {
+      Steps.run("Validate the environment, application and version", workflowScript("rollback-request.sh"), {
         id: "request",
         env: {
           INPUT_ENVIRONMENT: "${{ inputs.environment }}",
@@ -139,48 +140,3 @@ function rollbackJob(config: PipelineConfig, environment: EnvironmentName): Runn
     ],
   };
 }
-
-/**
- * Inputs are untrusted text (the alert webhook's come from alert labels): names must equal a known one exactly (a
- * word list, never a substring: `development staging` and `all web` are refused), versions must be image tags, the
- * reason is flattened to one line.
- */
-const REQUEST_SCRIPT = `environment="$INPUT_ENVIRONMENT"; application="\${INPUT_APPLICATION:-all}"; version="$INPUT_VERSION"
-reason="$INPUT_REASON"; alertname="$INPUT_ALERTNAME"; seen="$INPUT_SEEN_VERSION"; revert="\${INPUT_REVERT_MIGRATION:-false}"
-one_of() { # value, allowed words...
-  local value="$1" allowed; shift
-  for allowed in "$@"; do [ "$value" = "$allowed" ] && return 0; done
-  return 1
-}
-read -r -a environments <<< "$ENVIRONMENTS"
-read -r -a applications <<< "$APPLICATIONS"
-if ! one_of "$environment" "\${environments[@]}"; then
-  echo "::error::the rollback names no known environment (expected exactly one of: $ENVIRONMENTS)"
-  exit 1
-fi
-if ! one_of "$application" all "\${applications[@]}"; then
-  echo "::error::the rollback names no known application (expected exactly all or one of: $APPLICATIONS)"
-  exit 1
-fi
-tag='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$'
-if [ -n "$version" ] && ! [[ "$version" =~ $tag ]]; then
-  echo "::error::the version is not an image tag (letters, digits, . _ -)"
-  exit 1
-fi
-if [ -n "$seen" ] && ! [[ "$seen" =~ $tag ]]; then
-  echo "::error::the version the alert saw is not an image tag (letters, digits, . _ -)"
-  exit 1
-fi
-[ "$revert" = "true" ] || revert="false"
-reason="$(printf '%s' "$reason" | tr -d '\\r' | tr '\\n' ' ' | cut -c1-200)"
-alertname="$(printf '%s' "$alertname" | tr -cd 'A-Za-z0-9_.:-' | cut -c1-100)"
-{
-  echo "environment=$environment"
-  echo "application=$application"
-  echo "version=$version"
-  echo "reason=\${reason:-rollback requested by $GITHUB_ACTOR}"
-  echo "alertname=$alertname"
-  echo "revert-migration=$revert"
-  echo "seen-version=$seen"
-} >> "$GITHUB_OUTPUT"
-echo "Rolling back $application in $environment"`;
