@@ -22,15 +22,15 @@ type Group = (options: BenchOptions, environments: E2eEnvironment[]) => Promise<
 
 const firstDeploy = async (environment: E2eEnvironment, version: string, canaryWeight = 0): Promise<ScenarioResult[]> => {
   await environment.reset();
-  const apply = await environment.apply({ kind: "deploy", versions: { shop: version }, canaryWeight });
+  const apply = await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight });
   if (!apply.ok) throw new Error(`the first deploy of ${environment.environment} failed:\n${apply.output.slice(-3000)}`);
   // Measured from the moment the apply returned: it must serve at once.
   return (await environment.measure(`first deploy (${version}), load from the apply's return`, async () => ({ apply }), { leadSeconds: 0 })).results;
 };
 
-const deploy = (environment: E2eEnvironment, version: string, canaryWeight = 0) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: { shop: version }, canaryWeight }) });
-const failingDeploy = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: { shop: version }, canaryWeight: 0 }), expectedToFail: true });
-const rollback = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "rollback", versions: { shop: version } }) });
+const deploy = (environment: E2eEnvironment, version: string, canaryWeight = 0) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight }) });
+const failingDeploy = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight: 0 }), expectedToFail: true });
+const rollback = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "rollback", versions: environment.versions(version) }) });
 
 export const GROUPS: Record<string, Group> = {
   async rolling(options, environments) {
@@ -67,7 +67,7 @@ export const GROUPS: Record<string, Group> = {
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0");
     results.push(...(await environment.measure("blue-green: 1.1.0 into the idle slot", deploy(environment, "1.1.0"))).results);
-    results.push(...(await environment.measure("blue-green: switch to 1.1.0", async () => ({ apply: await environment.apply({ kind: "switch", versions: { shop: "1.1.0" } }) }))).results);
+    results.push(...(await environment.measure("blue-green: switch to 1.1.0", async () => ({ apply: await environment.apply({ kind: "switch", versions: environment.versions("1.1.0") }) }))).results);
     results.push(...(await environment.measure("blue-green: switch back to 1.0.0 (rollback)", rollback(environment, "1.0.0"))).results);
     results.push(
       ...(
@@ -96,7 +96,7 @@ export const GROUPS: Record<string, Group> = {
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0", 5);
     const weight = (canaryWeight: number) => async () => ({ apply: await environment.apply({ kind: "weight", canaryWeight }) });
-    const promote = (version: string) => async () => ({ apply: await environment.apply({ kind: "promote", versions: { shop: version } }) });
+    const promote = (version: string) => async () => ({ apply: await environment.apply({ kind: "promote", versions: environment.versions(version) }) });
     // The first rollout measures every step's share over requestsPerCanaryStep requests per generator.
     const share = (version: string, weightPercent: number) => ({ canary: { version, weightPercent, minRequests: true } });
     results.push(...(await environment.measure("canary: 1.1.0 at 5%", deploy(environment, "1.1.0", 5), share("1.1.0", 5))).results);

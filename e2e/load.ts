@@ -31,7 +31,7 @@ export interface LoadOptions {
   readonly maxRequests: number;
   /** …or after this many seconds, whichever comes first. */
   readonly maxSeconds: number;
-  /** A request without an answer after this long counts as a timeout. @default 5000 */
+  /** A request not answered in full this long after it started counts as a timeout. @default 5000 */
   readonly timeoutMs?: number;
 }
 
@@ -52,7 +52,8 @@ export class LoadRun {
 
   constructor(private readonly options: LoadOptions) {
     if (!(options.ratePerSecond > 0 && options.maxRequests > 0 && options.maxSeconds > 0)) throw new Error("the load needs a positive rate, request count and duration");
-    this.agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.keepAlive ? 64 : Infinity });
+    // No socket limit: a request never waits in the client for a free connection, so latency is the server's.
+    this.agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: Infinity });
     this.finished = new Promise((resolve) => (this.finish = resolve));
     this.ticker = setInterval(() => this.tick(), 2);
     this.deadline = setTimeout(() => this.halt(), options.maxSeconds * 1000);
@@ -128,10 +129,12 @@ export class LoadRun {
         response.on("error", (error) => settle({ status: 0, ...classify(error) }));
       },
     );
-    request.setTimeout(this.options.timeoutMs ?? 5000, () => {
+    // A deadline for the whole request, not an idle timeout of its socket.
+    const deadline = setTimeout(() => {
       settle({ status: 0, error: "timeout", detail: "no answer in time" });
       request.destroy();
-    });
+    }, this.options.timeoutMs ?? 5000);
+    request.on("close", () => clearTimeout(deadline));
     request.on("error", (error) => settle({ status: 0, ...classify(error) }));
   }
 }

@@ -45,6 +45,8 @@ export interface Measured {
   readonly apply?: ApplyResult;
   /** When the action ended (epoch ms). */
   readonly actionEndedAt: number;
+  /** When the action injected its fault (epoch ms), if it did. */
+  readonly faultAt?: number;
 }
 
 interface ActionOutcome {
@@ -79,11 +81,13 @@ export class E2eEnvironment {
     public readonly strategy: Strategy,
     public readonly hostPort: number,
     private readonly options: BenchOptions,
+    /** The test application's name; two runs at once need two names. */
+    public readonly application: string = APPLICATION,
   ) {
-    const directory = path.join(options.workDirectory, `${environment}-${strategy.type}${strategy.type === "rolling" ? `-${strategy.replicas}` : ""}`);
+    const directory = path.join(options.workDirectory, `${application}-${environment}-${strategy.type}${strategy.type === "rolling" ? `-${strategy.replicas}` : ""}`);
     this.workspace = new TerraformWorkspace(directory);
     this.logFile = fs.createWriteStream(path.join(directory, "terraform.log"), { flags: "a" });
-    this.variables = releaseVariablesOf([APPLICATION], strategy)[APPLICATION];
+    this.variables = releaseVariablesOf([application], strategy)[application];
   }
 
   /** The version the environment serves in its release state (the stable, active or rolling version). */
@@ -102,24 +106,32 @@ export class E2eEnvironment {
 
   /** Removes every container and volume of this environment's test application (found by label and name) and its state. */
   public teardown(): void {
-    const containers = docker(["ps", "-aq", "--filter", `label=wtfb.application=${APPLICATION}`, "--filter", `label=wtfb.environment=${this.environment}`]).stdout.split("\n").filter(Boolean);
+    const containers = docker(["ps", "-aq", "--filter", `label=wtfb.application=${this.application}`, "--filter", `label=wtfb.environment=${this.environment}`]).stdout.split("\n").filter(Boolean);
     if (containers.length > 0) docker(["rm", "-f", ...containers]);
-    const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${APPLICATION}-${this.environment}-`]).stdout.split("\n").filter(Boolean);
+    const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${this.application}-${this.environment}-`]).stdout.split("\n").filter(Boolean);
     if (volumes.length > 0) docker(["volume", "rm", "-f", ...volumes]);
+    // The environment's network, unless something else still uses it (docker refuses to remove it then).
+    const network = `wtfb-${this.environment}`;
+    if (docker(["network", "ls", "-q", "--filter", `name=^${network}$`, "--filter", `label=wtfb.environment=${this.environment}`]).stdout.trim() !== "") docker(["network", "rm", network], true);
     for (const file of [this.workspace.stateFile, `${this.workspace.stateFile}.backup`]) fs.rmSync(file, { force: true });
   }
 
   /** Synthesizes the environment's runtime (with the current proxy build) into the workspace. */
   public synth(): void {
-    const config = e2eConfig({ environment: this.environment, strategy: this.strategy, hostPort: this.hostPort, proxyTag: this.proxyTag });
+    const config = e2eConfig({ application: this.application, environment: this.environment, strategy: this.strategy, hostPort: this.hostPort, proxyTag: this.proxyTag });
     const synthesized = synthRuntime(config, this.environment, path.join(this.workspace.directory, "cdktf.out"), this.workspace.stateFile);
     this.secretVariables = { ...synthesized.secretVariables };
     this.workspace.write(synthesized.stack);
   }
 
+  /** `{ <application>: version }`, as a release step names versions. */
+  public versions(version: string): Record<string, string> {
+    return { [this.application]: version };
+  }
+
   /** Applies a release step with the variables the deploy CLI would set; the state moves on only when it succeeds. */
   public async apply(step: ReleaseStep): Promise<ApplyResult> {
-    const next = planRelease({ [APPLICATION]: this.variables }, this.releaseState, step);
+    const next = planRelease({ [this.application]: this.variables }, this.releaseState, step);
     this.options.log(`  terraform apply ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
     const result = await this.workspace.apply({ ...next, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" }, this.logFile);
     if (result.ok) this.releaseState = next;
@@ -142,7 +154,7 @@ export class E2eEnvironment {
       "--format",
       "{{.Names}}",
       "--filter",
-      `label=wtfb.application=${APPLICATION}`,
+      `label=wtfb.application=${this.application}`,
       "--filter",
       `label=wtfb.environment=${this.environment}`,
       "--filter",
@@ -156,7 +168,7 @@ export class E2eEnvironment {
 
   /** The database dumps in the application's backup volume. */
   public backups(): string[] {
-    const volume = `${APPLICATION}-${this.environment}-backups`;
+    const volume = `${this.application}-${this.environment}-backups`;
     const listing = docker(["run", "--rm", "-v", `${volume}:/backups:ro`, `${APP_REPOSITORY}:1.0.0`, "ls", "/backups"], true);
     return listing.status === 0 ? listing.stdout.split("\n").filter((name) => name.endsWith(".dump")) : [];
   }
@@ -209,14 +221,14 @@ export class E2eEnvironment {
       const { figures } = result;
       log(`  ${result.mode}: ${figures.requests} requests, ${figures.failed} failed, ${figures.connectionErrors} connection errors, longest failure window ${figures.longestFailureWindowMs} ms, p99 ${figures.p99Ms} ms${result.share ? `, canary ${result.share.sharePercent.toFixed(1)}% at weight ${result.share.weightPercent}%` : ""}`);
     }
-    return { results, records, apply: outcome.apply, actionEndedAt };
+    return { results, records, apply: outcome.apply, actionEndedAt, ...(outcome.faultAt !== undefined ? { faultAt: outcome.faultAt } : {}) };
   }
 }
 
 /** Kills the running containers of a slot (`docker kill`), returning when it was done. */
 export async function killSlot(environment: E2eEnvironment, slot: string): Promise<number> {
   const names = environment.containersInSlot(slot);
-  if (names.length === 0) throw new Error(`no running ${slot} container of ${APPLICATION} in ${environment.environment}`);
+  if (names.length === 0) throw new Error(`no running ${slot} container of ${environment.application} in ${environment.environment}`);
   const at = Date.now();
   await new Promise<void>((resolve, reject) => spawn("docker", ["kill", ...names], { stdio: "ignore" }).on("close", (code) => (code === 0 ? resolve() : reject(new Error(`docker kill ${names.join(" ")} failed`)))));
   return at;

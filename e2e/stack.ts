@@ -27,6 +27,8 @@ export interface E2eEnvironmentOptions {
   readonly strategy: Strategy;
   /** Port the proxy publishes on the host (the load goes to 127.0.0.1:<hostPort>). */
   readonly hostPort: number;
+  /** Name of the test application (names its containers and volumes). @default APPLICATION */
+  readonly application?: string;
   /** Tag of the proxy image (e2e/images.ts builds "1" and "2"). @default "1" */
   readonly proxyTag?: string;
 }
@@ -36,7 +38,7 @@ export function e2eConfig(options: E2eEnvironmentOptions): PipelineConfig {
   const raw = JSON.parse(fs.readFileSync(path.join(projectRoot(), "pipeline.config.json"), "utf8"));
   raw.applications = [
     {
-      name: APPLICATION,
+      name: options.application ?? APPLICATION,
       description: "The e2e test application (e2e/app): version header, /healthz, /metrics",
       image: APP_REPOSITORY,
       containerPort: 3000,

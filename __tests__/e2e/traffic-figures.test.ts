@@ -102,4 +102,21 @@ describe("the load generator", () => {
     // THEN
     expect(records.map((record) => record.error)).toEqual(["refused", "refused", "refused", "refused", "refused"]);
   });
+
+  it("records a request without an answer by its deadline as a timeout", async () => {
+    // GIVEN a server that accepts requests and never answers
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      // WHEN
+      const records = await startLoad({ port: (silent.address() as AddressInfo).port, keepAlive: true, ratePerSecond: 100, maxRequests: 3, maxSeconds: 10, timeoutMs: 200 }).done();
+
+      // THEN each is a timeout, ended at its deadline
+      expect(records.map((record) => record.error)).toEqual(["timeout", "timeout", "timeout"]);
+      for (const record of records) expect(record.end - record.start).toBeGreaterThanOrEqual(195);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });
