@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { EnvironmentName } from "../config/environments";
 import type { Strategy } from "../config/runtime-schema";
-import { planRelease, releaseVariablesOf, servingVersion, type ReleaseStep } from "../constructs/workflows/runtime/release-plan";
+import * as releasePlan from "../constructs/workflows/runtime/release-plan";
+import { releaseVariablesOf, servingVersion, type ReleaseStep } from "../constructs/workflows/runtime/release-plan";
 import type { ReleaseVariables } from "../constructs/contract";
 import { startLoad, type LoadRun, type RequestRecord } from "./load";
 import { canaryShare, failed, figuresOf, type ScenarioResult } from "./report";
@@ -63,6 +64,14 @@ interface MeasureOptions {
   /** Load before the action starts, seconds. @default 1 */
   readonly leadSeconds?: number;
 }
+
+type PlanApplies = (variables: Parameters<typeof releasePlan.planRelease>[0], current: Record<string, string>, step: ReleaseStep) => Array<Record<string, string>>;
+/**
+ * The applies of a step, in order, as the deploy CLI makes them: `planReleaseApplies` where the release plan has it
+ * (a canary rollback first takes the weight to 0), else the one apply of `planRelease`.
+ */
+const planApplies: PlanApplies =
+  (releasePlan as { planReleaseApplies?: PlanApplies }).planReleaseApplies ?? ((variables, current, step) => [releasePlan.planRelease(variables, current, step)]);
 
 const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
@@ -129,14 +138,20 @@ export class E2eEnvironment {
     return { [this.application]: version };
   }
 
-  /** Applies a release step with the variables the deploy CLI would set; the state moves on only when it succeeds. */
+  /** Applies a release step with the variables the deploy CLI would set, apply by apply; the state moves on with each that succeeds. */
   public async apply(step: ReleaseStep): Promise<ApplyResult> {
-    const next = planRelease({ [this.application]: this.variables }, this.releaseState, step);
-    this.options.log(`  terraform apply ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
-    const result = await this.workspace.apply({ ...next, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" }, this.logFile);
-    if (result.ok) this.releaseState = next;
-    else this.options.log(`  apply failed after ${result.seconds.toFixed(1)} s: ${lastError(result.output)}`);
-    return result;
+    let total: ApplyResult = { ok: true, seconds: 0, output: "" };
+    for (const next of planApplies({ [this.application]: this.variables }, this.releaseState, step)) {
+      this.options.log(`  terraform apply ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
+      const result = await this.workspace.apply({ ...next, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" }, this.logFile);
+      total = { ok: result.ok, seconds: total.seconds + result.seconds, output: `${total.output}${result.output}` };
+      if (!result.ok) {
+        this.options.log(`  apply failed after ${result.seconds.toFixed(1)} s: ${lastError(result.output)}`);
+        break;
+      }
+      this.releaseState = next;
+    }
+    return total;
   }
 
   /** Applies the current release state again (after a change of secret or proxy build). */
