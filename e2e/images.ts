@@ -63,6 +63,7 @@ export function imageBuildMissing(): string | undefined {
     ["go", "the Go toolchain builds the application"],
     ["docker", "docker imports and pushes the images"],
     ["tar", "tar packs the root filesystems"],
+    ["curl", "curl asks the registry for the digests it holds"],
   ] as const) {
     if (spawnSync(tool, ["version"], { stdio: "ignore" }).error && spawnSync(tool, ["--version"], { stdio: "ignore" }).error) return `${tool} is missing (${hint})`;
   }
