@@ -6,6 +6,7 @@
  *   --rate N               requests per second of each of the two load generators (default 200)
  *   --requests-per-step N  requests per generator after each canary step of the first rollout, for the share (default 10000)
  *   --settle S             seconds of load after each apply (default 3)
+ *   --control S            seconds of the control scenario: load and no change (default 60)
  *   --only a,b             groups to run: rolling, rolling-3, blue-green, canary (default all)
  *   --json FILE            also write every result as JSON
  *   --keep                 leave the last containers of each group running (they are removed by default)
@@ -95,6 +96,8 @@ export const GROUPS: Record<string, Group> = {
     const environment = new E2eEnvironment("production", { type: "canary", steps: [5, 25, 50, 100] }, 18184, options);
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0", 5);
+    // Nothing changes: what the machine itself costs (a loaded machine stalls the proxy's port forwarding too).
+    results.push(...(await environment.measure("control: no change, load only", () => new Promise((resolve) => setTimeout(() => resolve({}), (options.controlSeconds ?? 60) * 1000)))).results);
     const weight = (canaryWeight: number) => async () => ({ apply: await environment.apply({ kind: "weight", canaryWeight }) });
     const promote = (version: string) => async () => ({ apply: await environment.apply({ kind: "promote", versions: environment.versions(version) }) });
     // The first rollout measures every step's share over requestsPerCanaryStep requests per generator.
@@ -146,6 +149,7 @@ async function main(args: readonly string[]): Promise<void> {
     ratePerSecond: positive(option(args, "--rate"), 200, "--rate"),
     requestsPerCanaryStep: positive(option(args, "--requests-per-step"), 10_000, "--requests-per-step"),
     settleSeconds: positive(option(args, "--settle"), 3, "--settle"),
+    controlSeconds: positive(option(args, "--control"), 60, "--control"),
     workDirectory: fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-bench-traffic-")),
     log: (line) => console.log(line),
   };

@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly requestsPerCanaryStep: number;
   /** Seconds the load goes on after an apply returns. */
   readonly settleSeconds: number;
+  /** Seconds of the control scenario (load, no change). @default 60 */
+  readonly controlSeconds?: number;
   /** Where workspaces and logs go. */
   readonly workDirectory: string;
   readonly log: (line: string) => void;
