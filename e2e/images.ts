@@ -6,7 +6,8 @@
  *   filesystem (`/bin/sh`, `timeout`, `wget`, `date`… for the runtime's backup and migration scripts). One tag per
  *   version; a version's behaviour (broken health, failing migration) is in the image's environment.
  * - the proxy, `<registry>/wtfb-e2e/proxy:<tag>`: Debian's own nginx binary with its shared libraries, coreutils'
- *   `cksum` and busybox (`/bin/sh`, `wget`), which is what the runtime's proxy and routing scripts need.
+ *   `cksum`, glibc's `getent` and busybox (`/bin/sh`, `wget`), which is what the runtime's proxy and routing scripts
+ *   need (nginx:1.27-alpine, the default proxy image, has getent too).
  *
  * Each root filesystem is a deterministic tar (`docker import`); images are labelled with the hash of everything they
  * are built from, so a second run with the same inputs pushes nothing and builds nothing.
@@ -24,7 +25,7 @@ export const REGISTRY = process.env.WTFB_E2E_REGISTRY ?? "127.0.0.1:5000";
 export const APP_REPOSITORY = `${REGISTRY}/wtfb-e2e/shop`;
 export const PROXY_REPOSITORY = `${REGISTRY}/wtfb-e2e/proxy`;
 /** Changes to how the images are assembled (not to their inputs' bytes) bump this. */
-const RECIPE = "3";
+const RECIPE = "4";
 const INPUTS_LABEL = "wtfb.e2e.inputs";
 const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -47,6 +48,8 @@ const APP_SOURCE = path.join(projectRoot(), "e2e", "app");
 const BUSYBOX = "/bin/busybox";
 const NGINX = "/usr/sbin/nginx";
 const CKSUM = "/usr/bin/cksum";
+/** glibc's getent: the proxy re-resolves its upstream names with it (busybox's nslookup output is not stable). */
+const GETENT = "/usr/bin/getent";
 
 export interface BuiltImages {
   readonly appRepository: string;
@@ -71,6 +74,7 @@ export function imageBuildMissing(): string | undefined {
     [BUSYBOX, "apt-get install busybox-static"],
     [NGINX, "apt-get install nginx-light"],
     [CKSUM, "coreutils"],
+    [GETENT, "libc-bin"],
   ] as const) {
     if (!fs.existsSync(file)) return `${file} is missing (${hint})`;
   }
@@ -102,8 +106,8 @@ export function buildImages(log: (line: string) => void = () => undefined): Buil
     digests[version] = result.digest;
   }
 
-  const libraries = sharedLibraries([NGINX, CKSUM]);
-  const proxyInputs = hashOf([RECIPE, fileHash(NGINX), fileHash(CKSUM), fileHash(BUSYBOX), fileHash("/etc/nginx/mime.types"), ...libraries.map((library) => `${library}:${fileHash(library)}`)]);
+  const libraries = sharedLibraries([NGINX, CKSUM, GETENT]);
+  const proxyInputs = hashOf([RECIPE, fileHash(NGINX), fileHash(CKSUM), fileHash(GETENT), fileHash(BUSYBOX), fileHash("/etc/nginx/mime.types"), ...libraries.map((library) => `${library}:${fileHash(library)}`)]);
   const proxyTar = path.join(E2E_CACHE, `proxy-rootfs-${proxyInputs.slice(0, 16)}.tar`);
   for (const tag of PROXY_TAGS) {
     const reference = `${PROXY_REPOSITORY}:${tag}`;
@@ -162,7 +166,9 @@ function buildProxyRootfs(tar: string, libraries: readonly string[], log: (line:
   log("assembling the proxy root filesystem (Debian's nginx)");
   const root = freshDirectory("proxy-rootfs");
   busyboxRoot(root);
-  for (const file of [NGINX, CKSUM, "/etc/nginx/mime.types", ...libraries]) copyInto(root, file);
+  for (const file of [NGINX, CKSUM, GETENT, "/etc/nginx/mime.types", ...libraries]) copyInto(root, file);
+  // getent reads the hosts database through NSS: the container's /etc/hosts, then Docker's DNS.
+  fs.writeFileSync(path.join(root, "etc", "nsswitch.conf"), "hosts: files dns\n");
   for (const directory of ["etc/nginx/routing", "var/lib/nginx/body", "var/lib/nginx/proxy", "var/lib/nginx/fastcgi", "var/lib/nginx/uwsgi", "var/lib/nginx/scgi", "var/log/nginx", "run"]) {
     fs.mkdirSync(path.join(root, directory), { recursive: true });
   }
