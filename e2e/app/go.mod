@@ -1,0 +1,3 @@
+module wtfb-deploy/e2e/app
+
+go 1.22
