@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import type { PipelineConfig } from "../../config/types";
-import { PIPELINE_SECRETS } from "../../constructs/workflows/pipeline-secrets";
+import { backendCredentialEnv, PIPELINE_SECRETS } from "../../constructs/workflows/pipeline-secrets";
+import { SECRET_VALUE_PLACEHOLDER } from "../../constructs/workflows/plan-review-workflows";
 import { addPipelineStacks } from "../../stacks/pipeline";
 import { shippedConfig } from "../helpers";
 import { variantConfig } from "./support/configs";
@@ -102,5 +103,41 @@ describe.each(configs)("each applying job's GitHub token covers the stack it app
   test("the permission table is not vacuous: the deploy token lacks what the repository stack needs", () => {
     const lacking = githubTypes(synthesized.repository).filter((type) => missing(TOKEN_PERMISSIONS[PIPELINE_SECRETS.deployToken], TYPE_PERMISSIONS[type] ?? {}).length > 0);
     expect(lacking).toEqual(expect.arrayContaining(["github_actions_environment_secret", "github_repository_environment", "github_repository_environment_deployment_policy"]));
+  });
+});
+
+describe("the repository stack's inputs (variant config: its state is remote, so repository.yml and the diff exist)", () => {
+  const config = variantConfig();
+  const app = Testing.app();
+  const repository = JSON.parse(Testing.synth(addPipelineStacks(app, config).repository));
+  const required = Object.entries<any>(repository.variable ?? {})
+    .filter(([, variable]) => variable.default === undefined)
+    .map(([name]) => `TF_VAR_${name}`)
+    .sort();
+  const workflows = generatedWorkflows(config);
+  const stepEnv = (file: string, predicate: (step: any) => boolean): Record<string, string> => {
+    const steps = Object.values<any>(workflows[file].parsed.jobs).flatMap((job) => job.steps ?? []);
+    const step = steps.find(predicate);
+    if (!step) throw new Error(`no such step in ${file}`);
+    return step.env;
+  };
+
+  test("its apply gets every required variable from a secret of the repository environment, one per environment and Terraform-managed secret", () => {
+    const managed = Object.entries(config.environments).flatMap(([name, profile]) => profile.secrets.filter((secret) => secret.managedBy !== "external").map((secret) => [name, secret.name]));
+    expect(managed.length).toBeGreaterThan(0);
+    expect(required).toEqual(managed.map(([environment, secret]) => `TF_VAR_${environment}_secret_${secret.toLowerCase()}`).sort());
+    const env = stepEnv("repository.yml", (step) => step.env?.TF_CLI_ARGS_apply !== undefined);
+    for (const [environment, secret] of managed) {
+      expect(env[`TF_VAR_${environment}_secret_${secret.toLowerCase()}`]).toBe(`\${{ secrets.${environment.toUpperCase()}_${secret} }}`);
+    }
+  });
+
+  test("the pull request's diff supplies each as a placeholder, never a secret", () => {
+    const env = stepEnv("plan-review.yml", (step) => step.env?.STACK === "repository");
+    for (const name of required) expect({ name, value: env[name] }).toEqual({ name, value: SECRET_VALUE_PLACEHOLDER });
+    // The only secrets it reads: its read-only token and the state backend's credentials.
+    const referenced = Object.values(env).flatMap((value) => [...String(value).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]));
+    const backend = Object.values(backendCredentialEnv(config.repository.backend!)).map((value) => /secrets\.([A-Za-z_0-9]+)/.exec(value)![1]);
+    expect(referenced.sort()).toEqual([PIPELINE_SECRETS.planReviewToken, ...backend].sort());
   });
 });
