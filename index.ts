@@ -39,9 +39,11 @@ export { PROVIDER_VERSIONS, pinProviderVersions } from "./stacks/provider-versio
 export { DeploymentEnvironment, type DeploymentEnvironmentProps } from "./constructs/github/deployment-environment";
 export {
   EnvironmentSecrets,
+  type EnvironmentReference,
   type EnvironmentSecretsProps,
   type SecretSpec,
 } from "./constructs/github/environment-secrets";
+export { EnvironmentSecretValues, type EnvironmentSecretValuesProps } from "./constructs/github/environment-secret-values";
 export {
   RepositoryGovernance,
   type RepositoryGovernanceProps,

@@ -23,7 +23,7 @@ export const secretSchema = z.union([
     managedBy: z
       .enum(["terraform", "external"])
       .default("terraform")
-      .meta({ description: "terraform: Terraform sets the GitHub environment secret from the sensitive variable TF_VAR_secret_<name>. external: the GitHub secret is set outside Terraform (checked to exist at plan time once the environment exists), and Terraform never holds it as a secret resource; the deploy workflow still passes its value to the containers as TF_VAR_secret_<name>." }),
+      .meta({ description: "terraform: the repository stack sets the GitHub environment secret from the sensitive variable TF_VAR_<env>_secret_<name>. external: the GitHub secret is set outside Terraform (checked to exist at plan time once the environment exists), and Terraform never holds it as a secret resource. Either way the deploy workflow passes its value to the containers as TF_VAR_secret_<name>." }),
   }),
 ]);
 

@@ -3,7 +3,6 @@ import { Annotations, TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { DeploymentEnvironment } from "../constructs/github/deployment-environment";
 import { EnvironmentSecrets } from "../constructs/github/environment-secrets";
 import { DockerHost } from "../constructs/runtime/docker-host";
 import { dockerHostProps, serviceDeploymentProps } from "../constructs/runtime/from-config";
@@ -14,6 +13,7 @@ import { pinProviderVersions } from "./provider-versions";
 import { Artifacts } from "../constructs/artifacts";
 import { configureBackend, localStateWarning } from "./backend";
 import { pipelineStackName } from "./names";
+import { forgetMovedGithubAdministration } from "./moved-to-repository";
 
 export interface EnvironmentStackProps {
   /** The resolved pipeline config. */
@@ -29,12 +29,14 @@ export interface EnvironmentStackProps {
 }
 
 /**
- * Everything one environment needs (development, staging or production): its GitHub environment with
- * protection rules, variables and secrets; the container runtime; monitoring. `cdktf deploy <environment>`
- * deploys exactly this.
+ * What one environment runs (development, staging or production): the container runtime and monitoring, with the
+ * environment's secrets as sensitive variables (and a read-only check that those set outside Terraform exist).
+ * `cdktf deploy <environment>` deploys exactly this, with the environment's `DEPLOY_TOKEN`. The GitHub environment
+ * itself (reviewers, deployment policies, variables, secret values) belongs to the repository stack: nothing here
+ * needs Administration write or writes a secret (docs/workflows.md, "Threat model").
  */
 export class EnvironmentStack extends TerraformStack {
-  public readonly deploymentEnvironment: DeploymentEnvironment;
+  /** The environment's secrets as the deploy sees them: sensitive variables, and the check of external ones. */
   public readonly secrets: EnvironmentSecrets;
   /** The environment's Docker host: provider and network. */
   public readonly dockerHost: DockerHost;
@@ -55,20 +57,11 @@ export class EnvironmentStack extends TerraformStack {
     new GithubProvider(this, "github", { owner: config.repository.owner });
     pinProviderVersions(this);
 
-    this.deploymentEnvironment = new DeploymentEnvironment(this, "environment", {
-      repository: config.repository.name,
-      environmentName: profile.name,
-      reviewerUsers: profile.reviewers.users,
-      reviewerTeams: profile.reviewers.teams,
-      preventSelfReview: profile.preventSelfReview,
-      waitTimerMinutes: profile.waitTimerMinutes,
-      canAdminsBypass: profile.canAdminsBypass,
-      branchPatterns: profile.policyBranches,
-      tagPatterns: profile.tags,
-      variables: profile.settings,
-    });
+    // Earlier releases kept the GitHub environment here; the repository stack owns it now. This stack forgets those
+    // resources instead of destroying them (CHANGELOG, "Upgrading").
+    forgetMovedGithubAdministration(this, profile);
     this.secrets = new EnvironmentSecrets(this, "secrets", {
-      environment: this.deploymentEnvironment,
+      environment: { repository: config.repository.name, environmentName: profile.name },
       secrets: profile.secrets,
     });
 

@@ -8,9 +8,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Testing } from "cdktf";
+import { TerraformOutput, Testing } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
-import { DeploymentEnvironment } from "../../constructs/github/deployment-environment";
 import { EnvironmentSecrets } from "../../constructs/github/environment-secrets";
 import { dataSourcesOf, describeWhen, temporaryDirectory } from "../helpers";
 
@@ -25,13 +24,17 @@ const describeWithTerraform = describeWhen(
   `the external-secret check is not run under Terraform: ${TERRAFORM ? `no GitHub provider in ${GITHUB_IN_MIRROR}` : "terraform is not on PATH"}`,
 );
 
-/** A production environment with one Terraform-managed and one external secret, synthesized as the stacks compose it. */
+/** A production environment with one Terraform-managed and one external secret, synthesized as the environment stacks compose it (the environment by name: the repository stack owns it). */
 function synthesizedSecrets(): any {
   const stack = JSON.parse(
     Testing.synthScope((scope) => {
       new GithubProvider(scope, "github", { owner: "wtfb" });
-      const environment = new DeploymentEnvironment(scope, "environment", { repository: "wtfb-app", environmentName: "production" });
-      new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "DATABASE_URL" }, { name: "SENTRY_DSN", managedBy: "external" }] });
+      const secrets = new EnvironmentSecrets(scope, "secrets", {
+        environment: { repository: "wtfb-app", environmentName: "production" },
+        secrets: [{ name: "DATABASE_URL" }, { name: "SENTRY_DSN", managedBy: "external" }],
+      });
+      // The containers read every secret's variable, as ServiceDeployment does.
+      new TerraformOutput(scope, "database-url", { value: secrets.valueOf("DATABASE_URL"), sensitive: true });
     }),
   );
   // The mirror holds one version: require it (the stacks' pin is the providers suite's concern).

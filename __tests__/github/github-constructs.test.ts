@@ -7,6 +7,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { DeploymentEnvironment } from "../../constructs/github/deployment-environment";
 import { EnvironmentSecrets } from "../../constructs/github/environment-secrets";
+import { EnvironmentSecretValues, environmentSecretVariablePrefix } from "../../constructs/github/environment-secret-values";
 import { RepositoryGovernance } from "../../constructs/github/repository-governance";
 import { dataSourcesOf, resourcesOf } from "../helpers";
 
@@ -72,24 +73,43 @@ describe("DeploymentEnvironment", () => {
   });
 });
 
-describe("EnvironmentSecrets", () => {
-  test("every Terraform-managed secret takes its value from a sensitive variable, never a literal", () => {
+describe("EnvironmentSecretValues", () => {
+  test("every Terraform-managed secret takes its value from a sensitive variable, never a literal; external ones get none", () => {
     // GIVEN / WHEN
     const synthesized = Testing.synthScope((scope) => {
       const environment = productionEnvironment(scope as TerraformStack);
-      new EnvironmentSecrets(scope, "secrets", {
+      new EnvironmentSecretValues(scope, "secrets", {
         environment,
-        secrets: [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET", description: "cookie signing key" }],
+        secrets: [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET", description: "cookie signing key" }, { name: "STRIPE_KEY", managedBy: "external" }],
+        variablePrefix: environmentSecretVariablePrefix("production"),
       });
     });
 
     // THEN
-    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "DATABASE_URL", plaintext_value: "${var.secret_database_url}" });
-    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "SESSION_SECRET", plaintext_value: "${var.secret_session_secret}" });
+    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "DATABASE_URL", plaintext_value: "${var.production_secret_database_url}" });
+    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "SESSION_SECRET", plaintext_value: "${var.production_secret_session_secret}" });
+    expect(Object.values(resourcesOf(JSON.parse(synthesized), "github_actions_environment_secret")).map((secret) => secret.secret_name)).toEqual(["DATABASE_URL", "SESSION_SECRET"]);
     const variables = JSON.parse(synthesized).variable;
-    expect(variables.secret_database_url).toMatchObject({ sensitive: true, nullable: false, type: "string" });
-    expect(variables.secret_session_secret.description).toContain("TF_VAR_secret_session_secret");
-    expect(variables.secret_session_secret.default).toBeUndefined();
+    expect(Object.keys(variables).sort()).toEqual(["production_secret_database_url", "production_secret_session_secret"]);
+    expect(variables.production_secret_database_url).toMatchObject({ sensitive: true, nullable: false, type: "string" });
+    expect(variables.production_secret_session_secret.description).toContain("TF_VAR_production_secret_session_secret");
+    expect(variables.production_secret_session_secret.default).toBeUndefined();
+  });
+});
+
+describe("EnvironmentSecrets", () => {
+  test("writes nothing to GitHub: each secret is a sensitive variable for the containers", () => {
+    const synthesized = Testing.synthScope((scope) => {
+      const secrets = new EnvironmentSecrets(scope, "secrets", {
+        environment: { repository: "wtfb-app", environmentName: "production" },
+        secrets: [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET", description: "cookie signing key" }],
+      });
+      secrets.secretNames.forEach((name) => secrets.valueOf(name));
+    });
+    const json = JSON.parse(synthesized);
+    expect(json.resource ?? {}).toEqual({});
+    expect(json.variable.secret_database_url).toMatchObject({ sensitive: true, nullable: false, type: "string" });
+    expect(json.variable.secret_session_secret.description).toContain("TF_VAR_secret_session_secret");
   });
 
   test("an externally managed secret gets no resource and no variable, only a plan-time check that it exists", () => {

@@ -8,7 +8,7 @@ const CONSUMER_SOURCE = `
 import { App, TerraformStack } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import {
-  AlertRules, DeploymentEnvironment, DeploymentStrategy, DockerHost, EnvironmentSecrets, GrafanaDataSource, GrafanaFolder,
+  AlertRules, DeploymentEnvironment, DeploymentStrategy, DockerHost, EnvironmentSecrets, EnvironmentSecretValues, GrafanaDataSource, GrafanaFolder,
   GrafanaProvider, PipelineWorkflows, RepositoryGovernance, ServiceDeployment, Steps, releaseVariables,
 } from "wtfb-deploy";
 
@@ -25,6 +25,11 @@ class PaymentsStack extends TerraformStack {
     const secrets = new EnvironmentSecrets(this, "payments-secrets", {
       environment,
       secrets: [{ name: "LEDGER_DATABASE_URL" }, { name: "STRIPE_KEY" }],
+    });
+    new EnvironmentSecretValues(this, "payments-secret-values", {
+      environment,
+      secrets: [{ name: "LEDGER_DATABASE_URL" }, { name: "STRIPE_KEY" }],
+      variablePrefix: "staging_secret_",
     });
     new RepositoryGovernance(this, "payments-rules", { repository: "payments", requiredApprovals: 2, requiredChecks: ["build"] });
 
@@ -178,8 +183,8 @@ describe("the published package", () => {
     expect(
       values("github_actions_environment_secret").map((secret) => [secret.secret_name, secret.plaintext_value]),
     ).toEqual([
-      ["LEDGER_DATABASE_URL", "${var.secret_ledger_database_url}"],
-      ["STRIPE_KEY", "${var.secret_stripe_key}"],
+      ["LEDGER_DATABASE_URL", "${var.staging_secret_ledger_database_url}"],
+      ["STRIPE_KEY", "${var.staging_secret_stripe_key}"],
     ]);
     // Each application's own resources, named after it; slot and replica names end in their generation.
     expect(Object.keys(stack.resource.docker_container)).toEqual(
@@ -273,9 +278,11 @@ describe("the published package", () => {
     expect(fs.existsSync(path.join(outdir, "payments-staging", "runtime", "staging", "ledger.nginx.conf"))).toBe(true);
     expect(fs.readFileSync(path.join(outdir, "storefront", "workflows", "ci.yml"), "utf8")).toContain("storefront");
     expect(fs.existsSync(path.join(outdir, "storefront", "pipeline.md"))).toBe(true);
-    expect(JSON.stringify(stack("storefront-production").resource.github_repository_environment)).toContain(
-      '"repository":"storefront"',
+    // The config's GitHub environments belong to its repository stack, never to an environment stack.
+    expect(Object.values<any>(stack("storefront-repository").resource.github_repository_environment)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ repository: "storefront", environment: "production" })]),
     );
+    expect(stack("storefront-production").resource.github_repository_environment).toBeUndefined();
   }, 300000);
 });
 

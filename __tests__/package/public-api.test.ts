@@ -22,6 +22,7 @@ describe("the public API (index.ts)", () => {
         // constructs
         "DeploymentEnvironment",
         "EnvironmentSecrets",
+        "EnvironmentSecretValues",
         "RepositoryGovernance",
         "PipelineWorkflows",
         "pipelineWorkflows",

@@ -91,9 +91,11 @@ describe("npm run review", () => {
       expect(result.status).toBe(0);
       const report = result.stdout;
       expect(report).toMatch(/^## Plan review: HEAD~1 \([0-9a-f]{7}\) → working tree\n/);
-      // Only production changed, and nothing is destroyed (containers may be replaced: their environment gains the secret).
-      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| 0 \| [1-9]\d* \| \d+ \| {2}\|/);
-      // (The repository stack may change too: the deploy workflows pass the new secret on.)
+      // Production's runtime changed, and nothing is destroyed (containers may be replaced: their environment gains the
+      // secret); the secret itself and the reviewers are created and updated by the repository stack (which also
+      // changes because the deploy workflows pass the new secret on).
+      expect(report).toMatch(/\| `production` \| 0 \| \d+ \| [1-9]\d* \| 0 \| 0 \| \d+ \| {2}\|/);
+      expect(report).toMatch(/\| `repository` \| 0 \| 0 \| [1-9]\d* \| 0 \| 1 \| \d+ \| {2}\|/);
       for (const unchanged of ["development", "staging"]) expect(report).toContain(`| \`${unchanged}\` | 0 | 0 | 0 | 0 | 0 | 0 | no changes |`);
 
       // The removed rule: flagged in the attention section, which comes before any stack's details.
@@ -102,13 +104,15 @@ describe("npm run review", () => {
       expect(report.indexOf("### ⚠️ Needs attention")).toBeLessThan(report.indexOf("### Stack `production`"));
 
       // The reviewer change, on the environment's reviewers.
-      expect(report).toMatch(/- `github_repository_environment\.[^`]+` · `production\/environment\/environment`\n {2}- `reviewers\[0\]\.users`: `\["\$\{data\.github_user\.environment_reviewer-user-auggie_[0-9A-F]+\.id\}"\]` → `\["\$\{data\.github_user\.environment_reviewer-user-release-captain_[0-9A-F]+\.id\}"\]`/);
+      // The reviewer change, on production's environment in the repository stack.
+      expect(report).toMatch(/- `github_repository_environment\.[^`]+` · `repository\/environment-production\/environment`\n {2}- `reviewers\[0\]\.users`: `\["\$\{data\.github_user\.environment-production_reviewer-user-auggie_[0-9A-F]+\.id\}"\]` → `\["\$\{data\.github_user\.environment-production_reviewer-user-release-captain_[0-9A-F]+\.id\}"\]`/);
 
       // The new secret, its value masked, and the input it needs.
       const created = report.slice(report.indexOf("#### ➕ Create"));
-      expect(created).toMatch(/- `github_actions_environment_secret\.secrets_secret-PAYMENT_API_KEY_[0-9A-F]+` · `production\/secrets\/secret-PAYMENT_API_KEY`\n(?: {2}- .*\n)*? {2}- `plaintext_value` = \*\*\(sensitive\)\*\*/);
+      expect(created).toMatch(/- `github_actions_environment_secret\.secrets-production_secret-PAYMENT_API_KEY_[0-9A-F]+` · `repository\/secrets-production\/secret-PAYMENT_API_KEY`\n(?: {2}- .*\n)*? {2}- `plaintext_value` = \*\*\(sensitive\)\*\*/);
       expect(report).toContain("supply `TF_VAR_secret_payment_api_key` when deploying this stack");
-      expect(report).not.toMatch(/\$\{var\.secret_/);
+      expect(report).toContain("supply `TF_VAR_production_secret_payment_api_key` when deploying this stack");
+      expect(report).not.toMatch(/\$\{var\.[a-z_]*secret_/);
 
       // The user's working tree and output are untouched.
       expect(git(repo, "status", "--porcelain")).toBe("");

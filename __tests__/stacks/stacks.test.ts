@@ -3,7 +3,7 @@ import { Artifacts } from "../../constructs/artifacts";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { addPipelineStacks } from "../../stacks/pipeline";
-import { dataSourcesOf, resourcesOf, shippedConfig, temporaryDirectory } from "../helpers";
+import { resourcesOf, shippedConfig, temporaryDirectory } from "../helpers";
 
 /** Synthesizes the whole app for a config; stack name → parsed cdk.tf.json. */
 function synthesizeAll(config: PipelineConfig): Record<string, any> {
@@ -36,47 +36,64 @@ function resolveReference(stack: any, value: unknown): unknown {
   return target ? resolveReference(stack, target[match![3]]) : value;
 }
 
+/** The deployment policies of one environment in a stack: branch patterns, and tag patterns as `tag <pattern>`. */
+function policiesOf(stack: any, environment: string): string[] {
+  return Object.values(resourcesOf(stack, "github_repository_environment_deployment_policy"))
+    .filter((policy) => resolveReference(stack, policy.environment) === environment)
+    .map((policy) => policy.branch_pattern ?? `tag ${policy.tag_pattern}`);
+}
+
+/** The reviewers of one GitHub environment in a stack, by the usernames and team slugs their ids are read from. */
+function reviewersOf(stack: any, environment: string): { users: string[]; teams: string[] } | undefined {
+  const resource = Object.values(resourcesOf(stack, "github_repository_environment")).find((e) => e.environment === environment);
+  if (!resource) throw new Error(`no GitHub environment ${environment} in the stack`);
+  const lookup = (type: string, key: string) => (reference: string) => {
+    const match = new RegExp(`^\\$\\{data\\.${type}\\.([^.}]+)\\.id\\}$`).exec(reference);
+    if (!match) throw new Error(`reviewer ${reference} is not a ${type} data source's id`);
+    return stack.data[type][match[1]][key];
+  };
+  const reviewers = resource.reviewers?.[0];
+  return reviewers && { users: reviewers.users.map(lookup("github_user", "username")), teams: reviewers.teams.map(lookup("github_team", "slug")) };
+}
+
 describe("the pipeline's stacks", () => {
   test("one stack per environment, named exactly development, staging and production, plus the repository stack", () => {
     expect(Object.keys(shipped)).toEqual(["development", "staging", "production", "repository"]);
   });
 
   test("production: environment with reviewers, self-review prevented, no admin bypass, policies for main, v* and hotfix/*", () => {
-    const production = shipped.production;
-    const environments = Object.values(resourcesOf(production, "github_repository_environment"));
+    const repository = shipped.repository;
+    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).filter((e) => e.environment === "production");
     expect(environments).toHaveLength(1);
     expect(environments[0]).toMatchObject({ environment: "production", prevent_self_review: true, can_admins_bypass: false });
     expect(environments[0].reviewers[0].users.length + environments[0].reviewers[0].teams.length).toBeGreaterThanOrEqual(1);
-    const policies = Object.values(resourcesOf(production, "github_repository_environment_deployment_policy"));
-    expect(policies.map((p) => p.branch_pattern ?? `tag ${p.tag_pattern}`).sort()).toEqual(["hotfix/*", "main", "tag v*"]);
+    expect(policiesOf(repository, "production").sort()).toEqual(["hotfix/*", "main", "tag v*"]);
   });
 
   test("every environment secret's value is a reference to a sensitive variable, never a literal", () => {
-    for (const name of ENVIRONMENT_NAMES) {
-      const stack = shipped[name];
-      const secrets = Object.values(resourcesOf(stack, "github_actions_environment_secret"));
-      expect(secrets.length).toBeGreaterThan(0);
-      for (const secret of secrets) {
-        const match = /^\$\{var\.([a-z0-9_]+)\}$/.exec(secret.plaintext_value);
-        expect(match).not.toBeNull();
-        expect(stack.variable[match![1]]).toMatchObject({ sensitive: true });
-        expect(secret.encrypted_value).toBeUndefined();
-      }
+    const stack = shipped.repository;
+    const secrets = Object.values(resourcesOf(stack, "github_actions_environment_secret"));
+    for (const name of ENVIRONMENT_NAMES) expect(secrets.filter((secret) => resolveReference(stack, secret.environment) === name).length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      const match = /^\$\{var\.([a-z0-9_]+)\}$/.exec(secret.plaintext_value);
+      expect(match).not.toBeNull();
+      expect(stack.variable[match![1]]).toMatchObject({ sensitive: true });
+      expect(secret.encrypted_value).toBeUndefined();
     }
   });
 
-  test("a reviewer or branch change in the config reaches the environment of that stack only", () => {
+  test("a reviewer or branch change in the config reaches the repository stack's environments, and no deploy", () => {
     const changed = synthesizeAll(
       shippedConfig((raw) => {
         raw.environments.production.reviewers = { users: ["release-captain"] };
         raw.environments.staging.branches = ["qa/*"];
       }),
     );
-    expect(Object.values(dataSourcesOf(changed.production, "github_user")).map((u) => u.username)).toEqual(["release-captain"]);
-    expect(dataSourcesOf(changed.production, "github_team")).toEqual({});
-    const stagingPolicies = Object.values(resourcesOf(changed.staging, "github_repository_environment_deployment_policy")).map((p) => p.branch_pattern);
-    expect(stagingPolicies.sort()).toEqual(["hotfix/*", "main", "qa/*"]);
+    expect(reviewersOf(changed.repository, "production")).toEqual({ users: ["release-captain"], teams: [] });
+    expect(policiesOf(changed.repository, "staging").sort()).toEqual(["hotfix/*", "main", "qa/*"]);
+    expect(policiesOf(changed.repository, "development")).toEqual(policiesOf(shipped.repository, "development"));
     expect(changed.development).toEqual(shipped.development);
+    expect(changed.production).toEqual(shipped.production);
   });
 
   test("each Terraform object has exactly one owning stack", () => {
@@ -112,6 +129,57 @@ describe("the pipeline's stacks", () => {
 
   test.each([...ENVIRONMENT_NAMES, "repository"])("%s stack matches its snapshot", (name) => {
     expect(shipped[name]).toMatchSnapshot();
+  });
+});
+
+describe("GitHub administration lives in the repository stack only (issue 22)", () => {
+  test("no environment stack holds a GitHub environment, its deployment policies, or anything that writes to GitHub", () => {
+    for (const name of ENVIRONMENT_NAMES) {
+      const stack = shipped[name];
+      for (const type of ["github_repository_environment", "github_repository_environment_deployment_policy", "github_actions_environment_secret", "github_actions_environment_variable"]) {
+        expect({ stack: name, type, resources: resourcesOf(stack, type) }).toEqual({ stack: name, type, resources: {} });
+      }
+      // The GitHub provider only reads there (the external-secret check): no managed github_* resource at all.
+      expect({ stack: name, github: Object.keys(stack.resource ?? {}).filter((type) => type.startsWith("github_")) }).toEqual({ stack: name, github: [] });
+    }
+  });
+
+  test("the repository stack declares every environment, repository and release included, with the config's reviewers", () => {
+    const config = shippedConfig();
+    const repository = shipped.repository;
+    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).map((e) => e.environment);
+    expect(environments.sort()).toEqual(["development", "production", "release", "repository", "staging"]);
+    for (const name of ENVIRONMENT_NAMES) {
+      const { users, teams } = config.environments[name].reviewers;
+      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({ environment: name, reviewers: users.length + teams.length > 0 ? { users, teams } : undefined });
+      const environment = Object.values(resourcesOf(repository, "github_repository_environment")).find((e) => e.environment === name);
+      expect(environment).toMatchObject({ prevent_self_review: config.environments[name].preventSelfReview, wait_timer: config.environments[name].waitTimerMinutes });
+    }
+    // The environments holding the admin and release tokens: production's reviewers, the default branch only.
+    const production = config.environments.production.reviewers;
+    expect(production.users.length + production.teams.length).toBeGreaterThan(0);
+    for (const name of ["repository", "release"]) {
+      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({ environment: name, reviewers: { users: production.users, teams: production.teams } });
+      expect({ environment: name, policies: policiesOf(repository, name) }).toEqual({ environment: name, policies: [config.repository.defaultBranch] });
+    }
+  });
+
+  test("an upgraded environment stack forgets, never destroys, what its earlier releases created (their addresses in today's state)", () => {
+    // The addresses environment stacks held before the move (the production stack's cdk.tf.json on main at ec3d75b).
+    expect(shipped.production.removed).toEqual(
+      [
+        "github_repository_environment.environment_782F3C0C",
+        "github_repository_environment_deployment_policy.environment_branch-policy-main_C08E84CE",
+        "github_repository_environment_deployment_policy.environment_branch-policy-hotfix--_D068BFA2",
+        "github_repository_environment_deployment_policy.environment_tag-policy-v_E7EB7FE4",
+        "github_actions_environment_variable.environment_variable-NODE_ENV_682F5337",
+        "github_actions_environment_variable.environment_variable-LOG_LEVEL_2A201D95",
+        "github_actions_environment_variable.environment_variable-PUBLIC_URL_15131D50",
+        "github_actions_environment_secret.secrets_secret-DATABASE_URL_CE2E0991",
+        "github_actions_environment_secret.secrets_secret-SESSION_SECRET_9C2643BA",
+      ].map((from) => ({ from, lifecycle: { destroy: false } })),
+    );
+    for (const name of ENVIRONMENT_NAMES) expect(shipped[name].removed).toContainEqual({ from: "github_repository_environment.environment_782F3C0C", lifecycle: { destroy: false } });
   });
 });
 

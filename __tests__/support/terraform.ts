@@ -147,7 +147,7 @@ function providerOfType(type: string): string {
 
 /**
  * A copy of a stack with only the given providers' blocks: their resources, data sources, provider configurations and
- * `required_providers` entries, plus the variables, locals and moves. Throws when a kept block still refers to a
+ * `required_providers` entries, plus the variables, locals, moves and `removed` blocks of kept types. Throws when a kept block still refers to a
  * dropped one, so a stand-in never silently validates less than it claims.
  */
 export function onlyProviders(stack: StackJson, keep: readonly string[]): StackJson {
@@ -164,9 +164,10 @@ export function onlyProviders(stack: StackJson, keep: readonly string[]): StackJ
     resource: kept(stack.resource),
     data: kept(stack.data),
     moved: (stack.moved ?? []).filter((move: { to: string }) => keeps(move.to.split(".")[0])),
+    removed: (stack.removed ?? []).filter((block: { from: string }) => keeps(block.from.split(".")[0])),
   };
   delete copy.output;
-  for (const key of ["provider", "resource", "data", "moved"]) if (copy[key] === undefined || (Array.isArray(copy[key]) && copy[key].length === 0)) delete copy[key];
+  for (const key of ["provider", "resource", "data", "moved", "removed"]) if (copy[key] === undefined || (Array.isArray(copy[key]) && copy[key].length === 0)) delete copy[key];
   const text = JSON.stringify({ resource: copy.resource, data: copy.data, provider: copy.provider });
   for (const type of droppedTypes) {
     if (new RegExp(`(?<![\\w.])${type.replace(".", "\\.")}\\.`).test(text)) throw new Error(`a kept block refers to ${type}, which onlyProviders(${keep.join(", ")}) dropped`);

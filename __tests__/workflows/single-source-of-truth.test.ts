@@ -14,7 +14,15 @@ function pipeline(config: PipelineConfig) {
   return { synthesized, workflows };
 }
 
-const branchPolicies = (stack: any) => Object.values(resourcesOf(stack, "github_repository_environment_deployment_policy")).map((policy) => policy.branch_pattern ?? `tag ${policy.tag_pattern}`).sort();
+/** `${github_repository_environment.<id>.environment}` → that environment's name. */
+const environmentOf = (stack: any, reference: string) => stack.resource.github_repository_environment[/^\$\{github_repository_environment\.([^.}]+)\.environment\}$/.exec(reference)![1]].environment;
+
+/** The deployment policies of one environment, which the repository stack holds. */
+const branchPolicies = (stack: any, environment: string) =>
+  Object.values(resourcesOf(stack, "github_repository_environment_deployment_policy"))
+    .filter((policy) => environmentOf(stack, policy.environment) === environment)
+    .map((policy) => policy.branch_pattern ?? `tag ${policy.tag_pattern}`)
+    .sort();
 
 describe("one source of truth: the config drives workflows and environments together", () => {
   const before = pipeline(shippedConfig());
@@ -27,7 +35,7 @@ describe("one source of truth: the config drives workflows and environments toge
     // THEN
     expect(trigger(before.workflows)).toEqual({ branches: ["staging", "release/*"] });
     expect(trigger(after.workflows)).toEqual({ branches: ["qa/*"] });
-    expect(branchPolicies(after.synthesized.staging)).toEqual(["hotfix/*", "main", "qa/*"]);
+    expect(branchPolicies(after.synthesized.repository, "staging")).toEqual(["hotfix/*", "main", "qa/*"]);
     const changed = Object.keys(after.workflows).filter((name) => after.workflows[name] !== before.workflows[name]);
     expect(changed).toEqual(["deploy-staging.yml"]);
   });
@@ -35,8 +43,8 @@ describe("one source of truth: the config drives workflows and environments toge
   test("changing the hotfix branches changes the hotfix trigger and the staging and production branch policies", () => {
     const after = pipeline(shippedConfig((raw) => (raw.repository.hotfixBranches = "urgent/*")));
     expect(pushTrigger(after.workflows["hotfix.yml"])).toEqual({ branches: ["urgent/*"] });
-    expect(branchPolicies(after.synthesized.staging)).toContain("urgent/*");
-    expect(branchPolicies(after.synthesized.production)).toContain("urgent/*");
+    expect(branchPolicies(after.synthesized.repository, "staging")).toContain("urgent/*");
+    expect(branchPolicies(after.synthesized.repository, "production")).toContain("urgent/*");
   });
 
   test("changing production's reviewers changes its environment, while the workflows, which only name the environment, stay as they are", () => {
@@ -44,9 +52,10 @@ describe("one source of truth: the config drives workflows and environments toge
     const after = pipeline(shippedConfig((raw) => (raw.environments.production.reviewers = { users: ["release-captain"] })));
 
     // THEN
-    expect(Object.values(dataSourcesOf(after.synthesized.production, "github_user")).map((user) => user.username)).toEqual(["release-captain"]);
+    // production's own users, then those of repository and release, which take production's reviewers.
+    expect(Object.values(dataSourcesOf(after.synthesized.repository, "github_user")).map((user) => user.username)).toEqual(["release-captain", "release-captain", "release-captain"]);
     expect(after.workflows).toEqual(before.workflows);
-    expect(after.synthesized.repository).toEqual(before.synthesized.repository);
+    expect(after.synthesized.production).toEqual(before.synthesized.production);
   });
 
   test("the environment's URL and monitoring window reach its deploy workflow from the same profile the stack uses", () => {
@@ -58,7 +67,9 @@ describe("one source of truth: the config drives workflows and environments toge
     );
     expect(after.workflows["deploy-staging.yml"]).toContain("url: https://qa.wtfb.example");
     expect(after.workflows["deploy-staging.yml"]).toContain('verify --minutes 30');
-    const variables = Object.values(resourcesOf(after.synthesized.staging, "github_actions_environment_variable")).find((variable) => variable.variable_name === "PUBLIC_URL");
+    const variables = Object.values(resourcesOf(after.synthesized.repository, "github_actions_environment_variable")).find(
+      (variable) => variable.variable_name === "PUBLIC_URL" && environmentOf(after.synthesized.repository, variable.environment) === "staging",
+    );
     expect(variables.value).toBe("https://qa.wtfb.example");
   });
 });

@@ -1,9 +1,15 @@
 import { Construct } from "constructs";
 import { TerraformStack, TerraformVariable, Token } from "cdktf";
-import { ActionsEnvironmentSecret } from "@cdktf/provider-github/lib/actions-environment-secret";
 import { DataGithubActionsEnvironmentSecrets } from "@cdktf/provider-github/lib/data-github-actions-environment-secrets";
 import { DataGithubRepositoryEnvironments } from "@cdktf/provider-github/lib/data-github-repository-environments";
-import type { DeploymentEnvironment } from "./deployment-environment";
+
+/** A GitHub environment by name; a `DeploymentEnvironment` is one. */
+export interface EnvironmentReference {
+  /** Repository the environment belongs to. */
+  readonly repository: string;
+  /** Name of the GitHub environment. */
+  readonly environmentName: string;
+}
 
 /** A secret, by name only: its value never passes through the config or the synthesized output. */
 export interface SecretSpec {
@@ -16,8 +22,8 @@ export interface SecretSpec {
 }
 
 export interface EnvironmentSecretsProps {
-  /** The environment the secrets belong to. */
-  readonly environment: DeploymentEnvironment;
+  /** The environment the secrets belong to: by name, since the repository stack administers it. */
+  readonly environment: EnvironmentReference;
   /** The secrets. */
   readonly secrets: readonly SecretSpec[];
   /** Prefix of the sensitive variables' names (`TF_VAR_<prefix><name in lower case>`). @default "secret_" */
@@ -25,10 +31,12 @@ export interface EnvironmentSecretsProps {
 }
 
 /**
- * The secrets of one environment (SOP §1.2 "use environment secrets in CI/CD for deployment").
- * Terraform-managed secrets take their value from a sensitive variable supplied at deploy time; external ones
- * are only checked to exist at plan time, so their value never enters Terraform state. An environment that does not
- * exist yet is not checked: its first apply creates it, and the plans after it fail until the secrets are set.
+ * The secrets of one environment as its deploy sees them (SOP §1.2 "use environment secrets in CI/CD for
+ * deployment"): one sensitive variable per secret, which the deploy job fills from the environment's GitHub secret,
+ * for the containers; and, for secrets managed outside Terraform, a plan-time check that they are set. It reads
+ * GitHub and writes nothing there: writing an environment's secrets is the repository stack's job
+ * (`EnvironmentSecretValues`), so a deploy token never needs to. An environment that does not exist yet is not
+ * checked: the repository stack's apply creates it, and the plans after it fail until the secrets are set.
  */
 export class EnvironmentSecrets extends Construct {
   /** Names of every declared secret. */
@@ -46,21 +54,12 @@ export class EnvironmentSecrets extends Construct {
 
     const { environment } = props;
     const external = props.secrets.filter((secret) => secret.managedBy === "external");
-    for (const secret of props.secrets.filter((s) => s.managedBy !== "external")) {
-      new ActionsEnvironmentSecret(this, `secret-${secret.name}`, {
-        repository: environment.repository,
-        environment: environment.resource.environment,
-        secretName: secret.name,
-        plaintextValue: this.valueOf(secret.name),
-      });
-    }
     if (external.length > 0) {
       // Externally managed: no resource (the value stays out of state); the plan fails if one is missing.
       // Terraform reads a data source at plan time only when its arguments are known and it depends on no managed
       // resource with pending changes; otherwise the read, and its postcondition, wait for the apply. Naming the
-      // environment through `environment.resource` did that whenever the environment changed, and on a fresh
-      // environment the apply created it and then failed, since an environment has no secrets before it exists.
-      // So the secrets are read by the environment's name (a constant) and only where the repository's
+      // environment through its resource did that whenever the environment changed, and on a fresh environment the
+      // apply created it and then failed, since an environment has no secrets before it exists. So the secrets are read by the environment's name (a constant) and only where the repository's
       // environments, also read at plan time, list it: an existing environment is checked before anything
       // changes; a new one is created by a first apply that succeeds, and the plans after it fail until the
       // secrets are set (README, "The config"). Limit: github_repository_environments reads one page of 30

@@ -10,6 +10,7 @@ import { backendCredentialEnv, PIPELINE_SECRETS, secretExpression } from "./pipe
 import { Steps } from "./steps";
 import type { RunnerJob, Step, Workflow } from "./workflows-model";
 import { workflowScript } from "./scripts";
+import { environmentSecretValuesEnv } from "./repository-workflow";
 
 export const PLAN_REVIEW_WORKFLOW_FILE = "plan-review.yml";
 export const PLAN_REVIEW_COMMENT_WORKFLOW_FILE = "plan-review-comment.yml";
@@ -79,11 +80,23 @@ function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]):
       Steps.run(`cdktf diff ${DIFFED_STACK}`, workflowScript("plan-diff.sh"), {
         if: "${{ env.HAS_CREDENTIALS == 'true' }}",
         workingDirectory: config.workflows.pipelineDirectory,
-        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
+        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...secretValuePlaceholders(config), ...backendCredentialEnv(backend) },
       }),
       Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
     ],
   };
+}
+
+/** Text standing in for an environment secret's value in the pull request's diff. */
+export const SECRET_VALUE_PLACEHOLDER = "not-available-to-a-pull-request";
+
+/**
+ * The repository stack's secret-value variables, each set to a placeholder: a pull request never holds the values
+ * (they are secrets of the `repository` environment), and a diff without them could not plan. The diff therefore
+ * shows each Terraform-managed environment secret as updated, its value hidden as sensitive.
+ */
+function secretValuePlaceholders(config: PipelineConfig): Record<string, string> {
+  return Object.fromEntries(Object.keys(environmentSecretValuesEnv(config)).map((name) => [name, SECRET_VALUE_PLACEHOLDER]));
 }
 
 export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {

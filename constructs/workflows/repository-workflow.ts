@@ -5,7 +5,9 @@
  * default branch reaches: code nobody reviewed never runs beside it. Generated only when the repository stack keeps
  * its state remotely: a runner applying from empty state would try to create everything again.
  */
+import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
+import { environmentSecretVariablePrefix } from "../github/environment-secret-values";
 import { pipelineSetupSteps } from "./deploy-jobs";
 import { ADMIN_ENVIRONMENT, backendCredentialEnv, PIPELINE_SECRETS, secretExpression, STATE_LOCK_TIMEOUT } from "./pipeline-secrets";
 import { Steps } from "./steps";
@@ -47,6 +49,7 @@ export function repositoryWorkflow(config: PipelineConfig): Workflow | undefined
               TF_CLI_ARGS_plan: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
               TF_CLI_ARGS_apply: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
               CI: "true",
+              ...environmentSecretValuesEnv(config),
               ...backendCredentialEnv(backend),
             },
           }),
@@ -54,4 +57,19 @@ export function repositoryWorkflow(config: PipelineConfig): Workflow | undefined
       },
     },
   };
+}
+
+/**
+ * The values the repository stack writes into each environment's Terraform-managed secrets: `TF_VAR_<env>_secret_<name>`
+ * from the `repository` environment's secret `<ENV>_<NAME>` (e.g. `PRODUCTION_DATABASE_URL`), so only this job,
+ * never a deploy, holds a token that writes secrets.
+ */
+export function environmentSecretValuesEnv(config: PipelineConfig): Record<string, string> {
+  return Object.fromEntries(
+    ENVIRONMENT_NAMES.flatMap((environment) =>
+      config.environments[environment].secrets
+        .filter((secret) => secret.managedBy !== "external")
+        .map((secret) => [`TF_VAR_${environmentSecretVariablePrefix(environment)}${secret.name.toLowerCase()}`, secretExpression(`${environment.toUpperCase()}_${secret.name}`)]),
+    ),
+  );
 }
