@@ -104,7 +104,7 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
     // GIVEN the shipped production stack with two deliberate mistakes in its stable containers
     const [, production] = stacks.find(([name]) => name === "shipped/production")!;
     const broken = structuredClone(onlyProviders(production, ["github", "docker"]));
-    const stable = broken.resource.docker_container.stable;
+    const stable = broken.resource.docker_container.web_stable;
     expect(stable.restart).toBeDefined();
     stable.restart_policy = stable.restart;
     delete stable.restart;
@@ -118,7 +118,7 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
     expect(messages).toContain('Incorrect attribute value type: Inappropriate value for attribute "memory": a number is required.');
     // and the schema check names them too
     expect(schemaProblems(broken, "docker", realProviderSchemas().docker)).toEqual(
-      expect.arrayContaining(['docker_container.stable.restart_policy: not in the schema', 'docker_container.stable.memory: "a lot" does not fit "number"']),
+      expect.arrayContaining(['docker_container.web_stable.restart_policy: not in the schema', 'docker_container.web_stable.memory: "a lot" does not fit "number"']),
     );
   }, 120_000);
 });
