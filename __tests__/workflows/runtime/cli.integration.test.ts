@@ -103,8 +103,14 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     writeConfig((raw) => (raw.environments.production.deploymentWindow = null));
     const bin = path.join(directory, "bin");
     fs.mkdirSync(bin);
-    // Stands in for `npx --no-install cdktf deploy <env> --auto-approve`: records the release variables it was given.
-    fs.writeFileSync(path.join(bin, "npx"), `#!/usr/bin/env bash\n{ echo "$*"; env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n`, { mode: 0o755 });
+    // Stands in for `npx --no-install cdktf deploy <env> --auto-approve`: records the release variables it was given,
+    // and fails the apply numbered FAIL_APPLY (counted over the test) after recording it.
+    fs.writeFileSync(
+      path.join(bin, "npx"),
+      `#!/usr/bin/env bash\n{ echo "$*"; env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n` +
+        `if [ -n "\${FAIL_APPLY:-}" ] && [ "$(grep -c '^--$' "${applies}")" = "$FAIL_APPLY" ]; then exit 1; fi\n`,
+      { mode: 0o755 },
+    );
   });
 
   function writeConfig(change: (raw: any) => void): void {
@@ -187,9 +193,11 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     // THEN: the verification failed on the error-rate rule
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain("::error::verification failed: ErrorRateHigh: web=0.3 above 0.01");
-    // the canary started beside the stable version at the first weight, and the rollback restored the stable version
+    // the canary started beside the stable version at the first weight; the rollback took its traffic away first,
+    // then restored the stable version
     expect(appliedVariables()).toEqual([
       { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "5", TF_VAR_web_stable_version: "1.4.2" },
+      { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
       { TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
     ]);
     expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
@@ -207,6 +215,30 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       ["PATCH", "/grafana/api/annotations/4242", ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:rolled-back"]],
     ]);
     expect(world.annotations[1].body.timeEnd).toBeGreaterThanOrEqual(world.annotations[1].body.time);
+  });
+
+  test("a canary rollback whose second apply fails leaves the traffic-off state recorded, and the next rollback finishes from it", async () => {
+    // GIVEN: 1.5.0 went out as a canary beside 1.4.2 and serves 5% of traffic
+    givenProductionServes("1.4.2");
+    expect((await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" })).code).toBe(0);
+    expect((await cli(["apply", "deploy"])).code).toBe(0);
+
+    // WHEN: the rollback's first apply (weight to 0) succeeds and its second (the versions) fails
+    const failed = await cli(["apply", "rollback"], { FAIL_APPLY: "3" });
+
+    // THEN: the command fails, the canary gets no traffic, and the recorded state is the one applied
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("cdktf deploy production failed during the rollback step (apply 2 of 2)");
+    const trafficOff = { web_stable_version: "1.4.2", web_canary_version: "1.5.0", web_canary_weight: "0" };
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual(trafficOff);
+    expect(JSON.parse(fs.readFileSync(path.join(directory, "wtfb-deploy-run.json"), "utf8")).releaseState).toEqual(trafficOff);
+
+    // WHEN: the rollback runs again
+    expect((await cli(["apply", "rollback"])).code).toBe(0);
+
+    // THEN: it starts from the recorded state: one apply, the versions only
+    expect(appliedVariables().slice(3)).toEqual([{ TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" }]);
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
   });
 
   test("a healthy deployment passes its smoke tests and verification, and becomes the known-good version", async () => {
