@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { VERSION_PATTERN, planReleaseApplies, releaseVariablesOf, type ReleaseStep, type Versions } from "../constructs/workflows/runtime/release-plan";
+import { VERSION_DESCRIPTION, VERSION_PATTERN, planReleaseApplies, releaseVariablesOf, type ReleaseStep, type Versions } from "../constructs/workflows/runtime/release-plan";
 import { GitHubApi } from "./github-api";
 import { healthChecks, prometheusQuery, watchHealth } from "./health";
 import { RELEASE_STATE_VARIABLE, loadRunState, saveRunState, type RunKind, type RunState } from "./run-state";
@@ -108,7 +108,7 @@ export function describeVersions(versions: Versions): string {
 
 export function checkVersion(version: string, what: string): void {
   if (version === "") throw new CommandError(`${what} is unknown: pass a version, or let the workflow build this commit`);
-  if (!VERSION_PATTERN.test(version)) throw new CommandError(`${what} is not a valid image tag (letters, digits, . _ -; at most 128)`);
+  if (!VERSION_PATTERN.test(version)) throw new CommandError(`${what} is not ${VERSION_DESCRIPTION}`);
 }
 
 export function noteIssue(context: Context, issue: string, state: RunState | undefined = loadRunState(context.env)): void {

@@ -261,6 +261,32 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect(world.variables.get("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
   });
 
+  test("versions built with their digest are deployed and recorded known-good with it; an alert that saw the tag rolls back to the digest before", async () => {
+    // GIVEN: production serves 1.4.2 as CI built it, known-good with its digest
+    const before = `1.4.2@sha256:${"a0".repeat(32)}`;
+    const built = `1.5.0@sha256:${"3f".repeat(32)}`;
+    givenProductionServes(before);
+
+    // WHEN: CI's build of 1.5.0 (tag@digest) goes out, is verified and recorded
+    expect((await cli(["begin", "deployment"], { BUILT_VERSIONS: JSON.stringify({ web: built }) })).code).toBe(0);
+    expect((await cli(["apply", "deploy"])).code).toBe(0);
+    expect((await cli(["apply", "promote"])).code).toBe(0);
+    expect((await cli(["verify", "--minutes", "0"])).code).toBe(0);
+    expect((await cli(["record-known-good"])).code).toBe(0);
+    // and later an alert fires on what the application reports, its tag
+    const rollback = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.5.0", ROLLBACK_REASON: "error rate", GITHUB_EVENT_NAME: "workflow_dispatch" });
+    expect((await cli(["apply", "rollback"])).code).toBe(0);
+
+    // THEN: every apply named the digests, the known-good records held them, and the rollback ran the digest before
+    expect(rollback.code).toBe(0);
+    expect(appliedVariables()).toEqual([
+      { TF_VAR_web_canary_version: built, TF_VAR_web_canary_weight: "5", TF_VAR_web_stable_version: before },
+      { TF_VAR_web_canary_version: built, TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: built },
+      { TF_VAR_web_canary_version: before, TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: before },
+    ]);
+    expect(world.variables.get("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB")).toBe(before);
+  });
+
   test("a rollback without a version restores the known-good version before the one serving, and makes it known-good", async () => {
     // GIVEN: 1.5.0 serves and was verified; 1.4.2 was known-good before it
     givenProductionServes("1.5.0", "1.4.2");
@@ -290,7 +316,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
   test("fails when a requested version is not an image tag, before anything is applied", async () => {
     const begin = await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0$(touch pwned)" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::the version of web is not a valid image tag");
+    expect(begin.stdout).toContain("::error::the version of web is not an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>");
     expect(appliedVariables()).toEqual([]);
   });
 
