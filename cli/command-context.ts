@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { VERSION_PATTERN, planRelease, releaseVariablesOf, type ReleaseStep, type Versions } from "../constructs/workflows/runtime/release-plan";
+import { VERSION_DESCRIPTION, VERSION_PATTERN, planReleaseApplies, releaseVariablesOf, type ReleaseStep, type Versions } from "../constructs/workflows/runtime/release-plan";
 import { GitHubApi } from "./github-api";
 import { healthChecks, prometheusQuery, watchHealth } from "./health";
 import { RELEASE_STATE_VARIABLE, loadRunState, saveRunState, type RunKind, type RunState } from "./run-state";
@@ -18,22 +18,31 @@ export interface Context {
 
 export const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
+/**
+ * Applies a step: each state `planReleaseApplies` gives, in order (a canary rollback takes the traffic off the
+ * canary before it changes the versions). After each successful apply the state is recorded, in the run state and
+ * in the environment, so a failure in a later apply leaves the record at what is applied and the next run starts
+ * from there.
+ */
 export async function applyStep(context: Context, state: RunState, step: ReleaseStep): Promise<void> {
   const { config, environment, env } = context;
   const variables = releaseVariablesOf(applicationNames(config), config.environments[environment].runtime.strategy);
-  const next = planRelease(variables, state.releaseState, step);
-  console.log(`cdktf deploy ${environment} with ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
-  const releaseEnv = Object.fromEntries(Object.entries(next).map(([name, value]) => [`TF_VAR_${name}`, value]));
-  const result = spawnSync("npx", ["--no-install", "cdktf", "deploy", environment, "--auto-approve"], { env: { ...env, ...releaseEnv, CI: "true" }, stdio: "inherit" });
-  if (result.status !== 0) {
-    noteIssue(context, `cdktf deploy ${environment} (${step.kind}) failed`, state);
+  const applies = planReleaseApplies(variables, state.releaseState, step);
+  for (const [index, next] of applies.entries()) {
+    const which = applies.length > 1 ? ` (apply ${index + 1} of ${applies.length})` : "";
+    console.log(`cdktf deploy ${environment}${which} with ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
+    const releaseEnv = Object.fromEntries(Object.entries(next).map(([name, value]) => [`TF_VAR_${name}`, value]));
+    const result = spawnSync("npx", ["--no-install", "cdktf", "deploy", environment, "--auto-approve"], { env: { ...env, ...releaseEnv, CI: "true" }, stdio: "inherit" });
+    if (result.status !== 0) {
+      noteIssue(context, `cdktf deploy ${environment} (${step.kind}${which}) failed`, state);
+      saveRunState(state, env);
+      throw new CommandError(`cdktf deploy ${environment} failed during the ${step.kind} step${which}`);
+    }
+    state.releaseState = next;
     saveRunState(state, env);
-    throw new CommandError(`cdktf deploy ${environment} failed during the ${step.kind} step`);
+    // The next apply, deploy and rollback start from what is applied now.
+    await githubApi(env).setEnvironmentVariable(environment, RELEASE_STATE_VARIABLE, JSON.stringify(next));
   }
-  state.releaseState = next;
-  saveRunState(state, env);
-  // The next deploy and rollback start from what is applied now.
-  await githubApi(env).setEnvironmentVariable(environment, RELEASE_STATE_VARIABLE, JSON.stringify(next));
 }
 
 export async function watchOrFail(context: Context, state: RunState, minutes: number, canaryVersions: Versions | undefined): Promise<void> {
@@ -99,7 +108,7 @@ export function describeVersions(versions: Versions): string {
 
 export function checkVersion(version: string, what: string): void {
   if (version === "") throw new CommandError(`${what} is unknown: pass a version, or let the workflow build this commit`);
-  if (!VERSION_PATTERN.test(version)) throw new CommandError(`${what} is not a valid image tag (letters, digits, . _ -; at most 128)`);
+  if (!VERSION_PATTERN.test(version)) throw new CommandError(`${what} is not ${VERSION_DESCRIPTION}`);
 }
 
 export function noteIssue(context: Context, issue: string, state: RunState | undefined = loadRunState(context.env)): void {

@@ -10,7 +10,7 @@ import type { PipelineConfig } from "../config/types";
 import { environmentGrafanaUrl } from "../constructs/monitoring/alert-checks";
 import { alertRateWindow, environmentAlerts, type AlertRule, type NoDataBehaviour } from "../constructs/monitoring/alert-model";
 import { substituteGrafanaIntervals } from "../constructs/monitoring/promql";
-import type { Versions } from "../constructs/workflows/runtime/release-plan";
+import { tagOf, type Versions } from "../constructs/workflows/runtime/release-plan";
 
 export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action"> & {
   /** What an empty answer means, as for the alert: "OK" passes, anything else counts as a breach of a check that fails verification. @default "OK" */
@@ -182,7 +182,7 @@ function relevantSamples(samples: Sample[], check: HealthCheck, options: WatchOp
   return samples.filter((sample) => {
     const application = applicationOf(sample, check);
     const version = application === undefined ? undefined : canaries[application];
-    return version === undefined || !labelled.has(application) || sample.labels[options.versionLabel] === version;
+    return version === undefined || !labelled.has(application) || sample.labels[options.versionLabel] === tagOf(version);
   });
 }
 

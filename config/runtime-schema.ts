@@ -7,6 +7,9 @@ import { ENVIRONMENT_NAMES } from "./environments";
 import type { ConfigIssue } from "./errors";
 import type { PipelineConfig } from "./types";
 
+/** The canary weights (percent) a canary strategy steps through when the config or the construct names none. */
+export const DEFAULT_CANARY_STEPS: readonly number[] = Object.freeze([5, 25, 50, 100]);
+
 /** Docker's own health check keywords: the config gives the command only, the runtime adds `CMD`. */
 const HEALTH_CHECK_KEYWORDS = ["CMD", "CMD-SHELL", "NONE"];
 
@@ -112,7 +115,7 @@ export const strategySchema = z.discriminatedUnion(
       steps: z
         .array(canaryWeight)
         .min(1)
-        .default([5, 25, 50, 100])
+        .default(() => [...DEFAULT_CANARY_STEPS])
         .superRefine((steps, context) => {
           steps.forEach((step, index) => {
             if (index > 0 && step <= steps[index - 1]) {
@@ -161,7 +164,7 @@ export const DEFAULT_POSTGRES_BACKUP_IMAGE = "postgres:17-alpine";
 export const RUNTIME_DEFAULTS: Record<"development" | "staging" | "production", EnvironmentRuntime> = {
   development: { dockerHost: "unix:///var/run/docker.sock", strategy: { type: "rolling", replicas: 1 }, proxyImage: DEFAULT_PROXY_IMAGE },
   staging: { dockerHost: "unix:///var/run/docker.sock", strategy: { type: "blue-green" }, proxyImage: DEFAULT_PROXY_IMAGE },
-  production: { dockerHost: "unix:///var/run/docker.sock", strategy: { type: "canary", steps: [5, 25, 50, 100] }, proxyImage: DEFAULT_PROXY_IMAGE },
+  production: { dockerHost: "unix:///var/run/docker.sock", strategy: { type: "canary", steps: [...DEFAULT_CANARY_STEPS] }, proxyImage: DEFAULT_PROXY_IMAGE },
 };
 
 /**

@@ -35,10 +35,7 @@ export function releaseVariables(applicationName: string, strategy: Strategy): R
 export const REGISTRY_USERNAME_VARIABLE = "registry_username";
 export const REGISTRY_PASSWORD_VARIABLE = "registry_password";
 
-/** `repository_dispatch` event type a firing `action=rollback` alert sends; the rollback workflow listens for it. */
-export const ROLLBACK_DISPATCH_EVENT = "wtfb-rollback";
-
-/** Sensitive Terraform variable with the token Grafana's webhook sends `repository_dispatch` with; the deploy workflows supply it. */
+/** Sensitive Terraform variable with the token Grafana's webhook dispatches the rollback workflow with (`workflow_dispatch`); the deploy workflows supply it. */
 export const ROLLBACK_DISPATCH_TOKEN_VARIABLE = "rollback_dispatch_token";
 
 /** GitHub environment variable holding an application's last known-good version, updated after verification. */

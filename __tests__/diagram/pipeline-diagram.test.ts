@@ -90,7 +90,7 @@ describe("pipeline diagram", () => {
       expect(ids).toEqual(expect.arrayContaining([`${name}_ci`, `${name}_deploy`, `${name}_smoke`, `${name}_monitor`, `${name}_known_good`, `${name}_alert`, `${name}_rollback`]));
       expect(shipped.edges).toContainEqual({ from: `${name}_monitor`, to: `${name}_known_good`, arrow: "-->", label: "healthy" });
       expect(shipped.edges).toContainEqual({ from: `${name}_monitor`, to: `${name}_alert`, arrow: "-.->", label: "threshold crossed" });
-      expect(shipped.edges).toContainEqual({ from: `${name}_alert`, to: `${name}_rollback`, arrow: "-.->", label: "dispatch wtfb-rollback" });
+      expect(shipped.edges).toContainEqual({ from: `${name}_alert`, to: `${name}_rollback`, arrow: "-.->", label: "dispatch rollback.yml" });
       expect(shipped.edges).toContainEqual({ from: `${name}_rollback`, to: `${name}_smoke`, arrow: "-.->", label: "verify again" });
     }
     expect(shipped.edges).toContainEqual({ from: "development_known_good", to: "staging_ci", arrow: "==>", label: "promote" });

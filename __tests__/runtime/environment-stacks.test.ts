@@ -43,7 +43,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack's runtime", (environment) => {
     for (const name of APPLICATION_CONTAINERS[environment]) {
       const container = containerNamed(json, name);
       const labels = labelsOf(container);
-      const versionVariable = /^\$\{var\.(web_[a-z_]*version)\}$/.exec(labels["wtfb.version"])?.[1];
+      // the version's tag (without a digest it may carry)
+      const versionVariable = /^\$\{element\(split\("@", var\.(web_[a-z_]*version)\), 0\)\}$/.exec(labels["wtfb.version"])?.[1];
       expect(versionVariable).toBeDefined();
       expect(json.variable![versionVariable!]).toMatchObject({ type: "string", nullable: false });
       expect(labels["wtfb.commit"]).toContain(`var.${versionVariable}`);

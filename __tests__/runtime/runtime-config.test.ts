@@ -1,5 +1,6 @@
 import { parseConfig } from "../../config/load";
-import { DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
+import { DEFAULT_CANARY_STEPS, DEFAULT_PROXY_IMAGE, RUNTIME_DEFAULTS } from "../../config/runtime-schema";
+import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { configIssues as issuesOf, shippedConfigJson as shippedConfig } from "../helpers";
 
 describe("runtime config", () => {
@@ -9,6 +10,25 @@ describe("runtime config", () => {
     expect(config.environments.staging.runtime.strategy).toEqual({ type: "blue-green" });
     expect(config.environments.production.runtime.strategy).toEqual({ type: "canary", steps: [5, 25, 50, 100] });
     expect(config.applications[0].database).toMatchObject({ databaseUrlSecret: "DATABASE_URL", backupsKept: 10, scaleDownDuringMigration: false });
+  });
+
+  it("has one canary default: the config's, production's and DeploymentStrategy.canary()'s steps are DEFAULT_CANARY_STEPS, which no caller can change", () => {
+    // GIVEN: a canary strategy without steps
+    const raw = shippedConfig();
+    raw.environments.production.runtime.strategy = { type: "canary" };
+
+    // WHEN
+    const parsed = parseConfig(raw).environments.production.runtime.strategy;
+
+    // THEN: every default is the one constant, and it is read-only
+    expect(parsed).toEqual({ type: "canary", steps: [...DEFAULT_CANARY_STEPS] });
+    expect(RUNTIME_DEFAULTS.production.strategy).toEqual({ type: "canary", steps: [...DEFAULT_CANARY_STEPS] });
+    expect(DeploymentStrategy.canary().config).toEqual({ type: "canary", steps: [...DEFAULT_CANARY_STEPS] });
+    expect(Object.isFrozen(DEFAULT_CANARY_STEPS)).toBe(true);
+    // a parsed config owns its copy: changing it changes neither the default nor the next parse
+    (parsed as { steps: number[] }).steps.push(100);
+    expect(DEFAULT_CANARY_STEPS).toEqual([5, 25, 50, 100]);
+    expect(parseConfig(raw).environments.production.runtime.strategy).toEqual({ type: "canary", steps: [5, 25, 50, 100] });
   });
 
   it("fails when a rolling deployment has fewer than 1 replica", () => {

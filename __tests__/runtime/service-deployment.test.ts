@@ -17,13 +17,18 @@ function variablesReferencedBy(resource: unknown): string[] {
   return [...new Set([...JSON.stringify(resource).matchAll(/var\.([a-z0-9_]+)/g)].map((match) => match[1]))].sort();
 }
 
+/** The digest a version variable's release runs: the version's own (`tag@sha256:…`), else its tag's registry lookup. */
+function digestExpression(variable: string, lookup: string): string {
+  return `\${try(element(regex("@(sha256:[0-9a-f]{64})$", var.${variable}), 0), data.docker_registry_image.${lookup}.sha256_digest)}`;
+}
+
 /** The pinned image a container runs, and the registry lookup it is pinned by. */
 function imagePinOf(json: TerraformJson, container: Record<string, unknown>): { imageName: string; lookupName: string } {
   const imageId = /^\$\{docker_image\.([^.]+)\.image_id\}$/.exec(String(container.image));
   if (!imageId) throw new Error(`container ${String(container.name)} does not run a docker_image: ${String(container.image)}`);
   const imageName = String(resourcesOf(json, "docker_image")[imageId[1]].name);
-  const digest = /@\$\{data\.docker_registry_image\.([^.]+)\.sha256_digest\}$/.exec(imageName);
-  if (!digest) throw new Error(`image ${imageName} is not pinned by a registry digest`);
+  const digest = /@\$\{try\(element\(regex\("@\(sha256:\[0-9a-f\]\{64\}\)\$", var\.[a-z0-9_]+\), 0\), data\.docker_registry_image\.([^.]+)\.sha256_digest\)\}$/.exec(imageName);
+  if (!digest) throw new Error(`image ${imageName} is not pinned by the version's digest or a registry digest`);
   return { imageName, lookupName: String(json.data!.docker_registry_image[digest[1]].name) };
 }
 
@@ -36,13 +41,27 @@ describe("ServiceDeployment with the blue-green strategy", () => {
       const container = containerNamed(json, `web-staging-${slot}`);
       // THEN its image is the registry digest of ghcr.io/wtfb/web:<its version variable>, never a synthesized tag
       expect(imagePinOf(json, container)).toEqual({
-        imageName: expect.stringMatching(/^ghcr\.io\/wtfb\/web@\$\{data\.docker_registry_image\./),
+        imageName: `ghcr.io/wtfb/web@${digestExpression(`web_${slot}_version`, `web_${slot}`)}`,
         lookupName: `ghcr.io/wtfb/web:\${var.web_${slot}_version}`,
       });
       // AND changing the other slot's version cannot touch it
       expect(variablesReferencedBy(container).filter((name) => name.startsWith("web_"))).toEqual([`web_${slot}_version`]);
     }
     expect(deployment.releaseVariables).toEqual({ strategy: "blue-green", blueVersion: "web_blue_version", greenVersion: "web_green_version", activeSlot: "web_active_slot" });
+  });
+
+  it("runs the digest a version carries (tag@sha256:…, as CI records it), and accepts only a whole sha256 digest", () => {
+    // GIVEN the version variable's validation, as Terraform checks it (RE2 reads this pattern as JavaScript does)
+    const condition = String((json.variable!.web_blue_version as { validation: Array<{ condition: string }> }).validation[0].condition);
+    const pattern = new RegExp(/regex\("([^"]+)"/.exec(condition)![1]);
+    // THEN a tag, or a tag with its digest, passes; anything else fails before a plan
+    expect(pattern.test("1.4.2-abc1234")).toBe(true);
+    expect(pattern.test(`1.4.2-abc1234@sha256:${"3f".repeat(32)}`)).toBe(true);
+    for (const bad of ["1.4.2@sha256:abc", `1.4.2@sha512:${"3f".repeat(32)}`, `1.4.2@sha256:${"3f".repeat(32)}x`, "1.4.2 x"]) expect(pattern.test(bad)).toBe(false);
+    // AND the image, its label and any migration take the version's own digest first; the tag lookup only when it has none
+    const container = containerNamed(json, "web-staging-blue");
+    expect(imagePinOf(json, container).imageName).toBe(`ghcr.io/wtfb/web@${digestExpression("web_blue_version", "web_blue")}`);
+    expect(labelsOf(container)["wtfb.image-digest"]).toBe(digestExpression("web_blue_version", "web_blue"));
   });
 
   it("labels every application container with version, commit (from the tag), environment and slot", () => {
@@ -52,9 +71,9 @@ describe("ServiceDeployment with the blue-green strategy", () => {
       "wtfb.environment": "staging",
       "wtfb.role": "app",
       "wtfb.slot": "green",
-      "wtfb.version": "${var.web_green_version}",
-      "wtfb.commit": '${try(element(regex("(?:^|-)([0-9a-f]{7,40})$", var.web_green_version), 0), "unknown")}',
-      "wtfb.image-digest": expect.stringMatching(/^\$\{data\.docker_registry_image\.[^.]+\.sha256_digest\}$/),
+      "wtfb.version": '${element(split("@", var.web_green_version), 0)}',
+      "wtfb.commit": '${try(element(regex("(?:^|-)([0-9a-f]{7,40})$", element(split("@", var.web_green_version), 0)), 0), "unknown")}',
+      "wtfb.image-digest": digestExpression("web_green_version", "web_green"),
     });
   });
 
@@ -78,7 +97,7 @@ describe("ServiceDeployment with the blue-green strategy", () => {
     expect(container.env).toEqual([
       "WTFB_APPLICATION=web",
       "WTFB_ENVIRONMENT=staging",
-      "WTFB_VERSION=${var.web_blue_version}",
+      'WTFB_VERSION=${element(split("@", var.web_blue_version), 0)}',
       "WTFB_SLOT=blue",
       "WTFB_PORT=3000",
       "NODE_ENV=production",
@@ -128,7 +147,7 @@ describe("ServiceDeployment with the blue-green strategy", () => {
 
   it("writes a timestamped backup of DATABASE_URL to a volume that survives a destroy", () => {
     const backup = containerNamed(json, "web-staging-blue-backup");
-    expect(backup.env).toEqual(expect.arrayContaining(["WTFB_DATABASE_URL=${var.secret_database_url}", "WTFB_RELEASE_VERSION=${var.web_blue_version}", "WTFB_BACKUP_PREFIX=web-staging"]));
+    expect(backup.env).toEqual(expect.arrayContaining(["WTFB_DATABASE_URL=${var.secret_database_url}", 'WTFB_RELEASE_VERSION=${element(split("@", var.web_blue_version), 0)}', "WTFB_BACKUP_PREFIX=web-staging"]));
     // The timestamp is taken by the container when it runs, never at synth.
     expect((backup.entrypoint as string[])[2]).toContain("stamp=$(date -u +%Y%m%dT%H%M%SZ)");
     expect(backup.mounts).toEqual([{ type: "volume", source: expect.stringMatching(/^\$\{docker_volume\./), target: "/backups" }]);

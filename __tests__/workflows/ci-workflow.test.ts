@@ -128,7 +128,8 @@ describe("CI workflow", () => {
   describe("the versions output, collected from the build records with bash and node as a runner would", () => {
     const variant = generatedWorkflows(variantConfig())["ci.yml"].parsed;
     const collect = stepById(variant.jobs.versions, "versions");
-    const record = (application: string, version: string) => JSON.stringify({ application, version, commit: "abcdef1", tags: [], digest: null, pushed: true });
+    const DIGEST = `sha256:${"3f".repeat(32)}`;
+    const record = (application: string, version: string, digest: string | null = DIGEST, pushed = true) => JSON.stringify({ application, version, commit: "abcdef1", tags: [], digest, pushed });
     /** Build records laid out as download-artifact leaves them: one directory per artifact. */
     const downloaded = (records: Record<string, string>) => {
       const directory = temporaryDirectory("ci-records");
@@ -148,7 +149,29 @@ describe("CI workflow", () => {
     test("one image tag per application, in the config's order, as JSON", () => {
       const result = run(downloaded({ "build-billing-api": record("billing-api", "2.0.1-abcdef1"), "build-web": record("web", "1.4.2-abcdef1") }));
       expect(result.status).toBe(0);
-      expect(result.outputs.versions).toBe('{"web":"1.4.2-abcdef1","billing-api":"2.0.1-abcdef1"}');
+      expect(result.outputs.versions).toBe(`{"web":"1.4.2-abcdef1@${DIGEST}","billing-api":"2.0.1-abcdef1@${DIGEST}"}`);
+    });
+
+    test("each version carries the digest the build pushed, so deploys and rollbacks run exactly that image", () => {
+      const other = `sha256:${"a0".repeat(32)}`;
+      const result = run(downloaded({ "build-billing-api": record("billing-api", "2.0.1", other), "build-web": record("web", "1.4.2") }));
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.outputs.versions)).toEqual({ web: `1.4.2@${DIGEST}`, "billing-api": `2.0.1@${other}` });
+    });
+
+    test("fails, naming it, when a pushed image's record has no digest, or one that is not sha256", () => {
+      for (const digest of [null, "sha256:abc"]) {
+        const result = run(downloaded({ "build-web": record("web", "1.4.2", digest), "build-billing-api": record("billing-api", "2.0.1") }));
+        expect(result.status).not.toBe(0);
+        expect(result.stderr).toContain("the build record of web holds no sha256 digest of the pushed image");
+        expect(result.outputs).toEqual({});
+      }
+    });
+
+    test("a build that pushed nothing (a pull request's) gives its tag alone", () => {
+      const result = run(downloaded({ "build-web": record("web", "1.4.2", null, false), "build-billing-api": record("billing-api", "2.0.1", null, false) }));
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.outputs.versions)).toEqual({ web: "1.4.2", "billing-api": "2.0.1" });
     });
 
     test("fails, naming it, when an application has no build record", () => {
@@ -170,7 +193,7 @@ describe("CI workflow", () => {
       fs.writeFileSync(path.join(directory, "build-info.json"), record("web", "1.4.2"));
       const result = run(directory);
       expect(result.status).toBe(0);
-      expect(JSON.parse(result.outputs.versions)).toEqual({ web: "1.4.2", "billing-api": "2.0.1" });
+      expect(JSON.parse(result.outputs.versions)).toEqual({ web: `1.4.2@${DIGEST}`, "billing-api": `2.0.1@${DIGEST}` });
     });
   });
 

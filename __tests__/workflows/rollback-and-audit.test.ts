@@ -76,6 +76,18 @@ describe("rollback workflow", () => {
       expect(result.outputs).toEqual({});
     });
 
+    test("a version may carry its digest (a known-good record holds tag@sha256:…); the seen version too", () => {
+      const pinned = `1.4.1-abc1234@sha256:${"3f".repeat(32)}`;
+      const result = runScript(script, { env: { ...base, INPUT_ENVIRONMENT: "staging", INPUT_VERSION: pinned, INPUT_SEEN_VERSION: pinned, INPUT_REASON: "x" } });
+      expect(result.status).toBe(0);
+      expect(result.outputs).toMatchObject({ version: pinned, "seen-version": pinned });
+      for (const bad of ["1.4.1@sha256:abc", `1.4.1@sha256:${"3f".repeat(32)}$(id)`, `1.4.1@sha512:${"3f".repeat(32)}`]) {
+        const rejected = runScript(script, { env: { ...base, INPUT_ENVIRONMENT: "staging", INPUT_VERSION: bad, INPUT_REASON: "x" } });
+        expect(rejected.status).toBe(1);
+        expect(rejected.stdout).toContain("not an image tag");
+      }
+    });
+
     test("fails when the version is not an image tag", () => {
       const result = runScript(script, { env: { ...base, INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1$(id)", INPUT_REASON: "x" } });
       expect(result.status).toBe(1);

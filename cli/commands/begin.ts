@@ -1,6 +1,6 @@
 /** `begin deployment|rollback`: resolves what moves, from the inputs, the CI build and the release state; a rollback whose alert saw a version that no longer serves is skipped. */
 import { knownGoodVariable } from "../../constructs/contract";
-import { releaseVariablesOf, servingVersion } from "../../constructs/workflows/runtime/release-plan";
+import { isServing, releaseVariablesOf, servingVersion } from "../../constructs/workflows/runtime/release-plan";
 import { REJECTED_VERSIONS_KEPT, REJECTED_VERSIONS_VARIABLE, RELEASE_STATE_VARIABLE, parseRejectedVersions, parseStringRecord, previousKnownGoodVariable, saveRunState, type ApplicationRun, type RunState } from "../run-state";
 import { CommandError, appendSummary, applicationNames, checkVersion, githubApi, oneLine, type Context, writeOutput } from "../command-context";
 
@@ -43,7 +43,7 @@ export async function begin(context: Context, kind: string | undefined): Promise
     for (const application of selected) {
       if (!variables[application]) throw new CommandError(`no application named ${application}; the config has ${applicationNames(config).join(", ")}`);
       const serving = servingVersion(variables[application], releaseState);
-      if (seen !== "" && selected.length === 1 && serving !== seen) {
+      if (seen !== "" && selected.length === 1 && !isServing(seen, serving)) {
         // The alert is about a version that is gone: a deploy's own rollback or an earlier alert already moved it.
         skipped = `the alert saw ${application} ${seen}, but ${serving ?? "nothing"} serves now: it was already rolled back or replaced`;
         break;

@@ -6,7 +6,8 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { Strategy } from "../../config/runtime-schema";
 import type { EnvironmentProfile, PipelineConfig } from "../../config/types";
-import { knownGoodVariable, ROLLBACK_DISPATCH_EVENT } from "../contract";
+import { knownGoodVariable } from "../contract";
+import { ROLLBACK_WORKFLOW_FILE } from "../workflows/rollback-workflow";
 
 /** How a node is drawn: refs are stadiums, gates hexagons, the alert a diamond, work boxes, outcomes rounded. */
 export type DiagramNodeShape = "stadium" | "hexagon" | "diamond" | "box" | "rounded";
@@ -147,7 +148,7 @@ function environmentStages(config: PipelineConfig, environment: EnvironmentProfi
   edges.push(
     { from: monitor.id, to: alert.id, label: "threshold crossed", style: "dotted" },
     { from: knownGood.id, to: alert.id, label: "later", style: "dotted" },
-    { from: alert.id, to: rollback.id, label: `dispatch ${ROLLBACK_DISPATCH_EVENT}`, style: "dotted" },
+    { from: alert.id, to: rollback.id, label: `dispatch ${ROLLBACK_WORKFLOW_FILE}`, style: "dotted" },
     { from: rollback.id, to: (smoke ?? monitor).id, label: "verify again", style: "dotted" },
   );
   if (smoke) edges.push({ from: smoke.id, to: rollback.id, label: "fail", style: "dotted" });

@@ -1,4 +1,4 @@
-import type { Strategy } from "../../config/runtime-schema";
+import { DEFAULT_CANARY_STEPS, type Strategy } from "../../config/runtime-schema";
 
 /** Options of a rolling deployment. */
 export interface RollingOptions {
@@ -12,8 +12,8 @@ export interface CanaryOptions {
   readonly steps?: readonly number[];
 }
 
-/** The canary weights the SOP's gradual rollout goes through when the config names none. */
-export const DEFAULT_CANARY_STEPS: readonly number[] = [5, 25, 50, 100];
+/** The canary weights the SOP's gradual rollout goes through when the config names none (one constant, the config's). */
+export { DEFAULT_CANARY_STEPS };
 
 /**
  * How a new release replaces the running one (SOP §4.2): rolling replicas, blue-green slots behind a switch, or a

@@ -1,17 +1,24 @@
 import type { Construct } from "constructs";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { Fn, TerraformStack, TerraformVariable } from "cdktf";
 import { releaseVariables, type ReleaseVariables, type Slot } from "../contract";
 import type { DeploymentStrategy } from "./deployment-strategy";
 
-/** An image tag as registries accept it; versions are tags, e.g. 1.4.2, 1.4.2-3f9a2c1, sha-3f9a2c1. */
-const IMAGE_TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+/**
+ * A version: an image tag as registries accept it (1.4.2, 1.4.2-3f9a2c1, sha-3f9a2c1), optionally with the digest
+ * CI's build recorded (1.4.2-3f9a2c1@sha256:<64 hex>), which the release then runs whatever the tag points at.
+ */
+const VERSION_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?$";
+/** The digest part of a version, as Terraform's `regex` captures it. */
+export const DIGEST_IN_VERSION = "@(sha256:[0-9a-f]{64})$";
 
 /** A version variable and the slot it pins (`undefined` for rolling, whose one version serves every replica). */
 export interface ReleaseVersion {
   /** Slot the version runs in; rolling releases have none. */
   readonly slot?: Extract<Slot, string>;
-  /** Reference to the version variable (an image tag). */
+  /** Reference to the version variable (an image tag, optionally `@sha256:…`). */
   readonly version: string;
+  /** Reference to the version's tag, without a digest: what the application and its labels report. */
+  readonly tag: string;
   /** Name of the version variable. */
   readonly variable: string;
 }
@@ -40,15 +47,20 @@ export class ReleaseInputs {
       const variable = new TerraformVariable(stack, variableName, {
         type: "string",
         nullable: false,
-        description: `Image tag ${where} runs in ${environmentName} (e.g. 1.4.2-3f9a2c1). Set by the deploy workflow as TF_VAR_${variableName}; rollback sets the known-good version.`,
+        description: `Image tag ${where} runs in ${environmentName} (e.g. 1.4.2-3f9a2c1), with the digest its build pushed (1.4.2-3f9a2c1@sha256:…) to run exactly that image. Set by the deploy workflow as TF_VAR_${variableName}; rollback sets the known-good version.`,
         validation: [
           {
-            condition: `\${can(regex("${IMAGE_TAG_PATTERN}", var.${variableName}))}`,
-            errorMessage: `${variableName} must be an image tag (letters, digits, _ . -, at most 128 characters, not starting with . or -), e.g. 1.4.2 or 1.4.2-3f9a2c1.`,
+            condition: `\${can(regex("${VERSION_PATTERN}", var.${variableName}))}`,
+            errorMessage: `${variableName} must be an image tag (letters, digits, _ . -, at most 128 characters, not starting with . or -), optionally followed by @sha256: and 64 lower-case hex digits, e.g. 1.4.2, 1.4.2-3f9a2c1 or 1.4.2-3f9a2c1@sha256:<digest>.`,
           },
         ],
       });
-      return { slot, version: variable.stringValue, variable: variableName };
+      return {
+        slot,
+        version: variable.stringValue,
+        tag: Fn.element(Fn.split("@", variable.stringValue), 0),
+        variable: variableName,
+      };
     };
 
     switch (names.strategy) {

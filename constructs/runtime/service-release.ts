@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { Construct } from "constructs";
-import { Fn, type ITerraformDependable } from "cdktf";
+import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { DataDockerRegistryImage } from "@cdktf/provider-docker/lib/data-docker-registry-image";
 import { Image } from "@cdktf/provider-docker/lib/image";
@@ -10,7 +10,7 @@ import { DatabaseMigration } from "./database-migration";
 import type { DockerHost } from "./docker-host";
 import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import { ReplacementGeneration } from "./private/replacement-generation";
-import type { ReleaseVersion } from "./release-inputs";
+import { DIGEST_IN_VERSION, type ReleaseVersion } from "./release-inputs";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -89,7 +89,7 @@ export class ServiceRelease extends Construct {
   public readonly registryImage: DataDockerRegistryImage;
   /** The pulled image, pinned by digest. */
   public readonly image: Image;
-  /** Digest (`sha256:…`) the version's tag has in the registry. */
+  /** Digest (`sha256:…`) the release runs: the version's own when it carries one, else its tag's in the registry at plan time. */
   public readonly imageDigest: string;
   /** Backup and migration of this release, when the application has a database. */
   public readonly migration?: DatabaseMigration;
@@ -104,15 +104,18 @@ export class ServiceRelease extends Construct {
     const createBeforeDestroy = props.createBeforeDestroy ?? true;
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`ServiceRelease ${applicationName}: replicas is ${replicas}; use a whole number of at least 1`);
 
+    // A version that carries its build's digest (`tag@sha256:…`) makes the lookup ask the registry for that digest's
+    // manifest (`<repository>:<tag>@sha256:…`): it checks the image is there and never resolves the tag.
     this.registryImage = new DataDockerRegistryImage(this, "registry-image", {
       provider: host.provider,
       name: `${props.imageRepository}:${release.version}`,
     });
     this.registryImage.overrideLogicalId(addressStem);
-    this.imageDigest = this.registryImage.sha256Digest;
+    // The recorded digest when the version has one, else the digest the tag has at plan time.
+    this.imageDigest = Fn.try([Fn.element(Token.asList(Fn.regex(DIGEST_IN_VERSION, release.version)), 0), this.registryImage.sha256Digest]);
     this.image = new Image(this, "image", {
       provider: host.provider,
-      // The digest, not the tag: what was planned is what runs, even if the tag is pushed again meanwhile.
+      // The digest, not the tag: what was planned (or built) is what runs, even if the tag is pushed again.
       name: `${props.imageRepository}@${this.imageDigest}`,
       // Kept on the host after a release is replaced, so a rollback starts without pulling.
       keepLocally: true,
@@ -149,7 +152,7 @@ export class ServiceRelease extends Construct {
         generation: generationSuffix,
         applicationImage: this.image,
         imageDigest: this.imageDigest,
-        version: release.version,
+        version: release.tag,
         containerEnvironment: spec.environment,
         migrationCommand: props.migration.migrationCommand,
         migrationTimeoutSeconds: props.migration.migrationTimeoutSeconds,
@@ -178,7 +181,7 @@ export class ServiceRelease extends Construct {
         env: [
           `WTFB_APPLICATION=${applicationName}`,
           `WTFB_ENVIRONMENT=${environmentName}`,
-          `WTFB_VERSION=${release.version}`,
+          `WTFB_VERSION=${release.tag}`,
           `WTFB_SLOT=${slot}`,
           `WTFB_PORT=${spec.containerPort}`,
           ...spec.environment,
@@ -188,8 +191,8 @@ export class ServiceRelease extends Construct {
           "wtfb.environment": environmentName,
           "wtfb.role": "app",
           "wtfb.slot": String(slot),
-          "wtfb.version": release.version,
-          "wtfb.commit": commitOfVersion(release.variable),
+          "wtfb.version": release.tag,
+          "wtfb.commit": commitOfVersion(release.tag),
           "wtfb.image-digest": this.imageDigest,
         }),
         healthcheck: healthcheckOf(spec.healthCheck),

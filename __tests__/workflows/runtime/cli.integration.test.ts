@@ -103,8 +103,14 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     writeConfig((raw) => (raw.environments.production.deploymentWindow = null));
     const bin = path.join(directory, "bin");
     fs.mkdirSync(bin);
-    // Stands in for `npx --no-install cdktf deploy <env> --auto-approve`: records the release variables it was given.
-    fs.writeFileSync(path.join(bin, "npx"), `#!/usr/bin/env bash\n{ echo "$*"; env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n`, { mode: 0o755 });
+    // Stands in for `npx --no-install cdktf deploy <env> --auto-approve`: records the release variables it was given,
+    // and fails the apply numbered FAIL_APPLY (counted over the test) after recording it.
+    fs.writeFileSync(
+      path.join(bin, "npx"),
+      `#!/usr/bin/env bash\n{ echo "$*"; env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n` +
+        `if [ -n "\${FAIL_APPLY:-}" ] && [ "$(grep -c '^--$' "${applies}")" = "$FAIL_APPLY" ]; then exit 1; fi\n`,
+      { mode: 0o755 },
+    );
   });
 
   function writeConfig(change: (raw: any) => void): void {
@@ -187,9 +193,11 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     // THEN: the verification failed on the error-rate rule
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain("::error::verification failed: ErrorRateHigh: web=0.3 above 0.01");
-    // the canary started beside the stable version at the first weight, and the rollback restored the stable version
+    // the canary started beside the stable version at the first weight; the rollback took its traffic away first,
+    // then restored the stable version
     expect(appliedVariables()).toEqual([
       { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "5", TF_VAR_web_stable_version: "1.4.2" },
+      { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
       { TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
     ]);
     expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
@@ -207,6 +215,30 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       ["PATCH", "/grafana/api/annotations/4242", ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:rolled-back"]],
     ]);
     expect(world.annotations[1].body.timeEnd).toBeGreaterThanOrEqual(world.annotations[1].body.time);
+  });
+
+  test("a canary rollback whose second apply fails leaves the traffic-off state recorded, and the next rollback finishes from it", async () => {
+    // GIVEN: 1.5.0 went out as a canary beside 1.4.2 and serves 5% of traffic
+    givenProductionServes("1.4.2");
+    expect((await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" })).code).toBe(0);
+    expect((await cli(["apply", "deploy"])).code).toBe(0);
+
+    // WHEN: the rollback's first apply (weight to 0) succeeds and its second (the versions) fails
+    const failed = await cli(["apply", "rollback"], { FAIL_APPLY: "3" });
+
+    // THEN: the command fails, the canary gets no traffic, and the recorded state is the one applied
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("cdktf deploy production failed during the rollback step (apply 2 of 2)");
+    const trafficOff = { web_stable_version: "1.4.2", web_canary_version: "1.5.0", web_canary_weight: "0" };
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual(trafficOff);
+    expect(JSON.parse(fs.readFileSync(path.join(directory, "wtfb-deploy-run.json"), "utf8")).releaseState).toEqual(trafficOff);
+
+    // WHEN: the rollback runs again
+    expect((await cli(["apply", "rollback"])).code).toBe(0);
+
+    // THEN: it starts from the recorded state: one apply, the versions only
+    expect(appliedVariables().slice(3)).toEqual([{ TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" }]);
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
   });
 
   test("a healthy deployment passes its smoke tests and verification, and becomes the known-good version", async () => {
@@ -227,6 +259,32 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect(appliedVariables()[1]).toEqual({ TF_VAR_web_canary_version: "1.5.0", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.5.0" });
     expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.5.0");
     expect(world.variables.get("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
+  });
+
+  test("versions built with their digest are deployed and recorded known-good with it; an alert that saw the tag rolls back to the digest before", async () => {
+    // GIVEN: production serves 1.4.2 as CI built it, known-good with its digest
+    const before = `1.4.2@sha256:${"a0".repeat(32)}`;
+    const built = `1.5.0@sha256:${"3f".repeat(32)}`;
+    givenProductionServes(before);
+
+    // WHEN: CI's build of 1.5.0 (tag@digest) goes out, is verified and recorded
+    expect((await cli(["begin", "deployment"], { BUILT_VERSIONS: JSON.stringify({ web: built }) })).code).toBe(0);
+    expect((await cli(["apply", "deploy"])).code).toBe(0);
+    expect((await cli(["apply", "promote"])).code).toBe(0);
+    expect((await cli(["verify", "--minutes", "0"])).code).toBe(0);
+    expect((await cli(["record-known-good"])).code).toBe(0);
+    // and later an alert fires on what the application reports, its tag
+    const rollback = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.5.0", ROLLBACK_REASON: "error rate", GITHUB_EVENT_NAME: "workflow_dispatch" });
+    expect((await cli(["apply", "rollback"])).code).toBe(0);
+
+    // THEN: every apply named the digests, the known-good records held them, and the rollback ran the digest before
+    expect(rollback.code).toBe(0);
+    expect(appliedVariables()).toEqual([
+      { TF_VAR_web_canary_version: built, TF_VAR_web_canary_weight: "5", TF_VAR_web_stable_version: before },
+      { TF_VAR_web_canary_version: built, TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: built },
+      { TF_VAR_web_canary_version: before, TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: before },
+    ]);
+    expect(world.variables.get("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB")).toBe(before);
   });
 
   test("a rollback without a version restores the known-good version before the one serving, and makes it known-good", async () => {
@@ -258,7 +316,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
   test("fails when a requested version is not an image tag, before anything is applied", async () => {
     const begin = await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0$(touch pwned)" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::the version of web is not a valid image tag");
+    expect(begin.stdout).toContain("::error::the version of web is not an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>");
     expect(appliedVariables()).toEqual([]);
   });
 

@@ -90,6 +90,18 @@ describe("post-deployment verification against Prometheus", () => {
     expect(stable.healthy).toBe(true);
   });
 
+  test("a canary deployed by digest (tag@sha256:…) is judged by the series of its tag, the version the application reports", async () => {
+    // GIVEN: the canary 1.1.0 fails a lot; the run deployed it as 1.1.0@sha256:…
+    const perVersion = [...value(0.005, { application: "web", version: "1.0.0" }), ...value(0.3, { application: "web", version: "1.1.0" })];
+    const prometheus = scriptedPrometheus({ error_rate: [perVersion] });
+
+    // WHEN
+    const canary = await watchHealth({ checks: [errorRate], minutes: 0, canaryVersions: { web: `1.1.0@sha256:${"3f".repeat(32)}` }, versionLabel: "version", ...prometheus, log: () => {} });
+
+    // THEN
+    expect(canary.failures).toEqual(["ErrorRateHigh: web=0.3 above 0.01 for 1 check(s) in a row, after 0 min"]);
+  });
+
   test("without the version label, the canary is judged with the application as a whole", async () => {
     const prometheus = scriptedPrometheus({ error_rate: [value(0.2)], probe: [value(0, {})] });
     const result = await watchHealth({ checks: [errorRate], minutes: 5, canaryVersions: { web: "1.1.0" }, versionLabel: "version", ...prometheus, log: () => {} });

@@ -1,4 +1,4 @@
-import { planRelease, planReleaseApplies, releaseVariablesOf, ReleasePlanError, servingVersion } from "../../../constructs/workflows/runtime/release-plan";
+import { isServing, planRelease, planReleaseApplies, releaseVariablesOf, ReleasePlanError, servingVersion, tagOf } from "../../../constructs/workflows/runtime/release-plan";
 
 describe("release plan: the Terraform release variables of each step", () => {
   describe("rolling", () => {
@@ -87,6 +87,25 @@ describe("release plan: the Terraform release variables of each step", () => {
     test("fails when a weight is not a whole percentage", () => {
       expect(() => planRelease(variables, stable, { kind: "weight", canaryWeight: 120 })).toThrow("a canary weight is a whole percentage from 0 to 100, not 120");
     });
+  });
+
+  test("a version may carry the digest its build recorded (tag@sha256:…), and only a whole sha256 digest", () => {
+    const variables = releaseVariablesOf(["web"], { type: "rolling", replicas: 1 });
+    const pinned = `1.4.2-abc1234@sha256:${"3f".repeat(32)}`;
+    expect(planRelease(variables, {}, { kind: "deploy", versions: { web: pinned }, canaryWeight: 0 })).toEqual({ web_version: pinned });
+    for (const bad of ["1.4.2@sha256:abc", `1.4.2@md5:${"3f".repeat(32)}`, `@sha256:${"3f".repeat(32)}`, `1.4.2@sha256:${"3F".repeat(32)}`, `1.4.2@sha256:${"3f".repeat(32)} x`]) {
+      expect(() => planRelease(variables, {}, { kind: "deploy", versions: { web: bad }, canaryWeight: 0 })).toThrow(ReleasePlanError);
+    }
+  });
+
+  test("the tag of a version is what the application reports; an alert's seen tag matches the tag@digest serving", () => {
+    const pinned = `1.4.2@sha256:${"3f".repeat(32)}`;
+    expect([tagOf(pinned), tagOf("1.4.2")]).toEqual(["1.4.2", "1.4.2"]);
+    expect(isServing("1.4.2", pinned)).toBe(true);
+    expect(isServing(pinned, pinned)).toBe(true);
+    expect(isServing("1.4.1", pinned)).toBe(false);
+    expect(isServing(`1.4.2@sha256:${"a0".repeat(32)}`, pinned)).toBe(false);
+    expect(isServing("1.4.2", undefined)).toBe(false);
   });
 
   test("fails when a version is not an image tag, before anything is applied", () => {

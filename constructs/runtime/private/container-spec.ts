@@ -1,6 +1,6 @@
 /** Pieces every runtime container shares: labels, log rotation, health check, exit-code check, commit from tag. */
+import { Fn, Token, type Postcondition } from "cdktf";
 import type { ContainerHealthcheck, ContainerLabels } from "@cdktf/provider-docker/lib/container";
-import type { Postcondition } from "cdktf";
 
 /** What a container is for; the `wtfb.role` label. */
 export type ContainerRole = "app" | "proxy" | "routing" | "backup" | "migration";
@@ -22,9 +22,9 @@ export interface HealthCheck {
 /** Tags CI gives images carry the commit as `…-<sha>` or `sha-<sha>`; the capture is the commit. */
 const COMMIT_IN_TAG = "(?:^|-)([0-9a-f]{7,40})$";
 
-/** Terraform expression: the commit the image tag in variable `variableName` names, or `unknown` (a bare `1.4.2`). */
-export function commitOfVersion(variableName: string): string {
-  return `\${try(element(regex(${JSON.stringify(COMMIT_IN_TAG)}, var.${variableName}), 0), "unknown")}`;
+/** Terraform expression: the commit an image tag (a reference to it, without digest) names, or `unknown` (a bare `1.4.2`). */
+export function commitOfVersion(tag: string): string {
+  return Fn.try([Fn.element(Token.asList(Fn.regex(COMMIT_IN_TAG, tag)), 0), "unknown"]);
 }
 
 /** Container labels from a record, sorted so the output is stable. */

@@ -9,7 +9,7 @@ import { releaseVariables, type ReleaseVariables } from "../../contract";
 /** Terraform release variable name → value, as last applied. */
 export type ReleaseState = Readonly<Record<string, string>>;
 
-/** Application → version (an image tag). */
+/** Application → version (an image tag, optionally with the digest its build pushed: `1.4.2@sha256:…`). */
 export type Versions = Readonly<Record<string, string>>;
 
 export type ReleaseStep =
@@ -24,8 +24,27 @@ export type ReleaseStep =
   /** Serve these versions again, as fast as the strategy allows (blue-green switches back when the idle slot has them). */
   | { readonly kind: "rollback"; readonly versions: Versions };
 
-/** An image tag: what a version may be, so it can never smuggle anything into a command or a query. */
-export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/**
+ * What a version may be, so it can never smuggle anything into a command or a query: an image tag, optionally with
+ * the digest CI's build recorded (`1.4.2-3f9a2c1@sha256:<64 hex>`). With a digest, the runtime runs that image
+ * whatever the tag points at by then.
+ */
+export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[0-9a-f]{64})?$/;
+
+/** What VERSION_PATTERN accepts, for messages. */
+export const VERSION_DESCRIPTION = "an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>";
+
+/** Whether a version an alert saw (a tag, as the application reports it, or tag@digest) is the one serving. */
+export function isServing(seen: string, serving: string | undefined): boolean {
+  if (serving === undefined) return false;
+  return seen.includes("@") ? seen === serving : seen === tagOf(serving);
+}
+
+/** The tag of a version, without its digest: what the application reports and the alerts name. */
+export function tagOf(version: string): string {
+  const at = version.indexOf("@");
+  return at < 0 ? version : version.slice(0, at);
+}
 
 export class ReleasePlanError extends Error {}
 
@@ -40,7 +59,7 @@ export function planRelease(variables: Readonly<Record<string, ReleaseVariables>
   for (const [application, names] of Object.entries(variables)) {
     const version = "versions" in step ? step.versions[application] : undefined;
     if (version !== undefined && !VERSION_PATTERN.test(version)) {
-      throw new ReleasePlanError(`the version of ${application} is not a valid image tag (letters, digits, . _ -; at most 128)`);
+      throw new ReleasePlanError(`the version of ${application} is not ${VERSION_DESCRIPTION}`);
     }
     switch (names.strategy) {
       case "rolling":

@@ -7,8 +7,14 @@ node -e '
     const record = JSON.parse(fs.readFileSync(path.join(process.env.RECORDS, String(file)), "utf8"));
     if (!expected.includes(record.application)) continue;
     if (record.application in versions) throw new Error("two build records for " + record.application);
-    if (!new RegExp(process.env.VERSION_PATTERN).test(String(record.version))) throw new Error("the build record of " + record.application + " holds no image tag");
-    versions[record.application] = record.version;
+    // A pushed image is deployed by the digest its build recorded, so re-pushing the tag cannot change what runs.
+    let version = String(record.version);
+    if (record.pushed === true) {
+      if (!/^sha256:[0-9a-f]{64}$/.test(String(record.digest))) throw new Error("the build record of " + record.application + " holds no sha256 digest of the pushed image");
+      version += "@" + record.digest;
+    }
+    if (!new RegExp(process.env.VERSION_PATTERN).test(version)) throw new Error("the build record of " + record.application + " holds no image tag");
+    versions[record.application] = version;
   }
   const missing = expected.filter((application) => !(application in versions));
   if (missing.length > 0) {

@@ -15,13 +15,14 @@ if ! one_of "$application" all "${applications[@]}"; then
   echo "::error::the rollback names no known application (expected exactly all or one of: $APPLICATIONS)"
   exit 1
 fi
-tag='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$'
+# An image tag, optionally with the digest its build recorded (known-good records hold tag@sha256:…).
+tag='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[0-9a-f]{64})?$'
 if [ -n "$version" ] && ! [[ "$version" =~ $tag ]]; then
-  echo "::error::the version is not an image tag (letters, digits, . _ -)"
+  echo "::error::the version is not an image tag (letters, digits, . _ -), optionally with @sha256:<digest>"
   exit 1
 fi
 if [ -n "$seen" ] && ! [[ "$seen" =~ $tag ]]; then
-  echo "::error::the version the alert saw is not an image tag (letters, digits, . _ -)"
+  echo "::error::the version the alert saw is not an image tag (letters, digits, . _ -), optionally with @sha256:<digest>"
   exit 1
 fi
 [ "$revert" = "true" ] || revert="false"
