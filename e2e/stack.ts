@@ -6,8 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { App, TerraformStack, TerraformVariable } from "cdktf";
-import { LocalBackend } from "cdktf/lib/backends/local-backend";
+import { App, LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
 import type { EnvironmentName } from "../config/environments";
 import { parseConfig } from "../config/load";
 import type { PipelineConfig } from "../config/types";
