@@ -4,7 +4,7 @@
  * environment then grows with its applications only through plain map entries, not through resources.
  */
 import { Construct } from "constructs";
-import { TerraformElement, TerraformIterator, TerraformStack, Token, type IResolvable, type MapTerraformIterator, type TerraformDataSource, type TerraformResource } from "cdktf";
+import { TerraformElement, TerraformIterator, TerraformStack, type MapTerraformIterator, type TerraformDataSource, type TerraformResource } from "cdktf";
 import { makeUniqueId } from "cdktf/lib/private/unique";
 
 /** A resource or data source with `for_each`. */
@@ -55,22 +55,6 @@ export class ForEachRole<Entry extends object> {
     if (!list.includes(other.address)) list.push(other.address);
   }
 }
-
-/**
- * The current instance's key and values inside a role's resource, as the Terraform expressions themselves
- * (`${each.key}`, `${each.value.name}`): what the iterator's accessors (`each.getString("name")`) synthesize to.
- * An accessor is a lazy value that builds a new reference, capturing a stack trace deep inside the resolver, each
- * time synth resolves it (twice a synth); a plain string is written as it is, and the typed tokens below resolve to
- * their string once. The role's resource still takes the iterator as its `forEach`.
- */
-export const eachInstance = {
-  key: "${each.key}",
-  string: (attribute: string): string => `\${each.value.${attribute}}`,
-  number: (attribute: string): number => Token.asNumber(`\${each.value.${attribute}}`),
-  list: (attribute: string): string[] => Token.asList(`\${each.value.${attribute}}`),
-  stringMap: (attribute: string): Record<string, string> => Token.asStringMap(`\${each.value.${attribute}}`),
-  any: (attribute: string): IResolvable => Token.asAny(`\${each.value.${attribute}}`),
-};
 
 /** Per-application values of a role that only has a name (a registry lookup, an image, a volume). */
 export interface NameEntry {

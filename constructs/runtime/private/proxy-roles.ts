@@ -10,7 +10,7 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import type { DockerHost } from "../docker-host";
 import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE } from "../nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./container-spec";
-import { eachInstance, type ForEachRole, type NameEntry, type RuntimeFleet } from "./fleet";
+import type { ForEachRole, NameEntry, RuntimeFleet } from "./fleet";
 import { PROXY_SUPERVISOR_SCRIPT, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./shell-scripts";
 
 export interface RoutingEntry {
@@ -48,15 +48,15 @@ export class ProxyRoles {
     const routingMount = (source: string) => [{ type: "volume", source, target: ROUTING_DIR }];
 
     this.routingVolume = fleet.role("docker_volume", "routing", (scope, id, each) =>
-      new Volume(scope, id, { provider, forEach: each, name: eachInstance.string("name"), labels: this.labels("routing", eachInstance.key) }),
+      new Volume(scope, id, { provider, forEach: each, name: each.getString("name"), labels: this.labels("routing", each.key as string) }),
     );
 
     this.routing = fleet.role<RoutingEntry>("docker_container", "routing", (scope, id, each) =>
       new Container(scope, id, {
         provider,
         forEach: each,
-        name: eachInstance.string("name"),
-        image: eachInstance.string("image"),
+        name: each.getString("name"),
+        image: each.getString("image"),
         entrypoint: ["/bin/sh", "-c", ROUTING_PUBLISH_SCRIPT],
         env: [
           `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
@@ -66,11 +66,11 @@ export class ProxyRoles {
         ],
         // Validated together with the proxy's nginx.conf before anything is published.
         upload: [
-          { file: `${ROUTING_CHECK_DIR}/nginx.conf`, content: eachInstance.string("nginx_conf") },
-          { file: `${ROUTING_CHECK_DIR}/${ROUTING_INCLUDE}`, content: eachInstance.string("routing_conf") },
+          { file: `${ROUTING_CHECK_DIR}/nginx.conf`, content: each.getString("nginx_conf") },
+          { file: `${ROUTING_CHECK_DIR}/${ROUTING_INCLUDE}`, content: each.getString("routing_conf") },
         ],
-        mounts: routingMount(eachInstance.string("volume")),
-        labels: this.labels("routing", eachInstance.key),
+        mounts: routingMount(each.getString("volume")),
+        labels: this.labels("routing", each.key as string),
         networksAdvanced: [{ name: host.network.name }],
         ...logs,
         restart: "no",
@@ -85,13 +85,13 @@ export class ProxyRoles {
       const proxy = new Container(scope, id, {
         provider,
         forEach: each,
-        name: eachInstance.string("name"),
-        image: eachInstance.string("image"),
+        name: each.getString("name"),
+        image: each.getString("image"),
         entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
         env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`],
-        upload: [{ file: "/etc/nginx/nginx.conf", content: eachInstance.string("nginx_conf") }],
-        mounts: routingMount(eachInstance.string("volume")),
-        labels: this.labels("proxy", eachInstance.key),
+        upload: [{ file: "/etc/nginx/nginx.conf", content: each.getString("nginx_conf") }],
+        mounts: routingMount(each.getString("volume")),
+        labels: this.labels("proxy", each.key as string),
         networksAdvanced: [{ name: host.network.name }],
         healthcheck: {
           test: ["CMD-SHELL", `wget -q -O /dev/null ${healthUrl} || curl -fsS -o /dev/null ${healthUrl}`],
@@ -121,8 +121,8 @@ export class ProxyRoles {
       new Volume(scope, id, {
         provider: this.host.provider,
         forEach: each,
-        name: eachInstance.string("name"),
-        labels: this.labels("backup", eachInstance.key),
+        name: each.getString("name"),
+        labels: this.labels("backup", each.key as string),
         // Backups outlive every release, and a destroy of the stack must not take them along.
         lifecycle: { preventDestroy: true },
       }),

@@ -10,7 +10,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import type { MapTerraformIterator } from "cdktf";
 import type { DockerHost } from "../docker-host";
 import { exitedCleanly, labelsOf, LOG_DRIVER, type ContainerRole } from "./container-spec";
-import { eachInstance, type ForEachRole, type NameEntry, type RuntimeFleet } from "./fleet";
+import type { ForEachRole, NameEntry, RuntimeFleet } from "./fleet";
 import { ReplacementGeneration } from "./replacement-generation";
 import { BACKUP_DIR, BACKUP_SCRIPT } from "./shell-scripts";
 
@@ -79,16 +79,16 @@ export class ReleaseRoles {
     public readonly group: ReleaseGroup,
   ) {
     const provider = host.provider;
-    this.registry = fleet.role("data.docker_registry_image", group.name, (scope, id, each) => new DataDockerRegistryImage(scope, id, { provider, forEach: each, name: eachInstance.string("name") }));
+    this.registry = fleet.role("data.docker_registry_image", group.name, (scope, id, each) => new DataDockerRegistryImage(scope, id, { provider, forEach: each, name: each.getString("name") }));
     // The digest, not the tag: what was planned is what runs, even if the tag is pushed again meanwhile. Kept on the
     // host after a release is replaced, so a rollback starts without pulling.
-    this.image = fleet.role("docker_image", group.name, (scope, id, each) => new Image(scope, id, { provider, forEach: each, name: eachInstance.string("name"), keepLocally: true }));
+    this.image = fleet.role("docker_image", group.name, (scope, id, each) => new Image(scope, id, { provider, forEach: each, name: each.getString("name"), keepLocally: true }));
   }
 
   /** Any change that replaces the containers replaces the generation, and with it every name of the release. */
   public generation(): ForEachRole<GenerationEntry> {
     return this.fleet.role("terraform_data", `${this.group.name}_generation`, (scope, id, each) =>
-      new ReplacementGeneration(scope, id, { forEach: each, triggersReplace: eachInstance.any("triggers_replace"), lifecycle: { createBeforeDestroy: true } }),
+      new ReplacementGeneration(scope, id, { forEach: each, triggersReplace: each.getAny("triggers_replace"), lifecycle: { createBeforeDestroy: true } }),
     );
   }
 
@@ -98,7 +98,7 @@ export class ReleaseRoles {
       new Container(scope, id, {
         ...this.oneOff(each, "backup", `The backup before migrating \${each.key} in ${this.host.environmentName}`),
         entrypoint: ["/bin/sh", "-c", BACKUP_SCRIPT, "backup"],
-        mounts: [{ type: "volume", source: eachInstance.string("volume"), target: BACKUP_DIR }],
+        mounts: [{ type: "volume", source: each.getString("volume"), target: BACKUP_DIR }],
       }),
     );
   }
@@ -127,29 +127,29 @@ export class ReleaseRoles {
       new Container(scope, id, {
         provider: host.provider,
         forEach: each,
-        name: eachInstance.string("name"),
-        image: eachInstance.string("image"),
-        env: eachInstance.list("env"),
-        labels: this.labels("app", { "wtfb.slot": slot, "wtfb.commit": eachInstance.string("commit") }),
+        name: each.getString("name"),
+        image: each.getString("image"),
+        env: each.getList("env"),
+        labels: this.labels(each, "app", { "wtfb.slot": slot, "wtfb.commit": each.getString("commit") }),
         healthcheck: {
-          test: eachInstance.list("health_test"),
-          interval: eachInstance.string("health_interval"),
-          timeout: eachInstance.string("health_timeout"),
-          retries: eachInstance.number("health_retries"),
-          startPeriod: eachInstance.string("health_start_period"),
+          test: each.getList("health_test"),
+          interval: each.getString("health_interval"),
+          timeout: each.getString("health_timeout"),
+          retries: each.getNumber("health_retries"),
+          startPeriod: each.getString("health_start_period"),
         },
         // The apply waits for healthy: a release that never gets healthy fails the apply and stops the rollout.
         wait: true,
-        waitTimeout: eachInstance.number("wait_timeout"),
+        waitTimeout: each.getNumber("wait_timeout"),
         restart: "unless-stopped",
-        memory: eachInstance.number("memory"),
-        memorySwap: eachInstance.number("memory"),
-        cpus: eachInstance.string("cpus"),
+        memory: each.getNumber("memory"),
+        memorySwap: each.getNumber("memory"),
+        cpus: each.getString("cpus"),
         logDriver: LOG_DRIVER,
-        logOpts: eachInstance.stringMap("log_opts"),
-        networksAdvanced: [{ name: host.network.name, aliases: eachInstance.list("aliases") }],
-        stopTimeout: eachInstance.number("stop_timeout"),
-        destroyGraceSeconds: eachInstance.number("stop_timeout"),
+        logOpts: each.getStringMap("log_opts"),
+        networksAdvanced: [{ name: host.network.name, aliases: each.getList("aliases") }],
+        stopTimeout: each.getNumber("stop_timeout"),
+        destroyGraceSeconds: each.getNumber("stop_timeout"),
         lifecycle: group.createBeforeDestroy ? { createBeforeDestroy: true } : undefined,
       }),
     );
@@ -161,14 +161,14 @@ export class ReleaseRoles {
     return {
       provider: this.host.provider,
       forEach: each,
-      name: eachInstance.string("name"),
-      image: eachInstance.string("image"),
-      command: eachInstance.list("command"),
-      env: eachInstance.list("env"),
-      labels: this.labels(role, this.group.slot ? { "wtfb.slot": this.group.slot } : {}),
+      name: each.getString("name"),
+      image: each.getString("image"),
+      command: each.getList("command"),
+      env: each.getList("env"),
+      labels: this.labels(each, role, this.group.slot ? { "wtfb.slot": this.group.slot } : {}),
       networksAdvanced: [{ name: this.host.network.name }],
       logDriver: LOG_DRIVER,
-      logOpts: eachInstance.stringMap("log_opts"),
+      logOpts: each.getStringMap("log_opts"),
       restart: "no",
       // Run to completion inside the apply; the postcondition fails the apply on a non-zero exit.
       mustRun: false,
@@ -177,14 +177,14 @@ export class ReleaseRoles {
     };
   }
 
-  private labels(role: ContainerRole, extra: Readonly<Record<string, string>>): ReturnType<typeof labelsOf> {
+  private labels(each: MapTerraformIterator, role: ContainerRole, extra: Readonly<Record<string, string>>): ReturnType<typeof labelsOf> {
     return labelsOf({
-      "wtfb.application": eachInstance.key,
+      "wtfb.application": each.key as string,
       "wtfb.environment": this.host.environmentName,
       "wtfb.role": role,
-      "wtfb.version": eachInstance.string("version"),
+      "wtfb.version": each.getString("version"),
       // A new build under the same tag is a new release too: its digest re-runs backup and migration.
-      "wtfb.image-digest": eachInstance.string("image_digest"),
+      "wtfb.image-digest": each.getString("image_digest"),
       ...extra,
     });
   }
