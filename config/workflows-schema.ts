@@ -71,7 +71,7 @@ export const environmentDeploySchema = z.strictObject({
   smokeTests: z.array(smokeTestSchema).optional().meta({ description: "Smoke tests run after every deployment.", "x-sop": "§4.1" }),
   url: z.url().optional().meta({ description: "Public base URL of the environment: relative smoke-test URLs resolve against it and the GitHub deployment links to it. Default: settings.PUBLIC_URL.", "x-sop": "§4.3" }),
   runsOn: runnerLabels.optional().meta({ description: "Runner labels of the deploy and rollback jobs; the runner must reach the Docker host, Prometheus and the Pushgateway." }),
-  cancelInProgress: z.boolean().optional().meta({ description: "A newer deployment cancels one in progress. Never in production.", "x-sop": "§4.2" }),
+  cancelInProgress: z.boolean().optional().meta({ description: "Must stay false: an apply is never cancelled midway (a newer deployment replaces one that is still pending, and waits for one in progress).", "x-sop": "§4.2" }),
   canaryStepMinutes: z.number().int().min(1).max(120).optional().meta({ description: "Minutes each canary weight is watched before the next is applied.", "x-sop": "§4.2" }),
   rollbackVerificationMinutes: z.number().int().min(0).max(240).optional().meta({ description: "Minutes a rollback watches error rate and latency before it counts as verified.", "x-sop": "§5.2" }),
 });
@@ -96,9 +96,9 @@ const COMMON_DEPLOY_DEFAULTS = {
   rollbackVerificationMinutes: 10,
 } as const;
 
-/** Development deploys continuously, so a newer push supersedes one in flight; staging and production finish what they start. */
+/** Every environment finishes the apply it started; a newer push replaces a deployment that is still pending. */
 export const DEPLOY_DEFAULTS: Record<"development" | "staging" | "production", EnvironmentDeploy> = {
-  development: { ...COMMON_DEPLOY_DEFAULTS, cancelInProgress: true },
+  development: { ...COMMON_DEPLOY_DEFAULTS, cancelInProgress: false },
   staging: { ...COMMON_DEPLOY_DEFAULTS, cancelInProgress: false },
   production: { ...COMMON_DEPLOY_DEFAULTS, cancelInProgress: false },
 };
@@ -118,9 +118,11 @@ export function isAbsoluteUrl(url: string): boolean {
 type Check = (config: PipelineConfig) => ConfigIssue[];
 
 export const checkDeployConcurrency: Check = (config) =>
-  config.environments.production.deploy.cancelInProgress
-    ? [{ path: "environments.production.deploy.cancelInProgress", message: "production never cancels a deployment in progress (a half-applied production deploy is worse than a late one)", fix: "remove it or set it to false" }]
-    : [];
+  ENVIRONMENT_NAMES.filter((name) => config.environments[name].deploy.cancelInProgress).map((name) => ({
+    path: `environments.${name}.deploy.cancelInProgress`,
+    message: "a deployment in progress is never cancelled: a cancel mid-apply leaves a half-applied environment and can stop a rollback (a newer deployment still replaces one that is pending)",
+    fix: "remove it or set it to false",
+  }));
 
 export const checkSmokeTests: Check = (config) =>
   ENVIRONMENT_NAMES.flatMap((name) => {

@@ -8,6 +8,8 @@ export interface RenderOptions {
   readonly maxLength?: number;
   /** How to run the review locally, named where something was left out. @default "npm run review" */
   readonly command?: string;
+  /** Where the full report is (the plan-review run's artifacts), linked where something was cut. @default - only the command is named */
+  readonly fullReportUrl?: string;
 }
 
 /** Inline values longer than this are cut (the full value is in the synthesized stack). */
@@ -24,13 +26,19 @@ const ACTION_TITLES: Record<BlockAction, string> = {
   forget: "Stop looking up",
 };
 
+/**
+ * The report; with a length limit, line diffs are left out first, then each section (a stack, the generated files)
+ * is cut to its share of what the summary leaves, so every stack keeps its heading and its first changes, and the
+ * summary table and the items needing attention always come first, whole.
+ */
 export function renderReviewMarkdown(review: PlanReview, options: RenderOptions = {}): string {
   const command = options.command ?? "npm run review";
-  const full = render(review, { documentBodies: true, command });
+  const full = joinReport(renderParts(review, { documentBodies: true, command }));
   if (options.maxLength === undefined || full.length <= options.maxLength) return full;
-  const compact = render(review, { documentBodies: false, command });
+  const compactParts = renderParts(review, { documentBodies: false, command });
+  const compact = joinReport(compactParts);
   if (compact.length <= options.maxLength) return compact;
-  return truncate(compact, options.maxLength, command);
+  return budgeted(compactParts, options.maxLength, command, options.fullReportUrl);
 }
 
 interface RenderContext {
@@ -38,12 +46,40 @@ interface RenderContext {
   readonly command: string;
 }
 
-function render(review: PlanReview, context: RenderContext): string {
+/** A report in parts: what always comes whole (title, warnings, summary, attention), then one section per stack and for the generated files. */
+interface ReportParts {
+  readonly head: string;
+  readonly sections: ReadonlyArray<{ readonly name: string; readonly text: string }>;
+  readonly tail: string;
+}
+
+function joinReport(parts: ReportParts): string {
+  return `${[parts.head, ...parts.sections.map((section) => section.text), parts.tail].filter((text) => text !== "").join("\n\n").trimEnd()}\n`;
+}
+
+/** Every section cut to an equal share of the room the head leaves (a short section gives its unused share to the others). */
+function budgeted(parts: ReportParts, maxLength: number, command: string, fullReportUrl: string | undefined): string {
+  const where = fullReportUrl ? `the full report is in [the plan-review run's artifacts](${fullReportUrl}), or run \`${command}\` locally` : `run \`${command}\` locally for all of it`;
+  const head = parts.head.length > maxLength / 2 ? truncate(parts.head, Math.floor(maxLength / 2), `\n\n… the summary was cut here; ${where}.\n`) : parts.head;
+  let room = maxLength - head.length - parts.tail.length - 4 * (parts.sections.length + 2);
+  const sections: string[] = [];
+  const remaining = [...parts.sections];
+  while (remaining.length > 0) {
+    const share = Math.floor(room / remaining.length);
+    const section = remaining.shift() as { name: string; text: string };
+    const text = section.text.length <= share ? section.text : truncate(section.text, share, `\n\n… the details of ${section.name} were cut here to fit; ${where}.\n`);
+    sections.push(text.trimEnd());
+    room -= text.length;
+  }
+  return joinReport({ head, sections: sections.map((text, index) => ({ name: parts.sections[index].name, text })), tail: parts.tail });
+}
+
+function renderParts(review: PlanReview, context: RenderContext): ReportParts {
   const out: string[] = [`## Plan review: ${sideTitle(review.base)} → ${sideTitle(review.head)}`, ""];
   out.push("Synthesized offline and without credentials: what the code and config change in each stack's Terraform. Values only known at apply time (computed attributes, drift) are not shown.", "");
   if (!review.head.synthesized) {
     out.push(`> [!CAUTION]`, `> **${review.head.label} could not be synthesized**, so there is nothing to review yet:`, "", fenced(review.head.reason, "text"), "");
-    return out.join("\n");
+    return { head: out.join("\n").trimEnd(), sections: [], tail: "" };
   }
   if (!review.base.synthesized) {
     out.push(
@@ -57,16 +93,14 @@ function render(review: PlanReview, context: RenderContext): string {
   out.push(...summaryTable(review.stacks), "");
   const attention = attentionItems(review.stacks);
   if (attention.length > 0) out.push("### ⚠️ Needs attention", "", ...attention, "");
-  for (const stack of review.stacks) {
-    if (stack.status === "unchanged") continue;
-    out.push(...renderStack(stack, context), "");
-  }
+  const sections = review.stacks.filter((stack) => stack.status !== "unchanged").map((stack) => ({ name: `stack ${stack.name}`, text: renderStack(stack, context).join("\n").trimEnd() }));
   if (review.artifacts.length > 0) {
-    out.push("### Generated files", "");
-    for (const artifact of review.artifacts) out.push(...renderArtifact(artifact, context), "");
+    const files = ["### Generated files", ""];
+    for (const artifact of review.artifacts) files.push(...renderArtifact(artifact, context), "");
+    sections.push({ name: "the generated files", text: files.join("\n").trimEnd() });
   }
-  if (review.stacks.every((stack) => stack.status === "unchanged") && review.artifacts.length === 0) out.push("No changes.", "");
-  return `${out.join("\n").trimEnd()}\n`;
+  const nothing = review.stacks.every((stack) => stack.status === "unchanged") && review.artifacts.length === 0;
+  return { head: out.join("\n").trimEnd(), sections, tail: nothing ? "No changes." : "" };
 }
 
 function sideTitle(side: SideStatus): string {
@@ -286,9 +320,8 @@ function indent(text: string, spaces: number): string {
   return text.split("\n").map((line) => (line === "" ? line : padding + line)).join("\n");
 }
 
-/** Cuts a report at a line boundary, closing an open code fence, and says so. */
-function truncate(report: string, maxLength: number, command: string): string {
-  const note = `\n\n… the report is longer than ${maxLength} characters and was cut here; run \`${command}\` locally for all of it.\n`;
+/** Cuts a text at a line boundary to at most `maxLength` with its note, closing an open code fence. */
+function truncate(report: string, maxLength: number, note: string): string {
   const lines = report.slice(0, Math.max(0, maxLength - note.length - 10)).split("\n");
   lines.pop();
   let openFence: string | undefined;

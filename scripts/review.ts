@@ -1,20 +1,25 @@
 /**
- * `npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>] [--no-cache]`
+ * `npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>]
+ *   [--full-output <file>] [--full-report-url <url>] [--no-cache]`
  * Prints a Markdown review of what the change does to every stack, synthesized offline without credentials.
- * Exit 0 with a report (also when the base cannot be synthesized: the report says so), 1 when the head cannot be
- * synthesized, 2 on a usage error.
+ * With --max-length, every stack keeps its share and the cuts link --full-report-url; --full-output also writes the
+ * uncut report. Exit 0 with a report (also when the base cannot be synthesized: the report says so), 1 when the
+ * head cannot be synthesized, 2 on a usage error or a ref that is no commit of the repository.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { renderReviewMarkdown } from "../review/render-markdown";
 import { defaultReviewCache, reviewPlan } from "../review/review";
 
-const USAGE = "usage: npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>] [--no-cache]";
+const USAGE = "usage: npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>] [--full-output <file>] [--full-report-url <url>] [--no-cache]";
 
 interface Arguments {
   readonly base: string;
   readonly head?: string;
   readonly output?: string;
   readonly maxLength?: number;
+  readonly fullOutput?: string;
+  readonly fullReportUrl?: string;
   readonly noCache: boolean;
 }
 
@@ -26,7 +31,7 @@ function parseArguments(argv: readonly string[]): Arguments | string {
       noCache = true;
       continue;
     }
-    const match = /^--(base|head|output|max-length)(?:=(.*))?$/.exec(argv[index]);
+    const match = /^--(base|head|output|max-length|full-output|full-report-url)(?:=(.*))?$/.exec(argv[index]);
     if (!match) return `unknown argument ${argv[index]}`;
     const value = match[2] ?? argv[++index];
     if (value === undefined || value === "") return `--${match[1]} needs a value`;
@@ -35,7 +40,19 @@ function parseArguments(argv: readonly string[]): Arguments | string {
   if (!values.base) return "--base is required";
   const maxLength = values["max-length"] === undefined ? undefined : Number(values["max-length"]);
   if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1000)) return "--max-length must be a whole number of characters, at least 1000";
-  return { base: values.base, head: values.head, output: values.output, maxLength, noCache };
+  if (values["full-report-url"] !== undefined && !/^https?:\/\/\S+$/.test(values["full-report-url"])) return "--full-report-url must be an http(s) URL";
+  return { base: values.base, head: values.head, output: values.output, maxLength, fullOutput: values["full-output"], fullReportUrl: values["full-report-url"], noCache };
+}
+
+/** Why a ref is no commit here, or undefined when it is one: a review against nothing would report everything as added. */
+function missingCommit(ref: string): string | undefined {
+  if (ref.startsWith("-")) return `${JSON.stringify(ref)} is not a git ref`;
+  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { encoding: "utf8" });
+  if (result.error) return `git is not available to look up ${ref}: ${result.error.message}`;
+  if (result.status === 0) return undefined;
+  const inside = spawnSync("git", ["rev-parse", "--is-inside-work-tree"], { encoding: "utf8" });
+  if (inside.status !== 0) return `${process.cwd()} is not inside a git repository, so there is no ${ref} to compare with`;
+  return `${ref} is not a commit in this repository: check the name, or in a shallow clone (CI) fetch it first, e.g. \`git fetch --depth=1 origin ${ref}\``;
 }
 
 async function main(): Promise<number> {
@@ -43,6 +60,13 @@ async function main(): Promise<number> {
   if (typeof args === "string") {
     console.error(`${args}\n${USAGE}`);
     return 2;
+  }
+  for (const [option, ref] of [["--base", args.base], ["--head", args.head]] as const) {
+    const problem = ref === undefined ? undefined : missingCommit(ref);
+    if (problem) {
+      console.error(`${option}: ${problem}`);
+      return 2;
+    }
   }
   const cache = args.noCache ? false : defaultReviewCache(process.cwd());
   const review = await reviewPlan({ base: args.base, head: args.head, cache });
@@ -52,7 +76,8 @@ async function main(): Promise<number> {
     }
   }
   const command = `npm run review -- --base ${args.base}${args.head ? ` --head ${args.head}` : ""}`;
-  const markdown = renderReviewMarkdown(review, { maxLength: args.maxLength, command });
+  const markdown = renderReviewMarkdown(review, { maxLength: args.maxLength, command, fullReportUrl: args.fullReportUrl });
+  if (args.fullOutput) fs.writeFileSync(args.fullOutput, renderReviewMarkdown(review, { command }));
   if (args.output) fs.writeFileSync(args.output, markdown);
   else process.stdout.write(markdown);
   if (!review.head.synthesized) {

@@ -34,7 +34,7 @@ describe("EnvironmentMonitoring from its own props", () => {
     expect(synthesized).toHaveResourceWithProperties(DataSource, { uid: "wtfb-qa-prometheus", type: "prometheus", url: "http://prometheus.qa.team-b.internal:9090", org_id: "4" });
     expect(synthesized).toHaveResourceWithProperties(ContactPoint, {
       name: "wtfb-qa-rollback",
-      webhook: [expect.objectContaining({ url: "https://api.github.com/repos/team-b/shop/dispatches", authorization_credentials: "${var.rollback_dispatch_token}" })],
+      webhook: [expect.objectContaining({ url: "https://api.github.com/repos/team-b/shop/actions/workflows/rollback.yml/dispatches", authorization_credentials: "${var.rollback_dispatch_token}" })],
     });
     expect(synthesized).toHaveResourceWithProperties(ContactPoint, { name: "wtfb-qa-stakeholders", email: [expect.objectContaining({ addresses: ["oncall@team-b.example"] })] });
     const stack = JSON.parse(synthesized);
@@ -76,7 +76,7 @@ describe("EnvironmentMonitoring from its own props", () => {
       grafanaOrgId: 1,
       prometheusUrl: "http://prometheus.prod.wtfb.internal:9090",
       applications: [{ name: "web", cpus: 1, memoryMb: 768 }],
-      rollback: { repositoryOwner: "wtfb", repositoryName: "wtfb-app", githubApiUrl: "https://api.github.com" },
+      rollback: { repositoryOwner: "wtfb", repositoryName: "wtfb-app", githubApiUrl: "https://api.github.com", dispatchRef: "main" },
       stakeholders: { type: "email", addresses: ["releases@wtfb.example"] },
     });
     expect(props.alerts).toMatchObject({ errorRateThresholdPercent: 1, latencyP95Seconds: 0.5, rollbackOnLatency: true });

@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { Artifacts } from "../../constructs/artifacts";
-import { ROLLBACK_DISPATCH_EVENT, deploymentAnnotationTags, DEPLOYMENT_METRICS } from "../../constructs/contract";
+import { deploymentAnnotationTags, DEPLOYMENT_METRICS } from "../../constructs/contract";
+import { ROLLBACK_WORKFLOW_FILE, rollbackWorkflow } from "../../constructs/workflows/rollback-workflow";
 import { EnvironmentMonitoring } from "../../constructs/monitoring/environment-monitoring";
 import { environmentMonitoringProps } from "../../constructs/monitoring/from-config";
 import { promqlProblems } from "../../constructs/monitoring/promql";
@@ -129,7 +130,7 @@ describe("dashboards", () => {
 });
 
 describe("contact points and routing", () => {
-  test("the rollback webhook sends repository_dispatch to the application repository with a token from a sensitive variable", () => {
+  test("the rollback webhook dispatches the rollback workflow (Actions write only) with this environment fixed and the version the alert saw", () => {
     // GIVEN / WHEN
     const { stack } = synthesizeMonitoring(shippedConfig(), "production");
 
@@ -137,20 +138,27 @@ describe("contact points and routing", () => {
     const rollback = Object.values(resourcesOf(stack, "grafana_contact_point")).find((point: any) => point.name === "wtfb-production-rollback") as any;
     const webhook = rollback.webhook[0];
     expect(webhook).toMatchObject({
-      url: "https://api.github.com/repos/wtfb/wtfb-app/dispatches",
+      url: `https://api.github.com/repos/wtfb/wtfb-app/actions/workflows/${ROLLBACK_WORKFLOW_FILE}/dispatches`,
       http_method: "POST",
       authorization_scheme: "Bearer",
       authorization_credentials: "${var.rollback_dispatch_token}",
       disable_resolve_message: true,
-      payload: { template: '{{ template "wtfb-production.rollback-dispatch" . }}', vars: { event_type: ROLLBACK_DISPATCH_EVENT } },
+      payload: { template: '{{ template "wtfb-production.rollback-dispatch" . }}', vars: { ref: "main", environment: "production" } },
     });
     expect(stack.variable.rollback_dispatch_token).toMatchObject({ sensitive: true, nullable: false });
+    expect(stack.variable.rollback_dispatch_token.description).toContain("Actions read and write");
     const template = only(stack, "grafana_message_template").template;
-    expect(template).toContain('{{ define "wtfb-production.rollback-dispatch" }}');
-    for (const field of ['"event_type" .Vars.event_type', '"environment" .CommonLabels.environment', '"application" .CommonLabels.application', '"alertname" .CommonLabels.alertname', '"reason"']) {
-      expect(template).toContain(field);
-    }
-    expect(template).toContain("| data.ToJSON");
+    const dispatch = /\{\{ define "wtfb-production\.rollback-dispatch" \}\}(.*?)\{\{ end \}\}/.exec(template)?.[1] ?? "";
+    // The environment comes from the contact point, never from the alert's labels (another org's alert cannot steer it).
+    expect(dispatch).toContain('"environment" .Vars.environment');
+    expect(dispatch).not.toContain(".CommonLabels.environment");
+    expect(dispatch).toContain('"ref" .Vars.ref');
+    // Every input the body sets is one the rollback workflow declares.
+    const inputs = Object.keys(rollbackWorkflow(shippedConfig()).on.workflowDispatch?.inputs ?? {});
+    const sent = [...dispatch.matchAll(/"([a-z-]+)" (?:\.|\(or)/g)].map((match) => match[1]).filter((name) => name !== "ref" && name !== "inputs");
+    expect(sent.sort()).toEqual(["alertname", "application", "environment", "reason", "seen-version"]);
+    for (const name of sent) expect(inputs).toContain(name);
+    expect(dispatch).toContain("| data.ToJSON");
   });
 
   test("the message template gives people the environment, the version and the dashboard link", () => {

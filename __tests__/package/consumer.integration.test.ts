@@ -181,19 +181,20 @@ describe("the published package", () => {
       ["LEDGER_DATABASE_URL", "${var.secret_ledger_database_url}"],
       ["STRIPE_KEY", "${var.secret_stripe_key}"],
     ]);
-    // One resource per role, with an instance per application: the names are in the for_each maps.
-    const containerNames = values("docker_container").flatMap((container) =>
-      Object.values<any>(container.for_each).map((instance) => instance.name),
+    // Each application's own resources, named after it; slot and replica names end in their generation.
+    expect(Object.keys(stack.resource.docker_container)).toEqual(
+      expect.arrayContaining(["ledger_api_stable", "ledger_api_canary", "ledger_api_proxy", "webhook_worker_2", "webhook_worker_proxy"]),
     );
+    const containerNames = values("docker_container").map((container) => String(container.name));
     expect(containerNames).toEqual(
-      expect.arrayContaining([
-        "ledger-api-payments-staging-stable",
-        "ledger-api-payments-staging-canary",
-        "ledger-api-payments-staging-proxy",
-        "webhook-worker-payments-staging-proxy",
-      ]),
+      expect.arrayContaining(["ledger-api-payments-staging-proxy", "webhook-worker-payments-staging-proxy"]),
     );
-    expect(containerNames.some((name: string) => name.startsWith("webhook-worker-payments-staging-2"))).toBe(true);
+    expect(
+      containerNames.some((name: string) =>
+        name.startsWith("ledger-api-payments-staging-canary-${substr(terraform_data.ledger_api_canary_generation.id"),
+      ),
+    ).toBe(true);
+    expect(containerNames.some((name: string) => name.startsWith("webhook-worker-payments-staging-2-"))).toBe(true);
     expect(Object.keys(stack.variable)).toEqual(
       expect.arrayContaining([
         "ledger_api_stable_version",

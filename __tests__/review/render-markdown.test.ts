@@ -210,7 +210,37 @@ describe("plan review Markdown", () => {
       const text = renderReviewMarkdown(review(undefined, many), { maxLength: 5_000 });
       // THEN
       expect(text.length).toBeLessThanOrEqual(5_000);
-      expect(text).toMatch(/the report is longer than 5000 characters and was cut here/);
+      expect(text).toContain("… the details of stack p were cut here to fit; run `npm run review` locally for all of it.");
+      expect((text.match(/^\s*```/gm) ?? []).length % 2).toBe(0);
+    });
+
+    test("keeps every stack when it cuts: the summary first and whole, then each stack's own share, with a link to the full report", () => {
+      // GIVEN: three stacks, each with far more changes than a comment holds (a 131 KB report lost whole stacks with head -c)
+      const variables = (environment: string) =>
+        Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`v${i}`, { environment, variable_name: `V${i}`, value: "x".repeat(200) }]));
+      const three = app({
+        development: stack({ resource: { github_actions_environment_variable: variables("development") } }),
+        staging: stack({ resource: { github_actions_environment_variable: variables("staging") } }),
+        production: stack({ resource: { github_actions_environment_variable: variables("production") } }),
+      });
+      const everything = renderReviewMarkdown(review(undefined, three));
+      expect(everything.length).toBeGreaterThan(130_000);
+
+      // WHEN
+      const text = renderReviewMarkdown(review(undefined, three), { maxLength: 55_000, command: "npm run review -- --base main", fullReportUrl: "https://github.com/wtfb/wtfb-app/actions/runs/7#artifacts" });
+
+      // THEN
+      expect(text.length).toBeLessThanOrEqual(55_000);
+      const summary = text.indexOf("| `development` |");
+      for (const name of ["development", "staging", "production"]) {
+        expect(text.indexOf(`| \`${name}\` |`)).toBeGreaterThanOrEqual(summary);
+        const heading = text.indexOf(`### Stack \`${name}\``);
+        expect({ name, heading: heading > summary }).toEqual({ name, heading: true });
+        expect(text).toContain(`… the details of stack ${name} were cut here to fit; the full report is in [the plan-review run's artifacts](https://github.com/wtfb/wtfb-app/actions/runs/7#artifacts), or run \`npm run review -- --base main\` locally.`);
+        // Each stack gets a fair share: at least a quarter of the comment.
+        const section = text.slice(heading, text.indexOf("… the details of stack " + name));
+        expect(section.length).toBeGreaterThan(55_000 / 4);
+      }
       expect((text.match(/^\s*```/gm) ?? []).length % 2).toBe(0);
     });
   });

@@ -174,12 +174,13 @@ describe("npm run review", () => {
     TIMEOUT_MS,
   );
 
-  test("a base that is not a commit is reported with how to fetch it", () => {
+  test("fails when the base is not a commit, with exit 2 and how to fetch it (not an everything-added report)", () => {
     // WHEN
     const result = review(repo, "--base", "no-such-branch");
     // THEN
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain("no-such-branch is not a commit in this repository. In a shallow clone (CI), fetch it first");
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("--base: no-such-branch is not a commit in this repository: check the name, or in a shallow clone (CI) fetch it first, e.g. `git fetch --depth=1 origin no-such-branch`");
   }, TIMEOUT_MS);
 
   test("fails with a usage message when --base is missing", () => {

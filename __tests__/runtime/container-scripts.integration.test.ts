@@ -28,10 +28,6 @@ function runScript(script: string, args: string[], env: Record<string, string>):
   });
 }
 
-function cksumOf(file: string): string {
-  return spawnSync("/bin/sh", ["-c", 'cksum < "$1"', "cksum", file], { encoding: "utf8" }).stdout.trim();
-}
-
 async function eventually(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -88,40 +84,46 @@ describe("backup script", () => {
 
 describe("routing publisher", () => {
   const env = () => ({ WTFB_ROUTING_DIR: path.join(scratch, "routing"), WTFB_CHECK_DIR: path.join(scratch, "check"), WTFB_ROUTING_TIMEOUT_SECONDS: "2", WTFB_PROXY_CONTAINER: "web-staging-proxy" });
+  const published = () => fs.readFileSync(path.join(scratch, "routing", "published"), "utf8").trim();
   beforeEach(() => {
     fs.mkdirSync(path.join(scratch, "routing"));
-    fs.mkdirSync(path.join(scratch, "check", "routing"), { recursive: true });
-    fs.writeFileSync(path.join(scratch, "check", "nginx.conf"), "main");
-    fs.writeFileSync(path.join(scratch, "check", "routing", "routing.conf"), "default green;\n");
-    fs.writeFileSync(path.join(scratch, "routing", "routing.conf"), "default blue;\n");
+    fs.mkdirSync(path.join(scratch, "check"), { recursive: true });
+    fs.writeFileSync(path.join(scratch, "check", "nginx.conf"), "main v2\n");
+    fs.writeFileSync(path.join(scratch, "check", "routing.conf"), "server green;\n");
+    fs.writeFileSync(path.join(scratch, "routing", "nginx.conf"), "main v1\n");
+    fs.writeFileSync(path.join(scratch, "routing", "routing.conf"), "server blue;\n");
   });
 
-  it("validates with nginx -t, then publishes the routing when no proxy runs yet", () => {
+  it("checks with nginx -t, then publishes nginx.conf and the routing, and names them in `published` last", () => {
     stub("nginx", 'echo "$@" >> "$(dirname "$0")/nginx.calls"');
     const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
     expect(result.status).toBe(0);
     expect(fs.readFileSync(path.join(scratch, "bin", "nginx.calls"), "utf8")).toBe(`-t -q -c ${path.join(scratch, "check", "nginx.conf")}\n`);
-    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("default green;\n");
+    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("server green;\n");
+    expect(fs.readFileSync(path.join(scratch, "routing", "nginx.conf"), "utf8")).toBe("main v2\n");
+    expect(published()).toBe(checksumOf("main v2\nserver green;\n"));
   });
 
-  it("fails when nginx -t rejects the routing, and leaves the published routing alone", () => {
+  it("fails when nginx -t rejects the configuration, and leaves the published one alone", () => {
     stub("nginx", "exit 1");
     const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
     expect(result.status).not.toBe(0);
-    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("default blue;\n");
+    expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("server blue;\n");
+    expect(fs.readFileSync(path.join(scratch, "routing", "nginx.conf"), "utf8")).toBe("main v1\n");
+    expect(fs.existsSync(path.join(scratch, "routing", "published"))).toBe(false);
   });
 
-  it("waits until the running proxy acknowledges the new routing", async () => {
-    // GIVEN a running proxy that acknowledges what it loads, a moment after the file changes
+  it("waits until the running proxy acknowledges the new configuration", async () => {
+    // GIVEN a running proxy that acknowledges what it loads, a moment after the publication
     stub("nginx", "exit 0");
-    fs.writeFileSync(path.join(scratch, "routing", "applied"), `${cksumOf(path.join(scratch, "routing", "routing.conf"))}\n`);
+    fs.writeFileSync(path.join(scratch, "routing", "applied"), "old\n");
     const publisher = spawn("/bin/sh", ["-c", ROUTING_PUBLISH_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env(), WTFB_ROUTING_TIMEOUT_SECONDS: "10" } });
     const exited = new Promise<number | null>((resolve) => publisher.on("exit", resolve));
-    await eventually(() => fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8") === "default green;\n", "the routing is published");
+    await eventually(() => fs.existsSync(path.join(scratch, "routing", "published")), "the configuration is published");
     // WHEN the proxy has not acknowledged it yet, THEN the publisher is still waiting
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(publisher.exitCode).toBeNull();
-    fs.writeFileSync(path.join(scratch, "routing", "applied"), `${cksumOf(path.join(scratch, "routing", "routing.conf"))}\n`);
+    fs.writeFileSync(path.join(scratch, "routing", "applied"), `${published()}\n`);
     // THEN the publisher finishes successfully
     expect(await exited).toBe(0);
   });
@@ -135,38 +137,115 @@ describe("routing publisher", () => {
   });
 });
 
+/** What the publisher writes to `published` for a configuration's text. */
+function checksumOf(text: string): string {
+  return spawnSync("/bin/sh", ["-c", "printf '%s' \"$1\" | cksum | tr ' ' '-'", "cksum", text], { encoding: "utf8" }).stdout.trim();
+}
+
+/**
+ * The command of a stand-in nginx daemon that records SIGHUP and SIGQUIT with the config it runs ("$2", after -c).
+ * Node, not sh: a background job of a non-interactive sh starts with SIGQUIT ignored, which a shell cannot trap but
+ * a program (nginx, node) can handle.
+ */
+function daemonStub(calls: string): string {
+  const program = `const fs = require("fs"); const config = process.argv[1]; process.on("SIGHUP", () => fs.appendFileSync(${JSON.stringify(calls)}, "HUP " + config + "\\n")); process.on("SIGQUIT", () => { fs.appendFileSync(${JSON.stringify(calls)}, "QUIT " + config + "\\n"); process.exit(0); }); setInterval(() => {}, 1000);`;
+  return `"${process.execPath}" -e '${program}' "$2"`;
+}
+
 describe("proxy supervisor", () => {
-  it("reloads nginx when the routing changes, acknowledges it, and shuts down gracefully", async () => {
-    // GIVEN published routing and an nginx stub: the daemon sleeps, signals are recorded
+  it("runs the router on the published configuration and the edge in front, reloads only the router on a new publication, acknowledges it, and quits both gracefully", async () => {
+    // GIVEN a published configuration and an nginx stub: the daemon records the signals it gets
     const routingDir = path.join(scratch, "routing");
     fs.mkdirSync(routingDir);
-    const routing = path.join(routingDir, "routing.conf");
-    fs.writeFileSync(routing, "default blue;\n");
+    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
     const calls = path.join(scratch, "nginx.calls");
     stub(
       "nginx",
       `echo "$@" >> "${calls}"
 case "$*" in
-  *"daemon off;"*) echo $$ > "${scratch}/daemon.pid"; exec sleep 60 ;;
-  "-s quit") kill "$(cat "${scratch}/daemon.pid")" ;;
+  *"daemon off;"*) exec ${daemonStub(calls)} ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
     try {
-      await eventually(() => applied() === cksumOf(routing), "the initial routing is acknowledged");
-      // WHEN a new routing is published
-      fs.writeFileSync(routing, "default green;\n");
-      // THEN nginx is checked and reloaded, and the new routing acknowledged
-      await eventually(() => applied() === cksumOf(routing), "the new routing is acknowledged");
-      expect(fs.readFileSync(calls, "utf8")).toContain("-t -q\n-s reload\n");
+      await eventually(() => applied() === "one", "the initial configuration is acknowledged");
+      expect(fs.readFileSync(calls, "utf8")).toContain(`-c ${routingDir}/nginx.conf -g daemon off;\n`);
+      expect(fs.readFileSync(calls, "utf8")).toContain("-c /etc/wtfb/edge.conf -g daemon off;\n");
+      // WHEN a new configuration is published
+      fs.writeFileSync(path.join(routingDir, "published"), "two\n");
+      // THEN nginx is checked and reloaded with SIGHUP (graceful: no restart), and the new one acknowledged
+      await eventually(() => applied() === "two", "the new configuration is acknowledged");
+      expect(fs.readFileSync(calls, "utf8")).toContain(`-t -q -c ${routingDir}/nginx.conf\n`);
+      expect(fs.readFileSync(calls, "utf8")).toContain(`HUP ${routingDir}/nginx.conf\n`);
+      // AND the edge, holding the clients' connections, is never reloaded
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
     } finally {
       // WHEN the container is stopped / THEN nginx quits gracefully and the acknowledgement is withdrawn
       supervisor.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(fs.readFileSync(calls, "utf8")).toContain("-s quit\n");
+    expect(fs.readFileSync(calls, "utf8")).toContain(`QUIT ${routingDir}/nginx.conf\n`);
+    expect(fs.readFileSync(calls, "utf8")).toContain("QUIT /etc/wtfb/edge.conf\n");
     expect(fs.existsSync(path.join(routingDir, "applied"))).toBe(false);
+  });
+
+  it("reloads the router when a routed container's address changes, and not otherwise", async () => {
+    // GIVEN a routing that names two containers, and a getent answering from a file
+    const routingDir = path.join(scratch, "routing");
+    fs.mkdirSync(routingDir);
+    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    fs.writeFileSync(path.join(routingDir, "routing.conf"), "upstream wtfb_application {\n    server web-staging-blue-1a2b3c4d:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-staging-green-5e6f7a8b:3000 backup max_fails=1 fail_timeout=1s;\n}\n");
+    const hosts = path.join(scratch, "hosts");
+    fs.writeFileSync(hosts, "172.18.0.5");
+    const calls = path.join(scratch, "nginx.calls");
+    stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+    stub("getent", `echo "getent $*" >> "${calls}"; echo "$(cat "${hosts}") $2"`);
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
+    try {
+      // WHEN the addresses stay the same for a check / THEN the router is not reloaded
+      await eventually(() => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "").split("getent hosts web-staging-green-5e6f7a8b").length > 2, "the names are resolved again", 10000);
+      expect(fs.readFileSync(calls, "utf8")).toContain("getent hosts web-staging-blue-1a2b3c4d\n");
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP");
+      // WHEN a container comes back at another address / THEN the router is reloaded, the edge is not
+      fs.writeFileSync(hosts, "172.18.0.9");
+      await eventually(() => fs.readFileSync(calls, "utf8").includes(`HUP ${routingDir}/nginx.conf`), "the router is reloaded", 10000);
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
+    } finally {
+      supervisor.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  }, 30000);
+
+  it("keeps serving the previous configuration when nginx -t rejects a new one", async () => {
+    const routingDir = path.join(scratch, "routing");
+    fs.mkdirSync(routingDir);
+    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    const calls = path.join(scratch, "nginx.calls");
+    stub(
+      "nginx",
+      `echo "$@" >> "${calls}"
+case "$*" in
+  *"daemon off;"*) exec ${daemonStub(calls)} ;;
+  *-t*) exit 1 ;;
+esac`,
+    );
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
+    let stderr = "";
+    supervisor.stderr.on("data", (chunk) => (stderr += chunk));
+    const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
+    try {
+      await eventually(() => applied() === "one", "the initial configuration is acknowledged");
+      fs.writeFileSync(path.join(routingDir, "published"), "broken\n");
+      await eventually(() => stderr.includes("rejected by nginx -t"), "the rejection is reported");
+      expect(applied()).toBe("one");
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP");
+    } finally {
+      supervisor.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -5,14 +5,14 @@ import { ENVIRONMENT_NAMES } from "../../config/environments";
 import { parseConfig } from "../../config/load";
 import { Artifacts } from "../../constructs/artifacts";
 import { EnvironmentStack } from "../../stacks/environment-stack";
-import { containerNamed, instancesOf, labelsOf, resourcesOf, uploadedFile, type TerraformJson } from "./fixtures";
+import { containerNamed, labelsOf, resourcesOf, uploadedFile, type TerraformJson } from "./fixtures";
 
 const config = parseConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pipeline.config.json"), "utf8")));
 
-/** The shipped config's stack for one environment, synthesized, with its resources as their planned instances. */
+/** The shipped config's stack for one environment, synthesized. */
 function synthEnvironment(environment: (typeof ENVIRONMENT_NAMES)[number]): { stack: EnvironmentStack; json: TerraformJson } {
   const stack = new EnvironmentStack(Testing.app(), { config, environment });
-  return { stack, json: instancesOf(JSON.parse(Testing.synth(stack)) as TerraformJson) };
+  return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
 }
 
 const APPLICATION_CONTAINERS = {
@@ -24,12 +24,14 @@ const APPLICATION_CONTAINERS = {
 describe.each(ENVIRONMENT_NAMES)("the %s stack's runtime", (environment) => {
   const { stack, json } = synthEnvironment(environment);
 
-  it("writes the proxy's nginx.conf and routing template for review as runtime/<env>/<app>.*, the nginx.conf as uploaded", () => {
+  it("writes the proxy's nginx.conf and routing template for review as runtime/<env>/<app>.*, as the routing container publishes them", () => {
     const artifacts = new Map(Artifacts.of(stack).entries());
     const runtimeFiles = [...artifacts.keys()].filter((file) => file.startsWith("runtime/"));
     expect(runtimeFiles).toEqual([`runtime/${environment}/web.nginx.conf`, `runtime/${environment}/web.routing.conf.tftpl`]);
-    expect(artifacts.get(`runtime/${environment}/web.nginx.conf`)).toBe(uploadedFile(containerNamed(json, `web-${environment}-proxy`), "/etc/nginx/nginx.conf"));
-    expect(artifacts.get(`runtime/${environment}/web.routing.conf.tftpl`)).toMatch(/^# Terraform template[^]*\$wtfb_slot/);
+    expect(artifacts.get(`runtime/${environment}/web.nginx.conf`)).toBe(uploadedFile(containerNamed(json, `web-${environment}-routing`), "/wtfb/check/nginx.conf"));
+    expect(artifacts.get(`runtime/${environment}/web.routing.conf.tftpl`)).toBe(
+      `# Terraform template: the \${…} parts are filled in at apply time (container names, release variables).\n${uploadedFile(containerNamed(json, `web-${environment}-routing`), "/wtfb/check/routing.conf")}`,
+    );
   });
 
   it("has the environment's Docker provider and network", () => {
@@ -47,7 +49,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack's runtime", (environment) => {
       expect(labels["wtfb.commit"]).toContain(`var.${versionVariable}`);
       expect(labels["wtfb.environment"]).toBe(environment);
       expect(container).toMatchObject({ wait: true, healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"] } });
-      expect(container.depends_on).toEqual([expect.stringMatching(/^docker_container\.[a-z]+_migrate$/)]);
+      expect(container.depends_on).toEqual([expect.stringMatching(/^docker_container\.web(_[a-z]+)?_migrate$/)]);
     }
     expect(stack.services.map((service) => service.strategy.type)).toEqual([config.environments[environment].runtime.strategy.type]);
   });

@@ -10,7 +10,6 @@ import { EnvironmentSecrets, type SecretSpec } from "../../constructs/github/env
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { DockerHost } from "../../constructs/runtime/docker-host";
 import { ServiceDeployment, type ServiceDeploymentProps } from "../../constructs/runtime/service-deployment";
-import { plannedInstances } from "../../review/instances";
 
 /** A synthesized Terraform JSON document. */
 export type TerraformJson = {
@@ -18,7 +17,6 @@ export type TerraformJson = {
   variable?: Record<string, Record<string, unknown>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   resource?: Record<string, Record<string, Record<string, unknown>>>;
-  moved?: Array<{ from: string; to: string }>;
 };
 
 export interface DeploymentFixture {
@@ -26,9 +24,7 @@ export interface DeploymentFixture {
   readonly deployment: ServiceDeployment;
   /** Testing.synth output, for toHaveResourceWithProperties. */
   readonly synthesized: string;
-  /** The synthesized document: one resource per role, `for_each` over the applications. */
-  readonly raw: TerraformJson;
-  /** The same with every `for_each` resource as its planned instances (`docker_container['blue["web"]']`). */
+  /** The synthesized document. */
   readonly json: TerraformJson;
 }
 
@@ -68,28 +64,7 @@ export function synthDeployment(options: FixtureOptions = {}): DeploymentFixture
   });
   if (!othersFirst) deployOthers();
   const synthesized = Testing.synth(stack);
-  const raw = JSON.parse(synthesized) as TerraformJson;
-  return { stack, deployment, synthesized, raw, json: instancesOf(raw) };
-}
-
-/**
- * The document with each resource and data source as the instances Terraform plans for it, named as in the plan
- * without the type (`blue["web"]`), by the plan review's expansion; a test in terraform-plan.integration.test.ts checks that
- * expansion against Terraform's own plan.
- */
-export function instancesOf(json: TerraformJson): TerraformJson {
-  const expand = (kind: "resource" | "data", section: TerraformJson["resource"]) =>
-    Object.fromEntries(
-      Object.entries(section ?? {}).map(([type, blocks]) => [
-        type,
-        Object.fromEntries(
-          Object.entries(blocks).flatMap(([name, body]) =>
-            plannedInstances(`${kind === "data" ? "data." : ""}${type}.${name}`, body).map((instance) => [instance.address.slice(`${kind === "data" ? "data." : ""}${type}.`.length), instance.body as Record<string, unknown>]),
-          ),
-        ),
-      ]),
-    );
-  return { ...json, resource: expand("resource", json.resource), data: expand("data", json.data) };
+  return { stack, deployment, synthesized, json: JSON.parse(synthesized) as TerraformJson };
 }
 
 /** Every resource of a type, by logical id. */
@@ -107,9 +82,9 @@ export function containerNamed(json: TerraformJson, name: string): Record<string
   return { ...matches[0][1], logicalId: matches[0][0] };
 }
 
-/** `docker_container.<resource>` of a container, as depends_on lists it: the resource, for all of its instances. */
+/** `docker_container.<logical id>` of a container, as depends_on lists it. */
 export function dependencyOn(json: TerraformJson, name: string): string {
-  return `docker_container.${containerNamed(json, name).logicalId.replace(/\[.*\]$/, "")}`;
+  return `docker_container.${containerNamed(json, name).logicalId}`;
 }
 
 /** Labels of a container as a record. */
@@ -132,16 +107,14 @@ export function nginxTest(mainConfig: string, routingConfig: string): { ok: bool
   if (!NGINX) throw new Error("nginx is not installed");
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-nginx-"));
   try {
-    fs.mkdirSync(path.join(directory, "routing"));
     fs.writeFileSync(path.join(directory, "nginx.conf"), mainConfig);
-    fs.writeFileSync(path.join(directory, "routing", "routing.conf"), routingConfig);
+    fs.writeFileSync(path.join(directory, "routing.conf"), routingConfig);
     // The config logs to /dev/stderr, which cannot be opened on the socket Node's pipes use; give nginx a file.
     const log = path.join(directory, "nginx-t.log");
     const fd = fs.openSync(log, "w");
     let status: number | null;
     try {
-      // The pid file is the only path the config leaves to the image; point it into the scratch directory.
-      status = spawnSync(NGINX, ["-t", "-c", path.join(directory, "nginx.conf"), "-p", `${directory}/`, "-g", `pid ${path.join(directory, "nginx.pid")};`], { stdio: ["ignore", fd, fd] }).status;
+      status = spawnSync(NGINX, ["-t", "-c", path.join(directory, "nginx.conf"), "-p", `${directory}/`], { stdio: ["ignore", fd, fd] }).status;
     } finally {
       fs.closeSync(fd);
     }

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
-import stableStringify = require("json-stable-stringify");
+import { Container } from "@cdktf/provider-docker/lib/container";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
 import { DockerHost } from "../../constructs/runtime/docker-host";
 import { ServiceDeployment } from "../../constructs/runtime/service-deployment";
@@ -18,10 +19,10 @@ function variablesReferencedBy(resource: unknown): string[] {
 
 /** The pinned image a container runs, and the registry lookup it is pinned by. */
 function imagePinOf(json: TerraformJson, container: Record<string, unknown>): { imageName: string; lookupName: string } {
-  const imageId = /^\$\{docker_image\.([^.]+\["[^"]+"\])\.image_id\}$/.exec(String(container.image));
+  const imageId = /^\$\{docker_image\.([^.]+)\.image_id\}$/.exec(String(container.image));
   if (!imageId) throw new Error(`container ${String(container.name)} does not run a docker_image: ${String(container.image)}`);
   const imageName = String(resourcesOf(json, "docker_image")[imageId[1]].name);
-  const digest = /@\$\{data\.docker_registry_image\.([^.]+\["[^"]+"\])\.sha256_digest\}$/.exec(imageName);
+  const digest = /@\$\{data\.docker_registry_image\.([^.]+)\.sha256_digest\}$/.exec(imageName);
   if (!digest) throw new Error(`image ${imageName} is not pinned by a registry digest`);
   return { imageName, lookupName: String(json.data!.docker_registry_image[digest[1]].name) };
 }
@@ -72,18 +73,30 @@ describe("ServiceDeployment with the blue-green strategy", () => {
     });
   });
 
-  it("passes settings and secrets as environment, secrets only as sensitive variable references", () => {
+  it("passes what the app needs to know of itself, settings and secrets as environment, secrets only as sensitive variable references", () => {
     const container = containerNamed(json, "web-staging-blue");
-    expect(container.env).toEqual(["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"]);
+    expect(container.env).toEqual([
+      "WTFB_APPLICATION=web",
+      "WTFB_ENVIRONMENT=staging",
+      "WTFB_VERSION=${var.web_blue_version}",
+      "WTFB_SLOT=blue",
+      "WTFB_PORT=3000",
+      "NODE_ENV=production",
+      "DATABASE_URL=${var.secret_database_url}",
+      "SESSION_SECRET=${var.secret_session_secret}",
+    ]);
     expect(json.variable!.secret_database_url).toMatchObject({ sensitive: true });
   });
 
-  it("routes all traffic to the active slot, and a switch changes only the routing container", () => {
+  it("routes all traffic to the active slot's container, the other as fallback, and a switch changes only the routing container", () => {
     // GIVEN the proxy and the routing container
     const proxy = containerNamed(json, "web-staging-proxy");
     const routing = containerNamed(json, "web-staging-routing");
-    // THEN the routing names the active slot variable, validated to blue or green
-    expect(uploadedFile(routing, "/wtfb/check/routing/routing.conf")).toContain("default ${var.web_active_slot};");
+    // THEN the routing names the slots' containers, chosen by the active slot variable, validated to blue or green
+    expect(uploadedFile(routing, "/wtfb/check/routing.conf")).toContain(
+      'server ${(var.web_active_slot == "blue") ? docker_container.web_blue.name : docker_container.web_green.name}:3000 weight=1 max_fails=1 fail_timeout=1s;\n' +
+        '    server ${(var.web_active_slot == "blue") ? docker_container.web_green.name : docker_container.web_blue.name}:3000 backup max_fails=1 fail_timeout=1s;',
+    );
     expect(json.variable!.web_active_slot).toMatchObject({ type: "string", validation: [{ condition: '${contains(["blue", "green"], var.web_active_slot)}' }] });
     // AND the proxy refers to no release variable, so switching never restarts it
     expect(variablesReferencedBy(proxy)).toEqual([]);
@@ -129,19 +142,40 @@ describe("ServiceDeployment with the blue-green strategy", () => {
 });
 
 describe("ServiceDeployment with the canary strategy", () => {
-  const { json } = synthDeployment({ strategy: DeploymentStrategy.canary(), database: DATABASE, environmentName: "production" });
+  const { json, synthesized } = synthDeployment({ strategy: DeploymentStrategy.canary(), database: DATABASE, environmentName: "production" });
 
   it("runs stable and canary slots, each with its own version, behind a proxy with the weight", () => {
     expect(variablesReferencedBy(containerNamed(json, "web-production-stable")).filter((name) => name.startsWith("web_"))).toEqual(["web_stable_version"]);
     expect(variablesReferencedBy(containerNamed(json, "web-production-canary")).filter((name) => name.startsWith("web_"))).toEqual(["web_canary_version"]);
-    const routing = uploadedFile(containerNamed(json, "web-production-routing"), "/wtfb/check/routing/routing.conf");
-    expect(routing).toContain('split_clients "$request_id" $wtfb_slot {');
-    expect(routing).toContain('${(var.web_canary_weight >= 1) ? "${var.web_canary_weight}% canary;" : "# canary weight 0: no request goes to canary"}');
+    const routing = uploadedFile(containerNamed(json, "web-production-routing"), "/wtfb/check/routing.conf");
+    expect(routing).toContain('server ${docker_container.web_stable.name}:3000 ${(var.web_canary_weight >= 100) ? "backup" : "weight=${(100 - var.web_canary_weight)}"} max_fails=1 fail_timeout=1s;');
+    expect(routing).toContain('server ${docker_container.web_canary.name}:3000 ${(var.web_canary_weight < 1) ? "backup" : "weight=${var.web_canary_weight}"} max_fails=1 fail_timeout=1s;');
     expect(json.variable!.web_canary_weight).toMatchObject({
       type: "number",
       validation: [{ condition: "${var.web_canary_weight >= 0 && var.web_canary_weight <= 100 && floor(var.web_canary_weight) == var.web_canary_weight}" }],
     });
     expect(variablesReferencedBy(containerNamed(json, "web-production-proxy"))).toEqual([]);
+  });
+
+  it("replaces each slot create-before-destroy under a new generation's name, so no change stops a serving container first", () => {
+    // GIVEN each slot's generation: replaced by a new version, image, setting or secret value
+    for (const slot of ["stable", "canary"]) {
+      expect(synthesized).toHaveResourceWithProperties(Container, {
+        name: `web-production-${slot}-\${substr(terraform_data.web_${slot}_generation.id, 0, 8)}`,
+        lifecycle: { create_before_destroy: true },
+        wait: true,
+      });
+      expect(resourcesOf(json, "terraform_data")[`web_${slot}_generation`]).toMatchObject({
+        lifecycle: { create_before_destroy: true },
+        triggers_replace: {
+          image: `\${docker_image.web_${slot}.image_id}`,
+          version: `\${var.web_${slot}_version}`,
+          environment: ["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"],
+        },
+      });
+    }
+    // AND the routing names the containers, so it moves to the new ones only once they exist and are healthy
+    expect(containerNamed(json, "web-production-routing").depends_on).toEqual(["docker_container.web_stable", "docker_container.web_canary"]);
   });
 
   it("backs up and migrates before each slot", () => {
@@ -166,23 +200,23 @@ describe("ServiceDeployment with the rolling strategy", () => {
   it("starts new replicas before removing old ones, under names made unique by a generation", () => {
     // GIVEN the generation every name of the release carries
     const generations = resourcesOf(json, "terraform_data");
-    expect(Object.keys(generations)).toEqual(['rolling_generation["web"]']);
-    expect(generations['rolling_generation["web"]'].triggers_replace).toMatchObject({
-      image: '${docker_image.rolling["web"].image_id}',
+    expect(Object.keys(generations)).toEqual(["web_generation"]);
+    expect(generations.web_generation.triggers_replace).toMatchObject({
+      image: "${docker_image.web.image_id}",
       version: "${var.web_version}",
       environment: ["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"],
     });
     // THEN replicas and one-offs are created before their predecessors are destroyed, under generation names
     for (const name of ["web-development-1", "web-development-3", "web-development-backup", "web-development-migrate"]) {
       const container = containerNamed(json, name);
-      expect(container.name).toBe(`${name}-\${substr(terraform_data.rolling_generation["web"].id, 0, 8)}`);
+      expect(container.name).toBe(`${name}-\${substr(terraform_data.web_generation.id, 0, 8)}`);
       expect(container.lifecycle).toMatchObject({ create_before_destroy: true });
     }
   });
 
   it("replaces the generation when a container setting changes, and only then", () => {
     // GIVEN the same deployment synthesized again, and once with another memory limit
-    const fingerprintOf = (fixture: { json: TerraformJson }) => (resourcesOf(fixture.json, "terraform_data")['rolling_generation["web"]'].triggers_replace as Record<string, unknown>).spec;
+    const fingerprintOf = (fixture: { json: TerraformJson }) => (resourcesOf(fixture.json, "terraform_data").web_generation.triggers_replace as Record<string, unknown>).spec;
     const again = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development" });
     const moreMemory = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development", memoryMb: 1024 });
     // THEN the fingerprint is stable across synths and follows the setting
@@ -190,11 +224,15 @@ describe("ServiceDeployment with the rolling strategy", () => {
     expect(fingerprintOf(moreMemory)).not.toBe(fingerprintOf({ json }));
   });
 
-  it("pins all replicas to the one version variable and balances over their shared network name", () => {
+  it("pins all replicas to the one version variable and balances over their names, listed once they are healthy", () => {
     const replicas = [1, 2, 3].map((replica) => containerNamed(json, `web-development-${replica}`));
     expect(new Set(replicas.map((replica) => replica.image)).size).toBe(1);
     expect(imagePinOf(json, replicas[0]).lookupName).toBe("ghcr.io/wtfb/web:${var.web_version}");
-    for (const replica of replicas) expect(replica.networks_advanced).toEqual([{ name: expect.any(String), aliases: ["web-development"] }]);
+    // No shared network alias: a replica gets traffic only once the routing lists it, which waits for it to be healthy.
+    for (const replica of replicas) expect(replica.networks_advanced).toEqual([{ name: expect.any(String) }]);
+    expect(uploadedFile(containerNamed(json, "web-development-routing"), "/wtfb/check/routing.conf")).toContain(
+      [1, 2, 3].map((replica) => `    server \${docker_container.web_${replica}.name}:3000 weight=1 max_fails=1 fail_timeout=1s;`).join("\n"),
+    );
     expect(containerNamed(json, "web-development-routing").depends_on).toEqual([1, 2, 3].map((replica) => dependencyOn(json, `web-development-${replica}`)));
   });
 });
@@ -218,8 +256,8 @@ describe("ServiceDeployment without a database", () => {
   const { json } = synthDeployment({ strategy: DeploymentStrategy.blueGreen() });
 
   it("has no backup, migration or backup volume, and the slots depend on nothing", () => {
-    const names = Object.values(resourcesOf(json, "docker_container")).map((container) => container.name);
-    expect(names.sort()).toEqual(["web-staging-blue", "web-staging-green", "web-staging-proxy", "web-staging-routing"]);
+    const names = Object.values(resourcesOf(json, "docker_container")).map((container) => String(container.name).replace(/-\$\{substr\(terraform_data\.web_(blue|green)_generation\.id, 0, 8\)\}$/, "-<generation>"));
+    expect(names.sort()).toEqual(["web-staging-blue-<generation>", "web-staging-green-<generation>", "web-staging-proxy", "web-staging-routing"]);
     expect(containerNamed(json, "web-staging-blue").depends_on).toBeUndefined();
     expect(Object.values(resourcesOf(json, "docker_volume")).map((volume) => volume.name)).toEqual(["web-staging-routing"]);
   });
@@ -274,58 +312,64 @@ describe("bad input", () => {
 
 describe("ServiceDeployments sharing a Docker host", () => {
   const API = { applicationName: "api", image: "ghcr.io/wtfb/api", strategy: DeploymentStrategy.blueGreen(), healthCheck: { command: ["./healthcheck"] }, containerPort: 8000 };
-  const { raw, json, deployment } = synthDeployment({ database: DATABASE, others: [API] });
+  const { json, deployment } = synthDeployment({ database: DATABASE, others: [API] });
 
-  it("share one resource per role, with an instance per application keyed by its name", () => {
-    // THEN the containers are one resource per role, whatever the number of applications
-    expect(Object.keys(raw.resource!.docker_container).sort()).toEqual(["blue", "blue_backup", "blue_migrate", "green", "green_backup", "green_migrate", "proxy", "routing"]);
-    // AND each role has an instance for every application that needs it: only web has a database
-    const keys = (role: string) => Object.keys(raw.resource!.docker_container[role].for_each as object);
-    expect(keys("blue").sort()).toEqual(["api", "web"]);
-    expect(keys("proxy").sort()).toEqual(["api", "web"]);
-    expect(keys("blue_migrate")).toEqual(["web"]);
-    // AND each instance is the application's own: its name, port and published host port
+  it("each own their resources, named after the application", () => {
+    // THEN every container is a resource of its own, its Terraform name starting with its application's
+    expect(Object.keys(json.resource!.docker_container).sort()).toEqual([
+      "api_blue",
+      "api_green",
+      "api_proxy",
+      "api_routing",
+      "web_blue",
+      "web_blue_backup",
+      "web_blue_migrate",
+      "web_green",
+      "web_green_backup",
+      "web_green_migrate",
+      "web_proxy",
+      "web_routing",
+    ]);
+    expect(Object.keys(json.resource!.docker_volume).sort()).toEqual(["api_routing", "web_backups", "web_routing"]);
+    // AND each is the application's own: its name, port and published host port
     expect(containerNamed(json, "api-staging-blue")).toMatchObject({ labels: expect.arrayContaining([{ label: "wtfb.application", value: "api" }]) });
-    expect(uploadedFile(containerNamed(json, "api-staging-proxy"), "/etc/nginx/nginx.conf")).toContain("blue api-staging-blue:8000;");
+    expect(uploadedFile(containerNamed(json, "api-staging-routing"), "/wtfb/check/routing.conf")).toContain('server ${(var.api_active_slot == "blue") ? docker_container.api_blue.name : docker_container.api_green.name}:8000 weight=1');
     expect(containerNamed(json, "web-staging-proxy").ports).toEqual([{ internal: 8080, external: 8080 }]);
     expect(containerNamed(json, "api-staging-proxy").ports).toBeUndefined();
-    expect(deployment.resourceAddresses).toEqual(expect.arrayContaining(['docker_container.blue["web"]', 'docker_container.blue_migrate["web"]', 'docker_volume.backups["web"]', 'docker_container.proxy["web"]']));
-    expect(deployment.containerNames).toEqual(["web-staging-blue", "web-staging-green"]);
   });
 
-  it("grow by map entries, not resources, as applications are added", () => {
-    // GIVEN a third application
-    const three = synthDeployment({ database: DATABASE, others: [API, { ...API, applicationName: "worker", image: "ghcr.io/wtfb/worker" }] });
-    // THEN the stack has the same resources, and the new application has an instance of each role it needs
-    const addresses = (document: TerraformJson) => Object.entries(document.resource!).flatMap(([type, blocks]) => Object.keys(blocks).map((name) => `${type}.${name}`)).sort();
-    expect(addresses(three.raw)).toEqual(addresses(raw));
-    expect(Object.keys(three.raw.resource!.docker_container.green.for_each as object).sort()).toEqual(["api", "web", "worker"]);
+  it("order nothing of one application after another's, so one's failed health gate never holds up the other", () => {
+    // GIVEN every reference and depends_on of every resource
+    const ownerOf = (address: string) => /^(?:docker_container|docker_volume|docker_image|terraform_data|data\.docker_registry_image)\.(web|api)_/.exec(address)?.[1];
+    for (const [type, resources] of Object.entries(json.resource!)) {
+      for (const [name, body] of Object.entries(resources)) {
+        const owner = ownerOf(`${type}.${name}`);
+        if (!owner) continue;
+        const text = JSON.stringify(body);
+        const references = [...text.matchAll(/(?:data\.)?(?:docker_[a-z_]+|terraform_data)\.[A-Za-z0-9_-]+/g)].map((match) => match[0]);
+        // THEN each refers only to its own application's resources (or the host's network and shared images)
+        for (const reference of references) expect([owner, undefined]).toContain(ownerOf(reference));
+      }
+    }
+    expect(containerNamed(json, "api-staging-routing").depends_on).toEqual(["docker_container.api_blue", "docker_container.api_green"]);
   });
 
-  it("synthesize the same whatever order the applications are declared in", () => {
-    const reversed = synthDeployment({ database: DATABASE, others: [API], othersFirst: true });
-    // As the stack is written: every object's keys sorted (json-stable-stringify, or the bundle's writer of the same bytes).
-    expect(stableStringify(reversed.raw.resource)).toBe(stableStringify(raw.resource));
-    expect(reversed.raw.moved).toEqual(raw.moved);
-  });
-
-  it("move the state of a deployment of the layout before (a resource per application) to the new addresses", () => {
-    // The addresses as the layout before synthesized them (552dd09): set ids, or hashed from the construct path.
-    expect(raw.moved).toEqual(
-      expect.arrayContaining([
-        { from: "docker_container.web_blue", to: 'docker_container.blue["web"]' },
-        { from: "docker_container.web_green_migrate", to: 'docker_container.green_migrate["web"]' },
-        { from: "docker_container.web_proxy", to: 'docker_container.proxy["web"]' },
-        { from: "docker_container.api_routing", to: 'docker_container.routing["api"]' },
-        { from: "docker_image.service-web_blue_image_B04F5C9E", to: 'docker_image.blue["web"]' },
-        { from: "docker_volume.service-web_backup-volume_2D728C55", to: 'docker_volume.backups["web"]' },
-        { from: "docker_volume.service-web_proxy_routing-volume_786CF6A5", to: 'docker_volume.routing["web"]' },
-      ]),
-    );
-    // AND every managed instance of the runtime is the target of exactly one move
-    const targets = raw.moved!.map((move) => move.to).sort();
-    expect(new Set(targets).size).toBe(targets.length);
-    expect(targets).toEqual([...deployment.resourceAddresses, ...Object.keys(json.resource!.docker_container).filter((name) => name.endsWith('["api"]')).map((name) => `docker_container.${name}`), 'docker_image.blue["api"]', 'docker_image.green["api"]', 'docker_volume.routing["api"]'].filter((address) => !address.startsWith("data.")).sort());
+  it("let a team reach its own resources (escape hatch) and test them with cdktf's matchers", () => {
+    // GIVEN the deployment's containers, images and volumes
+    expect(deployment.containers.map((container) => container.node.path.split("/").slice(1).join("/"))).toEqual(["service-web/blue/container-blue", "service-web/green/container-green"]);
+    expect(deployment.images).toHaveLength(2);
+    expect(deployment.volumes.map((volume) => volume.friendlyUniqueId).sort()).toEqual(["web_backups", "web_routing"]);
+    expect(deployment.proxy.proxy.friendlyUniqueId).toBe("web_proxy");
+    // WHEN a team overrides one of them
+    const synthesized = Testing.synthScope((scope) => {
+      const host = new DockerHost(scope, "host", { environmentName: "staging" });
+      const web = new ServiceDeployment(scope, "web", { host, applicationName: "web", image: "ghcr.io/wtfb/web", strategy: DeploymentStrategy.blueGreen(), healthCheck: { command: ["true"] } });
+      web.containers[0].addOverride("shm_size", 256);
+    });
+    // THEN the synthesized container carries it, and only that one
+    expect(synthesized).toHaveResourceWithProperties(Container, { name: "web-staging-blue-${substr(terraform_data.web_blue_generation.id, 0, 8)}", shm_size: 256 });
+    expect(synthesized).not.toHaveResourceWithProperties(Container, { name: "web-staging-green-${substr(terraform_data.web_green_generation.id, 0, 8)}", shm_size: 256 });
+    expect(synthesized).toHaveResourceWithProperties(Volume, { name: "web-staging-routing" });
   });
 
   it("fails when two applications on one host have the same name", () => {
@@ -333,27 +377,35 @@ describe("ServiceDeployments sharing a Docker host", () => {
       "ServiceDeployment web: an application named web is already deployed on the staging Docker host; give each ServiceDeployment its own applicationName",
     );
   });
+
+  it("fails when two applications' Terraform names would collide", () => {
+    // web's blue slot and an application named web-blue both want web_blue_…
+    expect(() => synthDeployment({ others: [{ ...API, applicationName: "web-blue", strategy: DeploymentStrategy.rolling() }] })).toThrow(
+      "ServiceDeployment web-blue: its Terraform name web_blue is already taken by the application web; rename one of them, or give each Docker host of one stack its own addressPrefix",
+    );
+  });
 });
 
 describe("Docker hosts in one stack", () => {
-  const deploy = (hosts: ReadonlyArray<{ environmentName: string; addressPrefix?: string }>) => {
+  const deploy = (hosts: ReadonlyArray<{ environmentName: string; addressPrefix?: string }>, applicationName?: string) => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "regions");
     hosts.forEach(({ environmentName, addressPrefix }) => {
       const host = new DockerHost(stack, `host-${environmentName}`, { environmentName, addressPrefix });
-      new ServiceDeployment(stack, `web-${environmentName}`, { host, applicationName: `web-${environmentName}`, image: "ghcr.io/wtfb/web", healthCheck: { command: ["true"] } });
+      new ServiceDeployment(stack, `web-${environmentName}`, { host, applicationName: applicationName ?? `web-${environmentName}`, image: "ghcr.io/wtfb/web", healthCheck: { command: ["true"] } });
     });
     return JSON.parse(Testing.synth(stack)) as TerraformJson;
   };
 
   it("keep their resources apart by each host's addressPrefix", () => {
     const json = deploy([{ environmentName: "eu" }, { environmentName: "us", addressPrefix: "us_" }]);
-    expect(Object.keys(json.resource!.docker_container).sort()).toEqual(["proxy", "rolling_1", "routing", "us_proxy", "us_rolling_1", "us_routing"]);
-    expect(Object.keys(json.resource!.docker_container.us_rolling_1.for_each as object)).toEqual(["web-us"]);
+    expect(Object.keys(json.resource!.docker_container).sort()).toEqual(["us_web_us_1", "us_web_us_proxy", "us_web_us_routing", "web_eu_1", "web_eu_proxy", "web_eu_routing"]);
   });
 
-  it("fail when two hosts of one stack have the same addressPrefix, or a prefix is not a name part", () => {
-    expect(() => deploy([{ environmentName: "eu" }, { environmentName: "us" }])).toThrow('DockerHost: stack regions has two Docker hosts with addressPrefix ""; give each host of one stack its own addressPrefix');
+  it("fail when one application's names on two hosts collide, or a prefix is not a name part", () => {
+    expect(() => deploy([{ environmentName: "eu" }, { environmentName: "us" }], "web")).toThrow(
+      "ServiceDeployment web: its Terraform name web_proxy is already taken by web on another Docker host of this stack; rename one of them, or give each Docker host of one stack its own addressPrefix",
+    );
     expect(() => deploy([{ environmentName: "eu", addressPrefix: "EU-" }])).toThrow('DockerHost eu: addressPrefix "EU-" must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")');
   });
 });

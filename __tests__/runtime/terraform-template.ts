@@ -1,8 +1,10 @@
 /**
  * Test harness: fills in the Terraform template syntax the runtime synthesizes into file contents, as Terraform
  * would at apply time, so real tools (nginx -t) can check the synthesized text itself. It understands exactly the
- * forms the runtime emits — `${var.x}`, comparisons, `cond ? "a" : "b"` with nested templates, `$${` escapes —
- * and throws on anything else, so a change in what is synthesized shows up as a failing test, not a silent pass.
+ * forms the runtime emits — `${var.x}`, resource attributes (`docker_container.web_blue.name`, given by their full
+ * address as a key of the values), subtraction, comparisons, `cond ? "a" : "b"` with nested templates, `$${`
+ * escapes — and throws on anything else, so a change in what is synthesized shows up as a failing test, not a
+ * silent pass. Terraform itself evaluates the same text in the e2e suite's real applies.
  */
 export type TemplateVariables = Readonly<Record<string, string | number>>;
 
@@ -88,12 +90,12 @@ class ExpressionParser {
   }
 
   private comparison(): string | number | boolean {
-    const left = this.primary();
+    const left = this.difference();
     this.skipSpace();
     const operator = ["==", "!=", ">=", "<=", ">", "<"].find((candidate) => this.text.startsWith(candidate, this.position));
     if (!operator) return left;
     this.position += operator.length;
-    const right = this.primary();
+    const right = this.difference();
     switch (operator) {
       case "==":
         return left === right;
@@ -108,6 +110,19 @@ class ExpressionParser {
       default:
         return Number(left) < Number(right);
     }
+  }
+
+  private difference(): string | number | boolean {
+    let value = this.primary();
+    this.skipSpace();
+    while (this.text.startsWith("- ", this.position)) {
+      this.position += 1;
+      const right = this.primary();
+      if (typeof value !== "number" || typeof right !== "number") throw new Error(`subtraction of non-numbers in ${JSON.stringify(this.text)}`);
+      value -= right;
+      this.skipSpace();
+    }
+    return value;
   }
 
   private primary(): string | number | boolean {
@@ -129,6 +144,13 @@ class ExpressionParser {
     if (number) {
       this.position += number[0].length;
       return Number(number[0]);
+    }
+    const attribute = /^((?:docker_[a-z_]+|terraform_data)\.[A-Za-z0-9_-]+\.[a-z_]+)/.exec(rest);
+    if (attribute) {
+      this.position += attribute[0].length;
+      const value = this.variables[attribute[1]];
+      if (value === undefined) throw new Error(`no value for ${attribute[1]}`);
+      return value;
     }
     const reference = /^var\.([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
     if (reference) {

@@ -138,7 +138,7 @@ describe("CI workflow", () => {
       }
       return directory;
     };
-    const run = (records: string) => runScript(collect.run, { env: { RECORDS: records, APPLICATIONS: collect.env.APPLICATIONS } });
+    const run = (records: string) => runScript(collect.run, { env: { RECORDS: records, APPLICATIONS: collect.env.APPLICATIONS, VERSION_PATTERN: collect.env.VERSION_PATTERN } });
 
     test("the download reads this run's build-* artifacts into the directory the script reads", () => {
       expect(variant.jobs.versions.steps[0].with).toEqual({ pattern: "build-*", path: collect.env.RECORDS });

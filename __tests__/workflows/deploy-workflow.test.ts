@@ -28,8 +28,8 @@ describe("deploy workflows, one per environment", () => {
     }
   });
 
-  test("one deployment per environment at a time; development cancels a superseded one, staging and production never cancel one in progress", () => {
-    expect(deploy("development").jobs.deploy.concurrency).toEqual({ group: "deploy-development", "cancel-in-progress": true });
+  test("one deployment per environment at a time, never cancelled midway (a newer one replaces one still pending)", () => {
+    expect(deploy("development").jobs.deploy.concurrency).toEqual({ group: "deploy-development", "cancel-in-progress": false });
     expect(deploy("staging").jobs.deploy.concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
     expect(deploy("production").jobs.deploy.concurrency).toEqual({ group: "deploy-production", "cancel-in-progress": false });
   });
@@ -65,9 +65,9 @@ describe("deploy workflows, one per environment", () => {
 
     test("on failure it rolls back to the known-good version and verifies the rollback", () => {
       const rollback = stepById(job, "rollback");
-      expect(rollback.if).toBe("${{ failure() && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}");
+      expect(rollback.if).toBe("${{ (failure() || cancelled()) && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}");
       expect(rollback.run).toBe('node "$WTFB_CLI" apply rollback');
-      expect(stepById(job, "verify-rollback").if).toBe("${{ failure() && steps.rollback.outcome == 'success' }}");
+      expect(stepById(job, "verify-rollback").if).toBe("${{ (failure() || cancelled()) && steps.rollback.outcome == 'success' }}");
       expect(stepIndex(job, "rollback")).toBeGreaterThan(stepIndex(job, "verify"));
     });
 
@@ -94,7 +94,8 @@ describe("deploy workflows, one per environment", () => {
       expect(env).toMatchObject({
         TF_VAR_registry_username: "${{ secrets.REGISTRY_USERNAME }}",
         TF_VAR_registry_password: "${{ secrets.REGISTRY_PASSWORD }}",
-        GITHUB_TOKEN: "${{ secrets.PIPELINE_ADMIN_TOKEN }}",
+        GITHUB_TOKEN: "${{ secrets.DEPLOY_TOKEN }}",
+        TF_VAR_grafana_auth: "${{ secrets.GRAFANA_AUTH }}",
       });
     });
   });
@@ -170,7 +171,8 @@ describe("deploy workflows, one per environment", () => {
 
   test("reusable deploys declare exactly the pipeline secrets they read; the environment's own come from the environment", () => {
     const declared = Object.keys(deploy("production").on.workflow_call.secrets);
-    expect(declared).toEqual(expect.arrayContaining(["PIPELINE_ADMIN_TOKEN", "GRAFANA_TOKEN", "REGISTRY_USERNAME", "AWS_ACCESS_KEY_ID", "SENTRY_AUTH_TOKEN"]));
-    expect(declared).not.toContain("DATABASE_URL");
+    expect(declared).toEqual(expect.arrayContaining(["REGISTRY_USERNAME", "AWS_ACCESS_KEY_ID", "SENTRY_AUTH_TOKEN"]));
+    // The environment's own secrets, and the pipeline secrets set per environment, come from the environment.
+    for (const name of ["DATABASE_URL", "DEPLOY_TOKEN", "GRAFANA_AUTH", "ROLLBACK_DISPATCH_TOKEN", "PIPELINE_ADMIN_TOKEN"]) expect(declared).not.toContain(name);
   });
 });

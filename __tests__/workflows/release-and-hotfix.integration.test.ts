@@ -18,12 +18,13 @@ describe("release workflow", () => {
     expect(stepById(release.jobs.release, "plan").env).toMatchObject({ EVERY_WEEKS: "2", TAG_PREFIX: "v" });
   });
 
-  test("pushes the tag with the pipeline token, so the tag starts the production deploy; publishes with the job's own", () => {
+  test("pushes the release commit and tag with the release token of the release environment, so the tag starts the production deploy; publishes with the job's own", () => {
     const job = release.jobs.release;
     expect(job.permissions).toEqual({ contents: "write" });
+    expect(job.environment).toEqual({ name: "release" });
     const checkout = job.steps.find((step: any) => String(step.uses).startsWith("actions/checkout@"));
-    expect(checkout.with).toMatchObject({ "fetch-depth": 0, ref: "main", token: "${{ secrets.PIPELINE_ADMIN_TOKEN }}", "persist-credentials": true });
-    expect(stepByName(job, /commit and tag/).run).toContain('git push origin "refs/tags/$TAG"');
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0, ref: "main", token: "${{ secrets.RELEASE_TOKEN }}", "persist-credentials": true });
+    expect(stepByName(job, /commit and tag/).run).toContain('git push --atomic origin "HEAD:refs/heads/$DEFAULT_BRANCH" "refs/tags/$TAG"');
     expect(stepByName(job, /Publish the GitHub release/)).toMatchObject({ env: { GH_TOKEN: "${{ github.token }}" } });
   });
 

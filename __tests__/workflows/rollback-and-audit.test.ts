@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ENVIRONMENT_NAMES } from "../../config/environments";
-import { ROLLBACK_DISPATCH_EVENT } from "../../constructs/contract";
 import { shippedConfig, temporaryDirectory } from "../helpers";
 import { variantConfig } from "./support/configs";
 import { generatedWorkflows, runScript, stepById, stepIndex } from "./support/workflows";
@@ -11,9 +10,11 @@ const rollback = workflows["rollback.yml"].parsed;
 const audit = workflows["secrets-audit.yml"].parsed;
 
 describe("rollback workflow", () => {
-  test("starts from a manual dispatch or from the Grafana alert webhook's repository_dispatch event", () => {
-    expect(rollback.on.repository_dispatch).toEqual({ types: [ROLLBACK_DISPATCH_EVENT] });
+  test("starts only from its own dispatch (by hand, or the alert webhook with a token that may only dispatch), never repository_dispatch", () => {
+    expect(Object.keys(rollback.on)).toEqual(["workflow_dispatch"]);
     const inputs = rollback.on.workflow_dispatch.inputs;
+    expect(inputs["seen-version"]).toMatchObject({ type: "string", required: false });
+    expect(inputs.alertname).toMatchObject({ type: "string", required: false });
     expect(inputs.environment).toMatchObject({ type: "choice", options: [...ENVIRONMENT_NAMES], required: true });
     expect(inputs.application).toMatchObject({ type: "choice", options: ["all", "web"], default: "all" });
     expect(inputs.version).toMatchObject({ type: "string", required: false });
@@ -21,15 +22,18 @@ describe("rollback workflow", () => {
     expect(inputs["revert-migration"]).toMatchObject({ type: "boolean", default: false });
   });
 
-  test.each(ENVIRONMENT_NAMES)("rolls back %s in its own environment, queued behind its deploys", (environment) => {
+  test.each(ENVIRONMENT_NAMES)("rolls back %s in its own environment, in a group of its own that a deploy cannot replace, waiting on the state lock", (environment) => {
     const job = rollback.jobs[`rollback-${environment}`];
     expect(job).toMatchObject({
       needs: ["request"],
       if: `\${{ needs.request.outputs.environment == '${environment}' }}`,
       environment: { name: environment },
-      concurrency: { group: `deploy-${environment}`, "cancel-in-progress": false },
+      concurrency: { group: `rollback-${environment}`, "cancel-in-progress": false },
     });
-    expect(job.concurrency.group).toBe(workflows[`deploy-${environment}.yml`].parsed.jobs.deploy.concurrency.group);
+    // GitHub keeps one pending run per group: sharing the deploy's group would let a push replace a queued rollback.
+    expect(job.concurrency.group).not.toBe(workflows[`deploy-${environment}.yml`].parsed.jobs.deploy.concurrency.group);
+    expect(stepById(job, "rollback").env).toMatchObject({ TF_CLI_ARGS_apply: "-lock-timeout=30m", TF_CLI_ARGS_plan: "-lock-timeout=30m" });
+    expect(stepById(job, "versions").env.ROLLBACK_SEEN_VERSION).toBe("${{ needs.request.outputs.seen-version }}");
     const order = ["versions", "announce-start", "revert-migration", "rollback", "smoke", "verify", "known-good", "record", "announce-end"].map((id) => stepIndex(job, id));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(stepById(job, "revert-migration")).toMatchObject({ if: "${{ needs.request.outputs.revert-migration == 'true' }}", run: 'node "$WTFB_CLI" revert-migrations' });
@@ -46,31 +50,34 @@ describe("rollback workflow", () => {
     const script = stepById(rollback.jobs.request, "request").run;
     const base = { ENVIRONMENTS: "development staging production", APPLICATIONS: "web", GITHUB_ACTOR: "alice" };
 
-    test("an alert's payload names the environment and application; its reason is flattened to one line", () => {
+    test("an alert's dispatch names the environment, application and the version it saw; its reason is flattened to one line", () => {
       const result = runScript(script, {
-        env: { ...base, EVENT_NAME: "repository_dispatch", PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "web", PAYLOAD_REASON: "error rate 2%\n::set-output name=x::y", PAYLOAD_ALERTNAME: "ErrorRateHigh; rm -rf /" },
+        env: { ...base, INPUT_ENVIRONMENT: "production", INPUT_APPLICATION: "web", INPUT_SEEN_VERSION: "1.4.2", INPUT_REASON: "error rate 2%\n::set-output name=x::y", INPUT_ALERTNAME: "ErrorRateHigh; rm -rf /" },
       });
       expect(result.status).toBe(0);
-      expect(result.outputs).toEqual({ environment: "production", application: "web", version: "", reason: "error rate 2% ::set-output name=x::y", alertname: "ErrorRateHighrm-rf", "revert-migration": "false" });
+      expect(result.outputs).toEqual({ environment: "production", application: "web", version: "", reason: "error rate 2% ::set-output name=x::y", alertname: "ErrorRateHighrm-rf", "revert-migration": "false", "seen-version": "1.4.2" });
     });
 
     test("a dispatch without an application rolls back all of them, to the version asked for", () => {
-      const result = runScript(script, { env: { ...base, EVENT_NAME: "workflow_dispatch", INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1", INPUT_REASON: "checkout broken", INPUT_REVERT_MIGRATION: "true" } });
+      const result = runScript(script, { env: { ...base, INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1", INPUT_REASON: "checkout broken", INPUT_REVERT_MIGRATION: "true" } });
       expect(result.outputs).toMatchObject({ environment: "staging", application: "all", version: "1.4.1", reason: "checkout broken", "revert-migration": "true" });
     });
 
     test.each([
-      ["an unknown environment", { PAYLOAD_ENVIRONMENT: "prod", PAYLOAD_APPLICATION: "web" }, "names no known environment"],
-      ["an unknown application", { PAYLOAD_ENVIRONMENT: "production", PAYLOAD_APPLICATION: "api" }, "names no known application"],
-    ])("fails when the payload names %s", (_, payload, message) => {
-      const result = runScript(script, { env: { ...base, EVENT_NAME: "repository_dispatch", ...payload } });
+      ["an unknown environment", { INPUT_ENVIRONMENT: "prod", INPUT_APPLICATION: "web" }, "names no known environment"],
+      ["two environments in one (a substring of the list)", { INPUT_ENVIRONMENT: "development staging", INPUT_APPLICATION: "web" }, "names no known environment"],
+      ["an unknown application", { INPUT_ENVIRONMENT: "production", INPUT_APPLICATION: "api" }, "names no known application"],
+      ["two applications in one (a substring of the list)", { INPUT_ENVIRONMENT: "production", INPUT_APPLICATION: "all web" }, "names no known application"],
+      ["a seen version that is no image tag", { INPUT_ENVIRONMENT: "production", INPUT_APPLICATION: "web", INPUT_SEEN_VERSION: "1.4.2 $(id)" }, "not an image tag"],
+    ])("fails when the dispatch names %s", (_, inputs, message) => {
+      const result = runScript(script, { env: { ...base, INPUT_REASON: "x", ...inputs } });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain(message);
       expect(result.outputs).toEqual({});
     });
 
     test("fails when the version is not an image tag", () => {
-      const result = runScript(script, { env: { ...base, EVENT_NAME: "workflow_dispatch", INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1$(id)", INPUT_REASON: "x" } });
+      const result = runScript(script, { env: { ...base, INPUT_ENVIRONMENT: "staging", INPUT_VERSION: "1.4.1$(id)", INPUT_REASON: "x" } });
       expect(result.status).toBe(1);
       expect(result.stdout).toContain("not an image tag");
     });
@@ -88,9 +95,10 @@ describe("secrets audit workflow", () => {
       MAX_AGE_DAYS: "90",
       DECLARED_PRODUCTION: "DATABASE_URL SESSION_SECRET SENTRY_DSN",
       DECLARED_DEVELOPMENT: "DATABASE_URL SESSION_SECRET",
-      GH_TOKEN: "${{ secrets.PIPELINE_ADMIN_TOKEN }}",
+      GH_TOKEN: "${{ secrets.SECRETS_AUDIT_TOKEN }}",
     });
-    expect(step.env.PIPELINE_PRODUCTION.split(" ")).toEqual(expect.arrayContaining(["PIPELINE_ADMIN_TOKEN", "GRAFANA_TOKEN", "REGISTRY_PASSWORD", "AWS_SECRET_ACCESS_KEY", "DOCKER_SSH_PRIVATE_KEY"]));
+    expect(step.env.PIPELINE_PRODUCTION.split(" ")).not.toContain("PIPELINE_ADMIN_TOKEN");
+    expect(step.env.PIPELINE_PRODUCTION.split(" ")).toEqual(expect.arrayContaining(["DEPLOY_TOKEN", "GRAFANA_AUTH", "REGISTRY_PASSWORD", "AWS_SECRET_ACCESS_KEY", "DOCKER_SSH_PRIVATE_KEY"]));
     expect(step.env.PIPELINE_DEVELOPMENT.split(" ")).not.toContain("AWS_SECRET_ACCESS_KEY");
   });
 
@@ -104,7 +112,7 @@ describe("secrets audit workflow", () => {
       path.join(bin, "gh"),
       `#!/usr/bin/env bash
 case "$*" in
-  *"repos/wtfb/wtfb-app/actions/secrets"*) ${listing(["PIPELINE_ADMIN_TOKEN 2026-05-01T10:00:00Z", "GRAFANA_TOKEN 2026-05-01T10:00:00Z", "REGISTRY_USERNAME 2026-05-01T10:00:00Z", "REGISTRY_PASSWORD 2026-05-01T10:00:00Z", "ROLLBACK_DISPATCH_TOKEN 2026-05-01T10:00:00Z", "DOCKER_SSH_PRIVATE_KEY 2026-05-01T10:00:00Z", "DOCKER_SSH_KNOWN_HOSTS 2026-05-01T10:00:00Z", "SENTRY_AUTH_TOKEN 2026-05-01T10:00:00Z", "AWS_ACCESS_KEY_ID 2026-05-01T10:00:00Z", "AWS_SECRET_ACCESS_KEY 2026-05-01T10:00:00Z"])} ;;
+  *"repos/wtfb/wtfb-app/actions/secrets"*) ${listing(["DEPLOY_TOKEN 2026-05-01T10:00:00Z", "GRAFANA_AUTH 2026-05-01T10:00:00Z", "REGISTRY_USERNAME 2026-05-01T10:00:00Z", "REGISTRY_PASSWORD 2026-05-01T10:00:00Z", "ROLLBACK_DISPATCH_TOKEN 2026-05-01T10:00:00Z", "DOCKER_SSH_PRIVATE_KEY 2026-05-01T10:00:00Z", "DOCKER_SSH_KNOWN_HOSTS 2026-05-01T10:00:00Z", "SENTRY_AUTH_TOKEN 2026-05-01T10:00:00Z", "AWS_ACCESS_KEY_ID 2026-05-01T10:00:00Z", "AWS_SECRET_ACCESS_KEY 2026-05-01T10:00:00Z"])} ;;
   *"environments/production/secrets"*) ${listing(["DATABASE_URL 2026-05-20T10:00:00Z", "SESSION_SECRET 2025-11-13T10:00:00Z"])} ;;
   *"environments/"*) ${listing(["DATABASE_URL 2026-05-20T10:00:00Z", "SESSION_SECRET 2026-05-20T10:00:00Z", "SENTRY_DSN 2026-05-20T10:00:00Z"])} ;;
 esac
@@ -121,7 +129,7 @@ esac
     expect(result.summary).toContain("| production | `SESSION_SECRET` | 2025-11-13 | 200 | **stale: rotate it** |");
     expect(result.summary).toContain("| production | `SENTRY_DSN` | — | — | **missing: declared in the config** |");
     expect(result.summary).toContain("| staging | `SENTRY_DSN` | 2026-05-20 | 12 | ok |");
-    expect(result.summary).toContain("| repository | `PIPELINE_ADMIN_TOKEN` | 2026-05-01 | 31 | ok |");
+    expect(result.summary).toContain("| repository | `DEPLOY_TOKEN` | 2026-05-01 | 31 | ok |");
     expect(result.summary).toContain("**2 problem(s) found.**");
     expect(result.stdout).toContain("::warning::production secret SESSION_SECRET is 200 days old");
     expect(result.stdout).toContain("::error::SENTRY_DSN is declared for production but not set");

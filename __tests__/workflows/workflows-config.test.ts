@@ -12,13 +12,13 @@ describe("workflow settings in the config", () => {
   test("the shipped config sets no workflow problem, and the defaults fill in the deploy settings per environment", () => {
     const config = shippedConfig();
     expect(config.workflows).toMatchObject({ pipelineDirectory: "infra", releaseTagPrefix: "v", runsOn: "ubuntu-latest", secretMaxAgeDays: 90 });
-    expect(config.environments.development.deploy).toMatchObject({ cancelInProgress: true, canaryStepMinutes: 5, rollbackVerificationMinutes: 10 });
+    expect(config.environments.development.deploy).toMatchObject({ cancelInProgress: false, canaryStepMinutes: 5, rollbackVerificationMinutes: 10 });
     expect(config.environments.production.deploy.cancelInProgress).toBe(false);
   });
 
-  test("fails when production would cancel a deployment in progress", () => {
-    expect(issuesOf((raw) => (raw.environments.production.deploy = { cancelInProgress: true }))).toContainEqual(
-      expect.objectContaining({ path: "environments.production.deploy.cancelInProgress", message: expect.stringContaining("never cancels"), fix: "remove it or set it to false" }),
+  test.each(["development", "staging", "production"])("fails when %s would cancel a deployment in progress (an apply is never cancelled midway)", (environment) => {
+    expect(issuesOf((raw) => (raw.environments[environment].deploy = { cancelInProgress: true }))).toContainEqual(
+      expect.objectContaining({ path: `environments.${environment}.deploy.cancelInProgress`, message: expect.stringContaining("a deployment in progress is never cancelled"), fix: "remove it or set it to false" }),
     );
   });
 

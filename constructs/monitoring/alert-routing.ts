@@ -4,10 +4,9 @@ import { ContactPoint } from "../../gen/providers/grafana/contact-point";
 import { MessageTemplate } from "../../gen/providers/grafana/message-template";
 import { NotificationPolicy } from "../../gen/providers/grafana/notification-policy";
 import type { StakeholderContact } from "../../config/monitoring-schema";
-import { ROLLBACK_DISPATCH_EVENT, ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
+import { ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import { messageTemplateName, rollbackContactPointName, stakeholderContactPointName } from "./names";
 
-/** Terraform variable holding the GitHub token the rollback contact point sends `repository_dispatch` with. */
 
 export interface AlertRoutingProps {
   /** The environment whose alerts are routed. */
@@ -18,6 +17,10 @@ export interface AlertRoutingProps {
   readonly repositoryName: string;
   /** GitHub API base URL. @default "https://api.github.com" */
   readonly githubApiUrl?: string;
+  /** The rollback workflow's file, whose dispatch endpoint the webhook calls. @default "rollback.yml" */
+  readonly rollbackWorkflowFile?: string;
+  /** Branch the rollback workflow is dispatched on: the default branch. @default "main" */
+  readonly dispatchRef?: string;
   /** Who hears about every alert (email addresses or a Slack webhook held in a sensitive variable). */
   readonly stakeholders: StakeholderContact;
   /** Grafana organization. @default - the organization of the provider's credentials */
@@ -25,8 +28,10 @@ export interface AlertRoutingProps {
 }
 
 /**
- * Where alerts go (SOP §5.1, §5.2): a webhook contact point that sends GitHub `repository_dispatch` so a firing
- * `action=rollback` alert starts the rollback workflow; a stakeholder contact point; a notification policy
+ * Where alerts go (SOP §5.1, §5.2): a webhook contact point that dispatches the rollback workflow (its own
+ * `workflow_dispatch` endpoint: the token needs Actions write only, never Contents) so a firing `action=rollback`
+ * alert starts it, with this environment fixed in the contact point (never taken from alert labels) and the version
+ * the alert saw; a stakeholder contact point; a notification policy
  * routing by `action` and `severity`; and the message template (environment, version, dashboard link).
  */
 export class AlertRouting extends Construct {
@@ -56,21 +61,22 @@ export class AlertRouting extends Construct {
       type: "string",
       sensitive: true,
       nullable: false,
-      description: `GitHub token Grafana sends repository_dispatch with when a rollback alert fires in ${environment} (fine-grained: Contents read and write on ${props.repositoryOwner}/${props.repositoryName}). Supply as TF_VAR_${ROLLBACK_DISPATCH_TOKEN_VARIABLE}.`,
+      description: `GitHub token Grafana dispatches the rollback workflow with when a rollback alert fires in ${environment} (fine-grained: Actions read and write on ${props.repositoryOwner}/${props.repositoryName}, nothing else). Supply as TF_VAR_${ROLLBACK_DISPATCH_TOKEN_VARIABLE}.`,
     });
     this.rollbackContactPoint = new ContactPoint(this, "rollback", {
       name: rollbackContactPointName(environment),
       orgId: props.orgId,
       webhook: [
         {
-          url: `${(props.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "")}/repos/${props.repositoryOwner}/${props.repositoryName}/dispatches`,
+          url: `${(props.githubApiUrl ?? "https://api.github.com").replace(/\/+$/, "")}/repos/${props.repositoryOwner}/${props.repositoryName}/actions/workflows/${props.rollbackWorkflowFile ?? "rollback.yml"}/dispatches`,
           httpMethod: "POST",
           authorizationScheme: "Bearer",
           authorizationCredentials: token.stringValue,
           headers: { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
           // A resolved alert must not start a second rollback.
           disableResolveMessage: true,
-          payload: { template: `{{ template "${templates}.rollback-dispatch" . }}`, vars: { event_type: ROLLBACK_DISPATCH_EVENT } },
+          // The environment is this contact point's, whatever the alert's labels say.
+          payload: { template: `{{ template "${templates}.rollback-dispatch" . }}`, vars: { ref: props.dispatchRef ?? "main", environment } },
         },
       ],
       dependsOn: [this.messageTemplate],
@@ -130,8 +136,8 @@ function stakeholderIntegration(stakeholders: StakeholderContact, stack: Terrafo
 }
 
 /**
- * The message template group: title and message for people, and the repository_dispatch body for the rollback
- * workflow (`data.ToJSON` escapes the values, so a summary with quotes still gives valid JSON).
+ * The message template group: title and message for people, and the rollback workflow's dispatch body (`ref` and
+ * `inputs`; `data.ToJSON` escapes the values, so a summary with quotes still gives valid JSON).
  */
 export function messageTemplates(prefix: string): string {
   return [
@@ -147,7 +153,7 @@ export function messageTemplates(prefix: string): string {
     `Dashboard: {{ .Annotations.dashboard }}`,
     `{{ end }}{{ end }}`,
     "",
-    `{{ define "${prefix}.rollback-dispatch" }}{{ coll.Dict "event_type" .Vars.event_type "client_payload" (coll.Dict "environment" .CommonLabels.environment "application" .CommonLabels.application "alertname" .CommonLabels.alertname "reason" (or .CommonAnnotations.summary .CommonLabels.alertname)) | data.ToJSON }}{{ end }}`,
+    `{{ define "${prefix}.rollback-dispatch" }}{{ coll.Dict "ref" .Vars.ref "inputs" (coll.Dict "environment" .Vars.environment "application" (or .CommonLabels.application "all") "seen-version" (or .CommonLabels.version "") "alertname" .CommonLabels.alertname "reason" (or .CommonAnnotations.summary .CommonLabels.alertname)) | data.ToJSON }}{{ end }}`,
     "",
   ].join("\n");
 }

@@ -33,6 +33,8 @@ export interface RollbackDispatch {
   readonly repositoryName: string;
   /** GitHub API base URL (GitHub Enterprise: https://<host>/api/v3). @default "https://api.github.com" */
   readonly githubApiUrl?: string;
+  /** Branch the rollback workflow is dispatched on: the repository's default branch. @default "main" */
+  readonly dispatchRef?: string;
 }
 
 export interface EnvironmentMonitoringProps {
@@ -168,6 +170,7 @@ export class EnvironmentMonitoring extends Construct {
       repositoryOwner: props.rollback.repositoryOwner,
       repositoryName: props.rollback.repositoryName,
       githubApiUrl: props.rollback.githubApiUrl,
+      dispatchRef: props.rollback.dispatchRef,
       stakeholders: props.stakeholders,
       orgId,
     });

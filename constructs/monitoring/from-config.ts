@@ -15,7 +15,7 @@ export function environmentMonitoringProps(config: PipelineConfig, environment: 
     applications: config.applications.map((application) => ({ name: application.name, cpus: application.cpus, memoryMb: application.memoryMb })),
     alerts: monitoring,
     metrics: config.monitoring.metrics,
-    rollback: { repositoryOwner: config.repository.owner, repositoryName: config.repository.name, githubApiUrl: config.monitoring.githubApiUrl },
+    rollback: { repositoryOwner: config.repository.owner, repositoryName: config.repository.name, githubApiUrl: config.monitoring.githubApiUrl, dispatchRef: config.repository.defaultBranch },
     stakeholders: config.monitoring.stakeholders,
   };
 }

@@ -1,21 +1,16 @@
 /**
- * The reverse proxy's nginx configuration, as plain data rendered to text. The main file (`nginx.conf`) is fixed
- * per application and environment; which slot serves a request lives in `routing/routing.conf`, the only part a
- * deployment changes (active slot, canary weight), so a switch is a reload, never a proxy restart.
+ * The reverse proxy's nginx configuration, as plain data rendered to text. The proxy container runs two nginx:
+ * - the edge (`edge.conf`, fixed, part of the container): holds the clients' connections on the application's port
+ *   and passes every request to the router on the loopback. It is never reloaded, so no deployment closes a
+ *   client's kept-alive connection; when the router closes an idle connection during its reload, the edge retries
+ *   the request on a new one.
+ * - the router (`nginx.conf`, fixed per application and environment, and `routing.conf`, which a deployment
+ *   rewrites): sends each request to the containers that serve, skipping one that fails; it is reloaded gracefully
+ *   whenever the routing container publishes a new configuration.
  */
 import { Fn, Op, Token } from "cdktf";
 
-/** Where a slot's requests go: a container name (or network alias) and port on the environment's network. */
-export interface ProxyUpstream {
-  /** Slot name as the routing file selects it: `blue`, `stable`, `replicas`, … */
-  readonly slot: string;
-  /** Host name Docker's DNS resolves on the environment network. */
-  readonly host: string;
-  /** Port the application listens on. */
-  readonly port: number;
-}
-
-/** The fixed part of a proxy: what it listens on and where each slot is. */
+/** The fixed part of a proxy: what it listens on. */
 export interface ProxyConfig {
   /** Application the proxy fronts. */
   readonly applicationName: string;
@@ -23,62 +18,149 @@ export interface ProxyConfig {
   readonly environmentName: string;
   /** Port nginx listens on inside its container. */
   readonly listenPort: number;
-  /** Every slot the routing file may select. */
-  readonly upstreams: readonly ProxyUpstream[];
-  /** DNS server resolving upstream names per request. @default "127.0.0.11" (Docker's embedded DNS) */
-  readonly resolver?: string;
+  /** Seconds a client is told to wait (`Retry-After`) when no container of the application is reachable. @default 5 */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
- * Which slot serves a request. `select`: all requests go to one slot (blue-green's active slot, rolling's replicas).
- * `split`: a share of requests goes to the canary, the rest to stable. Values may be Terraform references
- * (tokens), resolved at apply time.
+ * Which containers serve requests; host names may be Terraform references (tokens) to container names, resolved at
+ * apply time, as may the active slot and the canary weight.
+ * - `replicas`: round-robin over every replica (rolling).
+ * - `active`: every request to the active slot, the other slot only when the active one fails (blue-green).
+ * - `weighted`: the canary's share by smooth weighted round-robin, the rest to stable; at 0 or 100 the other slot
+ *   is the fallback only (canary).
  */
 export type ProxyRouting =
-  | { readonly kind: "select"; readonly slot: string }
-  | { readonly kind: "split"; readonly canaryWeightPercent: number; readonly stableSlot: string; readonly canarySlot: string };
+  | { readonly kind: "replicas"; readonly hosts: readonly string[]; readonly port: number }
+  | { readonly kind: "active"; readonly activeSlot: string; readonly blueHost: string; readonly greenHost: string; readonly port: number }
+  | { readonly kind: "weighted"; readonly canaryWeightPercent: number; readonly stableHost: string; readonly canaryHost: string; readonly port: number };
 
-/** Path of the routing file, relative to the main file's directory (nginx resolves includes against it). */
-export const ROUTING_INCLUDE = "routing/routing.conf";
-/** Port nginx listens on inside the proxy container (unprivileged, so unprivileged nginx images work too). */
+/** File name of the routing file, beside nginx.conf (nginx resolves includes against the main file's directory). */
+export const ROUTING_INCLUDE = "routing.conf";
+/** Port the edge nginx listens on inside the proxy container (unprivileged, so unprivileged nginx images work too). */
 export const PROXY_LISTEN_PORT = 8080;
+/**
+ * Address the router nginx listens on and the edge passes requests to, inside the proxy container: loopback TCP,
+ * not a unix socket, whose file the workers of the other nginx (another user than the master) may not open.
+ */
+export const ROUTER_ADDRESS = "127.0.0.1:8081";
 /** Path the proxy answers its own health check on, without touching the application. */
 export const PROXY_HEALTH_PATH = "/__wtfb/proxy-health";
+/** Name of the upstream the routing file defines and the main file proxies to. */
+export const UPSTREAM_NAME = "wtfb_application";
+/**
+ * A server that failed once (refused, timed out, or answered 502/503/504) gets no request for this long, then one
+ * request to probe it: a killed container costs its share of requests at most one retry each, never a failure.
+ */
+export const SERVER_FAIL_TIMEOUT = "1s";
 
 const HOST_NAME = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
-const SLOT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** Renders `nginx.conf`: logging, Docker DNS, the slot → upstream map and the proxying server. */
+/** Renders the router's `nginx.conf`: logging, the failover policy, the 503 page and the proxying server. */
 export function renderNginxConfig(config: ProxyConfig): string {
-  if (config.upstreams.length === 0) throw new Error(`proxy of ${config.applicationName} in ${config.environmentName}: needs at least one upstream`);
-  for (const upstream of config.upstreams) {
-    if (!SLOT_NAME.test(upstream.slot) || !HOST_NAME.test(upstream.host) || !Number.isInteger(upstream.port)) {
-      throw new Error(`proxy of ${config.applicationName}: upstream ${JSON.stringify(upstream)} is not a slot name, DNS name and port`);
-    }
-  }
-  const upstreamMap = config.upstreams.map((upstream) => `        ${upstream.slot} ${upstream.host}:${upstream.port};`).join("\n");
-  return checkedTemplateText(`# nginx.conf of the ${config.applicationName} proxy in ${config.environmentName}, rendered by wtfb-deploy.
-# The slot serving each request is chosen in ${ROUTING_INCLUDE}; deployments rewrite that file and nginx reloads it.
+  const retryAfter = retryAfterOf(config);
+  return checkedTemplateText(`# nginx.conf of the ${config.applicationName} proxy's router in ${config.environmentName}, rendered by wtfb-deploy.
+# The containers serving requests are listed in ${ROUTING_INCLUDE}; deployments rewrite that file and nginx reloads it.
+# Clients connect to the edge nginx on port ${config.listenPort}, which passes requests on to this router at ${ROUTER_ADDRESS}.
 worker_processes auto;
 error_log /dev/stderr notice;
+# Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
+pid /tmp/wtfb-nginx.pid;
+# A reload lets old workers finish their requests; long-lived connections (websockets) get this long.
+worker_shutdown_timeout 60s;
 
 events {
-    worker_connections 1024;
+    # A client connection and a connection behind it per request in flight, with room for slow answers under load.
+    worker_connections 8192;
 }
 
 http {
-    log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"slot":"$wtfb_slot","upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
+    log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$http_x_request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
     access_log /dev/stdout wtfb;
     server_tokens off;
-
-    # Docker's DNS, asked per request: a replaced container is found at its new address within 5 seconds.
-    resolver ${config.resolver ?? "127.0.0.11"} valid=5s ipv6=off;
-    resolver_timeout 2s;
+    client_body_temp_path /tmp/wtfb-nginx-client-body;
+    proxy_temp_path /tmp/wtfb-nginx-proxy;
+    fastcgi_temp_path /tmp/wtfb-nginx-fastcgi;
+    uwsgi_temp_path /tmp/wtfb-nginx-uwsgi;
+    scgi_temp_path /tmp/wtfb-nginx-scgi;
+    keepalive_timeout 65s;
 
     include ${ROUTING_INCLUDE};
 
-    map $wtfb_slot $wtfb_upstream {
-${upstreamMap}
+    map $http_upgrade $wtfb_connection {
+        default upgrade;
+        "" "";
+    }
+
+    server {
+        listen ${ROUTER_ADDRESS};
+
+        location = ${PROXY_HEALTH_PATH} {
+            access_log off;
+            return 200 "ok\\n";
+        }
+
+        location / {
+            proxy_pass http://${UPSTREAM_NAME};
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $wtfb_connection;
+            # The edge set these for the client; they pass through unchanged.
+            proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;
+            proxy_set_header X-Request-Id $http_x_request_id;
+            # A container that refuses, does not answer, or answers 502/503/504 is skipped: the request goes to the
+            # next one (the other replica, the other slot), which the routing file always lists.
+            proxy_connect_timeout 1s;
+            proxy_next_upstream error timeout http_502 http_503 http_504;
+            proxy_next_upstream_tries 3;
+            proxy_next_upstream_timeout 10s;
+            # No container reachable at all: a retryable 503, never a bare 502 or 504.
+            error_page 502 504 = @wtfb_unavailable;
+        }
+
+        location @wtfb_unavailable {
+            default_type text/plain;
+            add_header Retry-After ${retryAfter} always;
+            return 503 "${config.applicationName} is being deployed; retry in a few seconds\\n";
+        }
+    }
+}
+`);
+}
+
+/** Renders the edge's `edge.conf`: the application's port, kept-alive client connections, the router behind. */
+export function renderEdgeConfig(config: ProxyConfig): string {
+  const retryAfter = retryAfterOf(config);
+  return checkedTemplateText(`# edge.conf of the ${config.applicationName} proxy in ${config.environmentName}, rendered by wtfb-deploy.
+# Holds the clients' connections and is never reloaded; the router behind ${ROUTER_ADDRESS} is reloaded on every deployment.
+worker_processes auto;
+error_log /dev/stderr notice;
+pid /tmp/wtfb-edge.pid;
+worker_shutdown_timeout 60s;
+
+events {
+    # A client connection and a connection behind it per request in flight, with room for slow answers under load.
+    worker_connections 8192;
+}
+
+http {
+    # The router logs every request with its upstream; the edge logs only errors.
+    access_log off;
+    server_tokens off;
+    client_body_temp_path /tmp/wtfb-edge-client-body;
+    proxy_temp_path /tmp/wtfb-edge-proxy;
+    fastcgi_temp_path /tmp/wtfb-edge-fastcgi;
+    uwsgi_temp_path /tmp/wtfb-edge-uwsgi;
+    scgi_temp_path /tmp/wtfb-edge-scgi;
+    keepalive_timeout 65s;
+
+    upstream wtfb_router {
+        server ${ROUTER_ADDRESS} max_fails=0;
+        keepalive 64;
+        # Shorter than the router's keepalive_timeout, so the edge never reuses a connection the router is closing.
+        keepalive_timeout 30s;
     }
 
     map $http_upgrade $wtfb_connection {
@@ -95,13 +177,8 @@ ${upstreamMap}
     server {
         listen ${config.listenPort};
 
-        location = ${PROXY_HEALTH_PATH} {
-            access_log off;
-            return 200 "ok\\n";
-        }
-
         location / {
-            proxy_pass http://$wtfb_upstream;
+            proxy_pass http://wtfb_router;
             proxy_http_version 1.1;
             proxy_set_header Host $host;
             proxy_set_header Upgrade $http_upgrade;
@@ -109,14 +186,18 @@ ${upstreamMap}
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $wtfb_forwarded_proto;
             proxy_set_header X-Request-Id $request_id;
-            proxy_connect_timeout 2s;
-            proxy_next_upstream error timeout;
-            # No slot reachable (all replicas replaced at once, a slot still starting): a retryable 503, not a 502.
-            error_page 502 = @wtfb_unavailable;
+            # A connection the reloading router closed while idle fails before the router read the request, so the
+            # request is sent again on a new connection, whatever its method.
+            proxy_next_upstream error timeout non_idempotent;
+            proxy_next_upstream_tries 3;
+            proxy_connect_timeout 1s;
+            # The router not running (the container starting or stopping): a retryable 503, never a bare 502 or 504.
+            error_page 502 504 = @wtfb_unavailable;
         }
 
         location @wtfb_unavailable {
-            add_header Retry-After 30 always;
+            default_type text/plain;
+            add_header Retry-After ${retryAfter} always;
             return 503 "${config.applicationName} is being deployed; retry in a few seconds\\n";
         }
     }
@@ -124,25 +205,57 @@ ${upstreamMap}
 `);
 }
 
-/** Renders `routing/routing.conf`, which defines `$wtfb_slot` for every request. */
+function retryAfterOf(config: ProxyConfig): number {
+  const retryAfter = config.retryAfterSeconds ?? 5;
+  if (!Number.isInteger(retryAfter) || retryAfter < 1) throw new Error(`proxy of ${config.applicationName}: retryAfterSeconds is ${retryAfter}; use a whole number of seconds, at least 1`);
+  return retryAfter;
+}
+
+/** Renders `routing.conf`: the upstream every request goes to. */
 export function renderRoutingConfig(routing: ProxyRouting): string {
-  if (routing.kind === "select") {
-    if (!Token.isUnresolved(routing.slot) && !SLOT_NAME.test(routing.slot)) throw new Error(`routing slot ${JSON.stringify(routing.slot)} is not a slot name`);
-    return `${checkedTemplateText("# Every request goes to one slot.\nmap $request_id $wtfb_slot {\n    default ")}${routing.slot};\n}\n`;
+  if (!Number.isInteger(routing.port) || routing.port < 1 || routing.port > 65535) throw new Error(`routing: port ${routing.port} is not a TCP port`);
+  const server = (host: string, parameters: string) => `    server ${checkedHost(host)}:${routing.port} ${parameters} max_fails=1 fail_timeout=${SERVER_FAIL_TIMEOUT};`;
+  const upstream = (comment: string, servers: readonly string[]) =>
+    `${checkedTemplateText(`# ${comment}\nupstream ${UPSTREAM_NAME} {\n`)}${servers.join("\n")}\n}\n`;
+  switch (routing.kind) {
+    case "replicas":
+      if (routing.hosts.length === 0) throw new Error("routing: replicas needs at least one host");
+      return upstream("Round-robin over the replicas; a replica that fails is skipped.", routing.hosts.map((host) => server(host, "weight=1")));
+    case "active": {
+      const { activeSlot, blueHost, greenHost } = routing;
+      if (!Token.isUnresolved(activeSlot) && activeSlot !== "blue" && activeSlot !== "green") throw new Error(`routing: active slot ${JSON.stringify(activeSlot)} is neither blue nor green`);
+      const blueActive = Token.isUnresolved(activeSlot) ? Op.eq(activeSlot, "blue") : activeSlot === "blue";
+      const pick = (whenBlue: string, whenGreen: string): string =>
+        typeof blueActive === "boolean" ? (blueActive ? whenBlue : whenGreen) : Token.asString(Fn.conditional(blueActive, whenBlue, whenGreen));
+      return upstream("Every request goes to the active slot; the other slot serves only when the active one fails.", [
+        server(pick(blueHost, greenHost), "weight=1"),
+        server(pick(greenHost, blueHost), "backup"),
+      ]);
+    }
+    case "weighted": {
+      const weight = routing.canaryWeightPercent;
+      let stableParameters: string;
+      let canaryParameters: string;
+      if (Token.isUnresolved(weight)) {
+        // nginx has no weight 0: a slot without a share is the fallback (`backup`) instead (decided at apply time).
+        stableParameters = Token.asString(Fn.conditional(Op.gte(weight, 100), "backup", `weight=${Token.asString(Op.sub(100, weight))}`));
+        canaryParameters = Token.asString(Fn.conditional(Op.lt(weight, 1), "backup", `weight=${Token.asString(weight)}`));
+      } else {
+        if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight ${weight} is not a whole percentage from 0 to 100`);
+        stableParameters = weight >= 100 ? "backup" : `weight=${100 - weight}`;
+        canaryParameters = weight <= 0 ? "backup" : `weight=${weight}`;
+      }
+      return upstream("The canary's share by smooth weighted round-robin (exact per worker), the rest to stable; a failing slot is skipped.", [
+        server(routing.stableHost, stableParameters),
+        server(routing.canaryHost, canaryParameters),
+      ]);
+    }
   }
-  const weight = routing.canaryWeightPercent;
-  const header = checkedTemplateText(`# A share of requests, drawn per request, goes to ${routing.canarySlot}; the rest to ${routing.stableSlot}.\nsplit_clients "$request_id" $wtfb_slot {\n`);
-  const stable = `    * ${routing.stableSlot};\n}\n`;
-  if (Token.isUnresolved(weight)) {
-    // nginx rejects a 0% entry, so at weight 0 the canary line becomes a comment (decided at apply time).
-    const canaryLine = Fn.conditional(Op.gte(weight, 1), `${Token.asString(weight)}% ${routing.canarySlot};`, `# canary weight 0: no request goes to ${routing.canarySlot}`);
-    return `${header}    ${canaryLine}\n${stable}`;
-  }
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-    throw new Error(`canary weight ${weight} is not a whole percentage from 0 to 100`);
-  }
-  const canaryLine = weight === 0 ? `# canary weight 0: no request goes to ${routing.canarySlot}` : `${weight}% ${routing.canarySlot};`;
-  return `${header}    ${canaryLine}\n${stable}`;
+}
+
+function checkedHost(host: string): string {
+  if (!Token.isUnresolved(host) && !HOST_NAME.test(host)) throw new Error(`routing: upstream host ${JSON.stringify(host)} is not a DNS name`);
+  return host;
 }
 
 /** Static text goes through Terraform's template engine: `${` and `%{` in it would be read as Terraform syntax. */

@@ -1,19 +1,18 @@
-import { createHash } from "crypto";
 import { Construct } from "constructs";
-import { DefaultTokenResolver, StringConcat, TerraformStack, Tokenization } from "cdktf";
-import { DEFAULT_POSTGRES_BACKUP_IMAGE, DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
+import { TerraformStack } from "cdktf";
+import type { Container } from "@cdktf/provider-docker/lib/container";
+import type { Image } from "@cdktf/provider-docker/lib/image";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { Artifacts } from "../artifacts";
-import { containerName, variableStem, type ReleaseVariables } from "../contract";
+import { variableStem, type ReleaseVariables } from "../contract";
 import type { EnvironmentSecrets } from "../github/environment-secrets";
 import { DeploymentStrategy } from "./deployment-strategy";
 import type { DockerHost } from "./docker-host";
-import { PROXY_LISTEN_PORT, renderNginxConfig, renderRoutingConfig, type ProxyRouting, type ProxyUpstream } from "./nginx-config";
-import { commitOfVersion, healthcheckOf, healthyWithinSeconds, rotatedLogs, type HealthCheck } from "./private/container-spec";
-import { RuntimeFleet, type ForEachRole } from "./private/fleet";
-import { ProxyRoles } from "./private/proxy-roles";
-import { BACKUP_DIR } from "./private/shell-scripts";
-import { ReleaseRoles, type ReleaseGroup } from "./private/release-roles";
-import { ReleaseInputs, type ReleaseVersion } from "./release-inputs";
+import type { ProxyRouting } from "./nginx-config";
+import { labelsOf, type HealthCheck } from "./private/container-spec";
+import { ReleaseInputs } from "./release-inputs";
+import { ServiceProxy } from "./service-proxy";
+import { ServiceRelease, type ApplicationContainerSpec } from "./service-release";
 
 export type { HealthCheck } from "./private/container-spec";
 
@@ -75,9 +74,9 @@ export interface ServiceDeploymentProps {
  * replicas, blue and green slots, or stable and canary slots), each with its backup and migration, and the proxy in
  * front that routes requests to them. The deployed versions are Terraform variables, never synthesized.
  *
- * The Terraform resources belong to the environment's Docker host: one resource per role with an instance per
- * application, keyed by its name (`docker_container.blue["web"]`, `docker_container.proxy["web"]`). This construct
- * adds the application's instances; `resourceAddresses` lists them.
+ * Every resource is the application's own, named after it (`docker_container.web_blue`, `docker_container.web_proxy`),
+ * and ordered only after other resources of the same application (and the host's network and shared images), so one
+ * application's change or failed health gate never holds up another's.
  */
 export class ServiceDeployment extends Construct {
   /** Application name. */
@@ -86,13 +85,21 @@ export class ServiceDeployment extends Construct {
   public readonly strategy: DeploymentStrategy;
   /** Names of the Terraform variables the deploy workflow sets (the shared contract's `releaseVariables`). */
   public readonly releaseVariables: ReleaseVariables;
-  /** Names of the application containers, in dependency order; create-before-destroy names end in the generation. */
-  public readonly containerNames: readonly string[];
-  /** Terraform address of every resource instance of the application, e.g. `docker_container.blue["web"]`. */
-  public readonly resourceAddresses: readonly string[];
+  /** The releases: one for rolling, one per slot for blue-green and canary. */
+  public readonly releases: readonly ServiceRelease[];
+  /** Every application container, in creation order (escape hatch: `deployment.containers[0].addOverride(…)`). */
+  public readonly containers: readonly Container[];
+  /** The application images of the releases, pinned by digest. */
+  public readonly images: readonly Image[];
+  /** The application's volumes: the proxy's routing, and the backups when it has a database. */
+  public readonly volumes: readonly Volume[];
+  /** The proxy in front of the releases, with its routing publisher. */
+  public readonly proxy: ServiceProxy;
+  /** Volume holding the database backups. */
+  public readonly backupVolume?: Volume;
   /** The proxy's nginx.conf (fixed per application and environment). */
   public readonly nginxConfig: string;
-  /** The routing file, a Terraform template: `${…}` parts are the release variables, filled in at apply time. */
+  /** The routing file as Terraform reads it: `${…}` parts (container names, active slot, weights) are filled in at apply time. */
   public readonly routingConfig: string;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
@@ -114,25 +121,8 @@ export class ServiceDeployment extends Construct {
     }
     this.applicationName = applicationName;
     this.strategy = strategy;
-    const runtime = runtimeOf(host);
-    if (runtime.applications.has(applicationName)) {
-      throw new Error(`ServiceDeployment ${applicationName}: an application named ${applicationName} is already deployed on the ${environmentName} Docker host; give each ServiceDeployment its own applicationName`);
-    }
-    runtime.applications.add(applicationName);
-    const key = applicationName;
-    const addresses: string[] = [];
-    const add = <Entry extends object>(role: ForEachRole<Entry>, entry: Entry): string => {
-      const address = role.add(key, entry);
-      addresses.push(address);
-      return address;
-    };
-    // The logical ids of the layout before (a resource per application): `web_blue`, `web_blue_migrate`, `web_proxy`; hashed from the construct path where not set.
-    const oldId = (...parts: Array<string | number>) => variableStem([applicationName, ...parts].join("_"));
-    const path = this.node.scopes.slice(this.node.scopes.indexOf(TerraformStack.of(this)) + 1).map((construct) => construct.node.id);
-    const moved = (type: string, fromLogicalId: string, to: string) => runtime.fleet.movedFrom(type, fromLogicalId, to);
-    /** Adds the application's container to a role, moved from its earlier id (`web_blue_migrate`: the parts after the name). */
-    const addContainer = <Entry extends object>(role: ForEachRole<Entry>, earlierIdParts: ReadonlyArray<string | number>, entry: Entry) =>
-      moved("docker_container", oldId(...earlierIdParts), add(role, entry));
+    const stem = `${host.addressPrefix}${variableStem(applicationName)}`;
+    claimAddresses(this, host, applicationName, stem, strategy);
 
     const inputs = new ReleaseInputs(this, applicationName, environmentName, strategy);
     this.releaseVariables = inputs.names;
@@ -142,194 +132,103 @@ export class ServiceDeployment extends Construct {
     const environment = [
       ...Object.keys(settings)
         .sort()
-        .map((name) => `${name}=${settings[name]}`),
+        .map((key) => `${key}=${settings[key]}`),
       ...(secrets ? [...secrets.secretNames].sort().map((name) => `${name}=${secrets.valueOf(name)}`) : []),
     ];
-    // Rolling replicas share one name on the network; the proxy balances over whatever it resolves to.
-    const serviceAlias = `${applicationName}-${environmentName}`;
     const containerPort = props.containerPort ?? 3000;
-    const healthCheck = props.healthCheck;
-    const health = healthcheckOf(healthCheck);
-    const memoryMb = props.memoryMb ?? 512;
-    const cpus = props.cpus ?? 0.5;
-    const logMaxSizeMb = props.logMaxSizeMb ?? 10;
-    const logMaxFiles = props.logMaxFiles ?? 5;
-    const stopGracePeriodSeconds = props.stopGracePeriodSeconds ?? 30;
-    const logOpts = rotatedLogs(logMaxSizeMb, logMaxFiles).logOpts;
-    const replicas = strategy.config.type === "rolling" ? strategy.config.replicas : 1;
-    // Rolling keeps the old replicas serving until the new ones are healthy, unless the migration needs them stopped.
-    const createBeforeDestroy = strategy.type === "rolling" && !database?.scaleDownDuringMigration;
+    const spec: ApplicationContainerSpec = {
+      containerPort,
+      healthCheck: props.healthCheck,
+      memoryMb: props.memoryMb ?? 512,
+      cpus: props.cpus ?? 0.5,
+      logMaxSizeMb: props.logMaxSizeMb ?? 10,
+      logMaxFiles: props.logMaxFiles ?? 5,
+      stopGracePeriodSeconds: props.stopGracePeriodSeconds ?? 30,
+      environment,
+    };
 
-    let backupVolume: string | undefined;
-    if (database) {
-      const volumes = runtime.proxy.backupVolume();
-      moved("docker_volume", RuntimeFleet.hashedLogicalId([...path, "backup-volume"]), add(volumes, { name: `${applicationName}-${environmentName}-backups` }));
-      backupVolume = volumes.ref(key, "name");
-    }
+    const backupVolume = database
+      ? new Volume(this, "backup-volume", {
+          provider: host.provider,
+          name: `${applicationName}-${environmentName}-backups`,
+          labels: labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": "backup" }),
+          // Backups outlive every release, and a destroy of the stack must not take them along.
+          lifecycle: { preventDestroy: true },
+        })
+      : undefined;
+    backupVolume?.overrideLogicalId(`${stem}_backups`);
+    this.backupVolume = backupVolume;
     const databaseUrl = database && !database.backupCommand ? this.secretReference(secrets, database.databaseUrlSecret ?? "DATABASE_URL") : undefined;
-    const backupImage = database && !database.backupCommand ? host.infrastructureImage(database.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE).imageId : undefined;
 
-    const containerNames: string[] = [];
-    const applicationRoles: Array<ForEachRole<object>> = [];
-    let previousMigration: ForEachRole<object> | undefined;
+    const releases: ServiceRelease[] = [];
     for (const release of inputs.versions) {
-      const group = groupOf(release, createBeforeDestroy);
-      const roles = runtime.releases(group);
-      const slotId = release.slot ?? "replicas";
-      const slotParts = release.slot ? [release.slot] : [];
-      const version = `\${var.${release.variable}}`;
-
-      add(roles.registry, { name: `${props.image}:${version}` });
-      const imageDigest = roles.registry.ref(key, "sha256_digest");
-      moved("docker_image", RuntimeFleet.hashedLogicalId([...path, slotId, "image"]), add(roles.image, { name: `${props.image}@${imageDigest}` }));
-      const imageId = roles.image.ref(key, "image_id");
-
-      let qualifiers: string[] = [];
-      if (group.createBeforeDestroy) {
-        const generation = roles.generation();
-        // Hashed in the shape the earlier layout hashed it, so an upgrade keeps the generation (and the containers).
-        const spec = {
-          containerPort,
-          healthCheck,
-          memoryMb,
-          cpus,
-          logMaxSizeMb,
-          logMaxFiles,
-          stopGracePeriodSeconds,
-          networkAliases: strategy.type === "rolling" ? [serviceAlias] : [],
-        };
-        const migration = database && {
-          migrationCommand: database.migrationCommand,
-          migrationTimeoutSeconds: database.migrationTimeoutSeconds ?? 600,
-          backupCommand: database.backupCommand,
-          backupImage: database.backupImage,
-          backupsKept: database.backupsKept ?? 10,
-        };
-        moved(
-          "terraform_data",
-          oldId(...slotParts, "generation"),
-          add(generation, {
-            triggers_replace: {
-              image: imageId,
-              version,
-              environment: [...environment],
-              spec: fingerprint({ repository: props.image, spec, migration }),
-            },
-          }),
-        );
-        qualifiers = [`\${substr(${generation.instance(key)}.id, 0, 8)}`];
-      }
-
-      let migrationRole: ForEachRole<object> | undefined;
-      if (database && backupVolume) {
-        const timeoutSeconds = database.migrationTimeoutSeconds ?? 600;
-        const nameOf = (step: "backup" | "migrate") =>
-          release.slot ? containerName(applicationName, environmentName, release.slot, step, ...qualifiers) : containerName(applicationName, environmentName, step, ...qualifiers);
-        const backup = roles.backup();
-        addContainer(backup, [...slotParts, "backup"], {
-          name: nameOf("backup"),
-          image: backupImage ?? imageId,
-          command: database.backupCommand ? [...database.backupCommand] : null,
-          env: [
-            ...(database.backupCommand ? environment : [`WTFB_DATABASE_URL=${databaseUrl}`]),
-            `WTFB_BACKUP_DIR=${BACKUP_DIR}`,
-            `WTFB_BACKUP_PREFIX=${applicationName}-${environmentName}`,
-            `WTFB_BACKUPS_KEPT=${database.backupsKept ?? 10}`,
-            `WTFB_RELEASE_VERSION=${version}`,
-          ],
-          version,
-          image_digest: imageDigest,
-          log_opts: logOpts,
-          volume: backupVolume,
-        });
-        // Migrations run one after another: the second slot's backup waits for the first slot's migration.
-        if (previousMigration) backup.dependOn(previousMigration);
-        const migration = roles.migration();
-        addContainer(migration, [...slotParts, "migrate"], {
-          name: nameOf("migrate"),
-          image: imageId,
-          // `timeout` (coreutils or busybox in the image) stops a migration that runs too long (SOP §7.1).
-          command: ["timeout", String(timeoutSeconds), ...database.migrationCommand],
-          env: [...environment],
-          version,
-          image_digest: imageDigest,
-          log_opts: logOpts,
-          timeout_seconds: timeoutSeconds,
-        });
-        migrationRole = migration;
-        previousMigration = migration;
-      }
-
-      const slots = release.slot ? [release.slot] : Array.from({ length: replicas }, (_, index) => index + 1);
-      for (const slot of slots) {
-        const role = roles.containers(release.slot ? undefined : (slot as number));
-        // The first container of a release waits for its migration; the replicas after it, for the one before.
-        if (migrationRole && (release.slot || slot === 1)) role.dependOn(migrationRole);
-        const name = containerName(applicationName, environmentName, slot, ...qualifiers);
-        addContainer(role, [slot], {
-          name,
-          image: imageId,
-          env: [...environment],
-          version,
-          commit: commitOfVersion(release.variable),
-          image_digest: imageDigest,
-          health_test: health.test,
-          health_interval: health.interval!,
-          health_timeout: health.timeout!,
-          health_retries: health.retries!,
-          health_start_period: health.startPeriod!,
-          wait_timeout: healthyWithinSeconds(healthCheck),
-          memory: memoryMb,
-          cpus: dockerCpus(cpus),
-          log_opts: logOpts,
-          aliases: strategy.type === "rolling" ? [serviceAlias] : null,
-          stop_timeout: stopGracePeriodSeconds,
-        });
-        containerNames.push(name);
-        applicationRoles.push(role);
-      }
+      // Migrations run one after another: the second slot's backup waits for the first slot's migration.
+      const previousMigration = releases.length > 0 ? releases[releases.length - 1].migration?.migration : undefined;
+      releases.push(
+        new ServiceRelease(this, release.slot ?? "replicas", {
+          host,
+          applicationName,
+          addressStem: release.slot ? `${stem}_${release.slot}` : stem,
+          imageRepository: props.image,
+          release,
+          replicas: strategy.config.type === "rolling" ? strategy.config.replicas : 1,
+          container: spec,
+          migration:
+            database && backupVolume
+              ? {
+                  migrationCommand: database.migrationCommand,
+                  migrationTimeoutSeconds: database.migrationTimeoutSeconds ?? 600,
+                  backupCommand: database.backupCommand,
+                  backupImage: database.backupImage,
+                  databaseUrl,
+                  backupsKept: database.backupsKept ?? 10,
+                  backupVolume,
+                  after: previousMigration ? [previousMigration] : undefined,
+                }
+              : undefined,
+          // New containers start, get healthy and take the traffic before the old ones go; only a migration that
+          // needs the application stopped replaces destroy-first.
+          createBeforeDestroy: !database?.scaleDownDuringMigration,
+        }),
+      );
     }
-    this.containerNames = containerNames;
+    this.releases = releases;
+    this.containers = releases.flatMap((release) => release.containers);
+    this.images = releases.map((release) => release.image);
 
-    const upstreams: ProxyUpstream[] =
-      strategy.type === "rolling"
-        ? [{ slot: "replicas", host: serviceAlias, port: containerPort }]
-        : inputs.versions.flatMap(({ slot }) => (slot ? [{ slot, host: containerName(applicationName, environmentName, slot), port: containerPort }] : []));
-    this.nginxConfig = renderNginxConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT, upstreams });
-    // Resolved once: the routing's Terraform expressions (active slot, canary weight) as the text Terraform reads.
-    this.routingConfig = Tokenization.resolve(renderRoutingConfig(this.routingOf(inputs)), {
-      scope: this,
-      preparing: false,
-      resolver: new DefaultTokenResolver(new StringConcat()),
-    }) as string;
-
-    const proxyImage = host.infrastructureImage(props.proxyImage ?? DEFAULT_PROXY_IMAGE).imageId;
-    const proxyName = containerName(applicationName, environmentName, "proxy");
-    const { routingVolume, routing, proxy } = runtime.proxy;
-    moved("docker_volume", RuntimeFleet.hashedLogicalId([...path, "proxy", "routing-volume"]), add(routingVolume, { name: `${applicationName}-${environmentName}-routing` }));
-    const volume = routingVolume.ref(key, "name");
-    addContainer(routing, ["routing"], { name: containerName(applicationName, environmentName, "routing"), image: proxyImage, proxy: proxyName, nginx_conf: this.nginxConfig, routing_conf: this.routingConfig, volume });
-    // New routing is published only once the containers it routes to are healthy.
-    for (const role of applicationRoles) routing.dependOn(role);
-    if (props.hostPort !== undefined) host.claimHostPort(props.hostPort, applicationName);
-    addContainer(proxy, ["proxy"], { name: proxyName, image: proxyImage, nginx_conf: this.nginxConfig, volume, host_ports: props.hostPort !== undefined ? [props.hostPort] : [] });
-    this.resourceAddresses = addresses;
+    this.proxy = new ServiceProxy(this, "proxy", {
+      host,
+      applicationName,
+      addressStem: stem,
+      routing: this.routingOf(inputs, releases, containerPort),
+      hostPort: props.hostPort,
+      proxyImage: props.proxyImage,
+      // New routing is published only once every container it names is healthy.
+      after: this.containers,
+    });
+    this.volumes = backupVolume ? [this.proxy.routingVolume, backupVolume] : [this.proxy.routingVolume];
+    this.nginxConfig = this.proxy.nginxConfig;
+    this.routingConfig = this.proxy.routingConfig;
 
     const artifacts = Artifacts.of(this);
     // One directory per environment, not per application: every directory and file is created anew at each synth.
     const prefix = `runtime/${environmentName}/${applicationName}`;
     artifacts.add(`${prefix}.nginx.conf`, this.nginxConfig);
-    artifacts.add(`${prefix}.routing.conf.tftpl`, `# Terraform template: the \${…} parts are filled in from the release variables at apply time.\n${this.routingConfig}`);
+    artifacts.add(`${prefix}.routing.conf.tftpl`, `# Terraform template: the \${…} parts are filled in at apply time (container names, release variables).\n${this.routingConfig}`);
   }
 
-  private routingOf(inputs: ReleaseInputs): ProxyRouting {
+  private routingOf(inputs: ReleaseInputs, releases: readonly ServiceRelease[], port: number): ProxyRouting {
+    const slotHost = (slot: string) => {
+      const index = inputs.versions.findIndex((version) => version.slot === slot);
+      return releases[index].containers[0].name;
+    };
     switch (this.strategy.type) {
       case "rolling":
-        return { kind: "select", slot: "replicas" };
+        return { kind: "replicas", hosts: releases[0].containers.map((container) => container.name), port };
       case "blue-green":
-        return { kind: "select", slot: inputs.activeSlot! };
+        return { kind: "active", activeSlot: inputs.activeSlot!, blueHost: slotHost("blue"), greenHost: slotHost("green"), port };
       case "canary":
-        return { kind: "split", canaryWeightPercent: inputs.canaryWeightPercent!, stableSlot: "stable", canarySlot: "canary" };
+        return { kind: "weighted", canaryWeightPercent: inputs.canaryWeightPercent!, stableHost: slotHost("stable"), canaryHost: slotHost("canary"), port };
     }
   }
 
@@ -341,53 +240,38 @@ export class ServiceDeployment extends Construct {
   }
 }
 
-/** The group a release belongs to: its slot, or rolling (in place when the replicas stop for the migration). */
-function groupOf(release: ReleaseVersion, createBeforeDestroy: boolean): ReleaseGroup {
-  if (release.slot) return { name: release.slot, slot: release.slot as ReleaseGroup["slot"], createBeforeDestroy: false };
-  return createBeforeDestroy ? { name: "rolling", createBeforeDestroy: true } : { name: "rolling_in_place", createBeforeDestroy: false };
-}
-
-/** The runtime roles of each Docker host, made with its first application. */
-interface HostRuntime {
-  readonly fleet: RuntimeFleet;
-  /** The applications deployed on the host so far. */
-  readonly applications: Set<string>;
-  readonly proxy: ProxyRoles;
-  releases(group: ReleaseGroup): ReleaseRoles;
-}
-
-const runtimes = new WeakMap<DockerHost, HostRuntime>();
-
-function runtimeOf(host: DockerHost): HostRuntime {
-  let runtime = runtimes.get(host);
-  if (!runtime) {
-    const fleet = new RuntimeFleet(host, "runtime", host.addressPrefix);
-    const groups = new Map<string, ReleaseRoles>();
-    runtime = {
-      fleet,
-      applications: new Set(),
-      proxy: new ProxyRoles(fleet, host),
-      releases: (group) => {
-        let roles = groups.get(group.name);
-        if (!roles) groups.set(group.name, (roles = new ReleaseRoles(fleet, host, group)));
-        return roles;
-      },
-    };
-    runtimes.set(host, runtime);
-  }
-  return runtime;
-}
-
-/** Short stable hash of plain config values (no Terraform references), for replacement triggers. */
-function fingerprint(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
-}
+/** The Terraform names each stack's applications have taken, and by whom. */
+const addressOwners = new WeakMap<TerraformStack, Map<string, string>>();
 
 /**
- * A CPU limit as the Docker provider reads it back from Docker (`1.0`, `0.5`, `1.25`). Written as `1`, it differs
- * from the `1.0` read back, and `cpus` forces replacement: every plan after the first apply would replace the
- * container (kreuzwerker/docker 4.6.0, `nanoInt64ToDecimalString`).
+ * Fails when an application is deployed twice on a host, or when its Terraform names would collide with another
+ * application's (`web` with slot `blue` and an application named `web-blue` both want `web_blue_…`).
  */
-function dockerCpus(cpus: number): string {
-  return Number.isInteger(cpus) ? cpus.toFixed(1) : String(cpus);
+function claimAddresses(scope: Construct, host: DockerHost, applicationName: string, stem: string, strategy: DeploymentStrategy): void {
+  const stack = TerraformStack.of(scope);
+  let owners = addressOwners.get(stack);
+  if (!owners) addressOwners.set(stack, (owners = new Map()));
+  const where = `the ${host.environmentName} Docker host`;
+  const hostKey = `application ${host.node.path} ${applicationName}`;
+  if (owners.has(hostKey)) {
+    throw new Error(`ServiceDeployment ${applicationName}: an application named ${applicationName} is already deployed on ${where}; give each ServiceDeployment its own applicationName`);
+  }
+  owners.set(hostKey, applicationName);
+  const slots = strategy.config.type === "rolling" ? [""] : strategy.config.type === "blue-green" ? ["_blue", "_green"] : ["_stable", "_canary"];
+  const replicas = strategy.config.type === "rolling" ? Array.from({ length: strategy.config.replicas }, (_, index) => `_${index + 1}`) : [""];
+  const names = [
+    `${stem}_proxy`,
+    `${stem}_routing`,
+    `${stem}_backups`,
+    ...slots.flatMap((slot) => [`${stem}${slot}`, `${stem}${slot}_generation`, `${stem}${slot}_backup`, `${stem}${slot}_migrate`, ...replicas.map((replica) => `${stem}${slot}${replica}`)]),
+  ];
+  for (const name of new Set(names)) {
+    const owner = owners.get(name);
+    if (owner !== undefined) {
+      throw new Error(
+        `ServiceDeployment ${applicationName}: its Terraform name ${name} is already taken by ${owner === applicationName ? `${applicationName} on another Docker host of this stack` : `the application ${owner}`}; rename one of them, or give each Docker host of one stack its own addressPrefix`,
+      );
+    }
+    owners.set(name, applicationName);
+  }
 }

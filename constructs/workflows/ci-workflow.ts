@@ -13,6 +13,7 @@ import { ACTIONS } from "./actions";
 import { VERSION_PATTERN } from "./runtime/release-plan";
 import { registryHost, Steps } from "./steps";
 import type { RunnerJob, Step, Workflow } from "./workflows-model";
+import { workflowScript } from "./scripts";
 
 export const CI_WORKFLOW_FILE = "ci.yml";
 
@@ -127,7 +128,7 @@ function packageJob(config: PipelineConfig): RunnerJob {
     strategy: { failFast: false, include: config.applications.map((application) => matrixEntry(application, !oneRegistry)) },
     steps: [
       Steps.checkout(),
-      Steps.run("Version the image: SemVer from package.json, commit and build time", VERSION_SCRIPT, {
+      Steps.run("Version the image: SemVer from package.json, commit and build time", workflowScript("image-version.sh"), {
         id: "version",
         env: { PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}", RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
       }),
@@ -147,7 +148,7 @@ function packageJob(config: PipelineConfig): RunnerJob {
           "cache-to": "type=gha,mode=max,scope=${{ matrix.application }}",
         },
       },
-      Steps.run("Write the build record", BUILD_INFO_SCRIPT, {
+      Steps.run("Write the build record", workflowScript("build-record.sh"), {
         env: {
           APPLICATION: "${{ matrix.application }}",
           VERSION: "${{ steps.version.outputs.version }}",
@@ -188,9 +189,9 @@ function versionsJob(config: PipelineConfig): RunnerJob {
     outputs: { versions: "${{ steps.versions.outputs.versions }}" },
     steps: [
       Steps.downloadArtifacts(buildRecordArtifact("*"), records),
-      Steps.run("Collect the image tag of each application", VERSIONS_SCRIPT, {
+      Steps.run("Collect the image tag of each application", workflowScript("collect-versions.sh"), {
         id: "versions",
-        env: { RECORDS: records, APPLICATIONS: JSON.stringify(config.applications.map((application) => application.name)) },
+        env: { RECORDS: records, APPLICATIONS: JSON.stringify(config.applications.map((application) => application.name)), VERSION_PATTERN: VERSION_PATTERN.source },
       }),
     ],
   };
@@ -199,74 +200,3 @@ function versionsJob(config: PipelineConfig): RunnerJob {
 function joinPath(directory: string, file: string): string {
   return directory === "." || directory === "" ? file : `${directory.replace(/\/+$/, "")}/${file}`;
 }
-
-/**
- * SOP §2.2: the version comes from package.json (SemVer), builds are tagged with the commit and carry their build
- * time. A release tag build also gets the plain version; branch builds never overwrite it.
- */
-const VERSION_SCRIPT = `version="$(node -p 'require(require("path").resolve(process.argv[1])).version' "$PACKAGE_JSON")"
-if ! [[ "$version" =~ ^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$ ]]; then
-  echo "::error file=$PACKAGE_JSON::the version in $PACKAGE_JSON is not SemVer (MAJOR.MINOR.PATCH)"
-  exit 1
-fi
-sha7="\${GITHUB_SHA::7}"
-created="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-deployed="$version-$sha7"
-tags="$IMAGE:$version-$sha7
-$IMAGE:sha-$sha7"
-if [[ "$GITHUB_REF" == refs/tags/* ]]; then
-  if [ "\${GITHUB_REF#refs/tags/}" != "$RELEASE_TAG_PREFIX$version" ]; then
-    echo "::error file=$PACKAGE_JSON::the release tag does not match the version in $PACKAGE_JSON; release with the release workflow, which sets both"
-    exit 1
-  fi
-  deployed="$version"
-  tags="$tags
-$IMAGE:$version"
-fi
-{
-  echo "version=$deployed"
-  echo "created=$created"
-  echo "tags<<__TAGS__"
-  echo "$tags"
-  echo "__TAGS__"
-  echo "labels<<__LABELS__"
-  echo "org.opencontainers.image.version=$version"
-  echo "org.opencontainers.image.revision=$GITHUB_SHA"
-  echo "org.opencontainers.image.created=$created"
-  echo "org.opencontainers.image.source=$GITHUB_SERVER_URL/$GITHUB_REPOSITORY"
-  echo "__LABELS__"
-} >> "$GITHUB_OUTPUT"
-echo "$IMAGE: $deployed (built $created)"`;
-
-/**
- * The build records of this run (one directory per artifact), as `versions={"<application>":"<tag>",…}`. Every
- * application must have exactly one record, with a tag as registries accept it.
- */
-const VERSIONS_SCRIPT = `node -e '
-  const fs = require("fs"), path = require("path");
-  const expected = JSON.parse(process.env.APPLICATIONS);
-  const files = fs.readdirSync(process.env.RECORDS, { recursive: true }).filter((file) => path.basename(String(file)) === "build-info.json");
-  const versions = {};
-  for (const file of files) {
-    const record = JSON.parse(fs.readFileSync(path.join(process.env.RECORDS, String(file)), "utf8"));
-    if (!expected.includes(record.application)) continue;
-    if (record.application in versions) throw new Error("two build records for " + record.application);
-    if (!/${VERSION_PATTERN.source}/.test(String(record.version))) throw new Error("the build record of " + record.application + " holds no image tag");
-    versions[record.application] = record.version;
-  }
-  const missing = expected.filter((application) => !(application in versions));
-  if (missing.length > 0) {
-    console.log("::error::no build record for " + missing.join(", ") + ": its package job did not finish");
-    process.exit(1);
-  }
-  const json = JSON.stringify(Object.fromEntries(expected.map((application) => [application, versions[application]])));
-  fs.appendFileSync(process.env.GITHUB_OUTPUT, "versions=" + json + "\\n");
-  console.log(json);
-'`;
-
-const BUILD_INFO_SCRIPT = `node -e '
-  const env = process.env;
-  const info = { application: env.APPLICATION, version: env.VERSION, commit: env.GITHUB_SHA, ref: env.GITHUB_REF, created: env.CREATED,
-    tags: env.TAGS.split("\\n").filter(Boolean), digest: env.DIGEST || null, pushed: env.PUSHED === "true", run: env.GITHUB_SERVER_URL + "/" + env.GITHUB_REPOSITORY + "/actions/runs/" + env.GITHUB_RUN_ID };
-  require("fs").writeFileSync(env.RUNNER_TEMP + "/build-info.json", JSON.stringify(info, null, 2) + "\\n");
-'`;

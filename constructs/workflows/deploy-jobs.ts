@@ -1,16 +1,17 @@
 /**
  * What the deploy and rollback jobs share: the wtfb-deploy checkout they run `cdktf deploy` and the pipeline CLI
- * from (`runtime/cli.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
+ * from (`cli/main.ts`), access to the Docker host, and the deployment record (SOP §8.1) with its announcement.
  */
 import type { EnvironmentName } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
-import { DEPLOYMENT_RECORD_FILE } from "./runtime/run-state";
+import { DEPLOYMENT_RECORD_FILE } from "../../cli/run-state";
 import { Steps } from "./steps";
 import type { RunStep, Step } from "./workflows-model";
+import { workflowScript } from "./scripts";
 
 /** The CLI, relative to the wtfb-deploy directory, once `npm run build` has run. */
-export const PIPELINE_CLI = "dist/constructs/workflows/runtime/cli.js";
+export const PIPELINE_CLI = "dist/cli/main.js";
 
 /** Concurrency group of everything that changes an environment: its deploys, hotfix deploys and rollbacks queue behind each other. */
 export function deployConcurrencyGroup(environment: EnvironmentName): string {
@@ -27,7 +28,8 @@ export function pipelineSetupSteps(config: PipelineConfig, options: { fetchDepth
   const directory = config.workflows.pipelineDirectory;
   return [
     Steps.checkout({ fetchDepth: options.fetchDepth }),
-    Steps.setupNode(config.workflows.nodeVersion, `${directory}/package-lock.json`),
+    // No npm cache: these jobs hold deploy credentials (cache poisoning).
+    Steps.setupNodeWithoutCache(config.workflows.nodeVersion),
     Steps.setupTerraform(),
     Steps.run("Install and build wtfb-deploy", "npm ci --no-audit --no-fund\nnpm run --silent build", { workingDirectory: directory }),
   ];
@@ -44,7 +46,7 @@ export function dockerHostAccessSteps(config: PipelineConfig, environment: Envir
   if (!dockerHost.startsWith("ssh://")) return [];
   const url = new URL(dockerHost);
   return [
-    Steps.run("Configure SSH access to the Docker host", SSH_SCRIPT, {
+    Steps.run("Configure SSH access to the Docker host", workflowScript("docker-host-ssh.sh"), {
       id: "ssh",
       env: {
         SSH_HOST: url.hostname,
@@ -59,7 +61,7 @@ export function dockerHostAccessSteps(config: PipelineConfig, environment: Envir
 export function announcementEnv(config: PipelineConfig): Record<string, string> {
   const stakeholders = config.monitoring.stakeholders;
   return {
-    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaToken),
+    GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaAuth),
     ...(stakeholders?.type === "slack" ? { [stakeholders.webhookUrlSecret]: secretExpression(stakeholders.webhookUrlSecret) } : {}),
   };
 }
@@ -93,14 +95,3 @@ export function recordSteps(config: PipelineConfig, environment: EnvironmentName
     cliStep(config, "Announce the result", "announce end", { id: "announce-end", if: "${{ always() }}", env: { ...announcementEnv(config), ...result } }),
   ];
 }
-
-/** Host keys are required: a deploy never trusts an unknown host. */
-const SSH_SCRIPT = `if [ -z "$SSH_PRIVATE_KEY" ] || [ -z "$SSH_KNOWN_HOSTS" ]; then
-  echo "::error::set the secrets DOCKER_SSH_PRIVATE_KEY and DOCKER_SSH_KNOWN_HOSTS (ssh-keyscan output of $SSH_HOST) to reach the Docker host"
-  exit 1
-fi
-umask 077
-mkdir -p ~/.ssh
-printf '%s\\n' "$SSH_PRIVATE_KEY" > ~/.ssh/wtfb_deploy_key
-printf '%s\\n' "$SSH_KNOWN_HOSTS" >> ~/.ssh/known_hosts
-printf 'Host %s\\n  IdentityFile ~/.ssh/wtfb_deploy_key\\n  IdentitiesOnly yes\\n  StrictHostKeyChecking yes\\n' "$SSH_HOST" >> ~/.ssh/config`;

@@ -11,7 +11,7 @@ import { environmentUrl } from "../../config/workflows-schema";
 import { ACTIONS } from "./actions";
 import { ciWorkflow } from "./ci-workflow";
 import { announcementEnv, cliStep, deployConcurrencyGroup, deployJobEnv, dockerHostAccessSteps, pipelineSetupSteps, recordSteps } from "./deploy-jobs";
-import { PIPELINE_SECRETS, referencedSecrets, secretExpression, terraformDeployEnv } from "./pipeline-secrets";
+import { ENVIRONMENT_PIPELINE_SECRETS, PIPELINE_SECRETS, referencedSecrets, secretExpression, terraformDeployEnv } from "./pipeline-secrets";
 import { callWorkflow } from "./reusable";
 import { Steps } from "./steps";
 import type { CallInput, CallSecret, DispatchInput, Job, RunnerJob, Step, Workflow } from "./workflows-model";
@@ -20,8 +20,19 @@ export function deployWorkflowFile(environment: EnvironmentName): string {
   return `deploy-${environment}.yml`;
 }
 
-/** Minutes for checkout, install, the applies and their health checks, besides watching. */
-const DEPLOY_WORK_MINUTES = 45;
+/** Minutes for checkout, install and the other short steps. */
+const SETUP_MINUTES = 15;
+/** Minutes one apply (`cdktf deploy`) may take before its step fails, leaving the job time to roll back. */
+const APPLY_MINUTES = 20;
+/** Minutes of slack a watching step gets beyond its watch (queries, retries). */
+const WATCH_SLACK_MINUTES = 5;
+
+/**
+ * Something was applied and did not hold, or the run was cancelled or timed out meanwhile: roll back. `failure()` alone
+ * is skipped on cancel, and a job timeout counts as a cancel; a failed write of the known-good version after a good
+ * verification is no reason.
+ */
+const ROLLBACK_CONDITION = "${{ (failure() || cancelled()) && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}";
 
 export function deployWorkflow(config: PipelineConfig, environment: EnvironmentName): Workflow {
   const profile = config.environments[environment];
@@ -32,7 +43,7 @@ export function deployWorkflow(config: PipelineConfig, environment: EnvironmentN
     if: "${{ !inputs.version && !inputs.versions }}",
   });
   const jobs: Record<string, Job> = { build, deploy: deployJob(config, environment) };
-  const environmentSecrets = new Set(profile.secrets.map((secret) => secret.name));
+  const environmentSecrets = new Set([...profile.secrets.map((secret) => secret.name), ...ENVIRONMENT_PIPELINE_SECRETS]);
   const callSecrets: Record<string, CallSecret> = Object.fromEntries(
     referencedSecrets({ jobs })
       .filter((name) => !environmentSecrets.has(name))
@@ -85,7 +96,10 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
   const window = profile.deploymentWindow;
   const url = environmentUrl(profile);
   const terraformEnv = terraformDeployEnv(config, environment);
-  const canaryMinutes = strategy.type === "canary" ? strategy.steps.length * profile.deploy.canaryStepMinutes : 0;
+  const canaryMinutes = strategy.type === "canary" ? strategy.steps.length * (profile.deploy.canaryStepMinutes + APPLY_MINUTES) : 0;
+  const watchMinutes = profile.monitoring.monitoringWindowMinutes + WATCH_SLACK_MINUTES;
+  const rollbackMinutes = APPLY_MINUTES + 2 * WATCH_SLACK_MINUTES + profile.deploy.rollbackVerificationMinutes;
+  const applyCount = 1 + (strategy.type === "blue-green" ? 1 : 0) + (strategy.type === "canary" ? 1 : 0);
   const sentry = config.monitoring.sentry;
 
   const steps: Step[] = [
@@ -93,7 +107,7 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
     cliStep(config, "Resolve the versions to deploy", "begin deployment", {
       id: "versions",
       env: {
-        GH_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
+        GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken),
         REQUESTED_VERSION: "${{ inputs.version }}",
         REQUESTED_VERSIONS: "${{ inputs.versions }}",
         BUILT_VERSIONS: "${{ needs.build.outputs.versions }}",
@@ -104,28 +118,29 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
       : []),
     ...dockerHostAccessSteps(config, environment),
     cliStep(config, "Announce the deployment start", "announce start", { id: "announce-start", env: announcementEnv(config) }),
-    cliStep(config, deployStepName(config, environment), "apply deploy", { id: "deploy", env: terraformEnv }),
-    ...(strategy.type === "blue-green" ? [cliStep(config, "Switch traffic to the new slot", "apply switch", { id: "switch", env: terraformEnv })] : []),
+    cliStep(config, deployStepName(config, environment), "apply deploy", { id: "deploy", env: terraformEnv, timeoutMinutes: APPLY_MINUTES }),
+    ...(strategy.type === "blue-green" ? [cliStep(config, "Switch traffic to the new slot", "apply switch", { id: "switch", env: terraformEnv, timeoutMinutes: APPLY_MINUTES })] : []),
     ...(strategy.type === "canary"
       ? [
-          cliStep(config, `Raise the canary's traffic ${strategy.steps.map((weight) => `${weight}%`).join(" → ")}, ${profile.deploy.canaryStepMinutes} minutes each, while it stays healthy`, "raise-canary", { id: "canary", env: terraformEnv }),
-          cliStep(config, "Promote the canary to stable", "apply promote", { id: "promote", env: terraformEnv }),
+          cliStep(config, `Raise the canary's traffic ${strategy.steps.map((weight) => `${weight}%`).join(" → ")}, ${profile.deploy.canaryStepMinutes} minutes each, while it stays healthy`, "raise-canary", { id: "canary", env: terraformEnv, timeoutMinutes: canaryMinutes }),
+          cliStep(config, "Promote the canary to stable", "apply promote", { id: "promote", env: terraformEnv, timeoutMinutes: APPLY_MINUTES }),
         ]
       : []),
     ...(sentry ? config.applications.map((application) => sentryReleaseStep(config, environment, application)) : []),
     cliStep(config, "Run the smoke tests", "smoke", { id: "smoke" }),
-    cliStep(config, `Watch error rate and latency for ${profile.monitoring.monitoringWindowMinutes} minutes`, `verify --minutes ${profile.monitoring.monitoringWindowMinutes}`, { id: "verify" }),
-    cliStep(config, "Record the known-good version", "record-known-good", { id: "known-good", env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken) } }),
+    cliStep(config, `Watch error rate and latency for ${profile.monitoring.monitoringWindowMinutes} minutes`, `verify --minutes ${profile.monitoring.monitoringWindowMinutes}`, { id: "verify", timeoutMinutes: watchMinutes }),
+    cliStep(config, "Record the known-good version", "record-known-good", { id: "known-good", env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken) } }),
     cliStep(config, "Roll back to the known-good version", "apply rollback", {
       id: "rollback",
-      // Something was applied and did not hold; a failed write of the known-good version after a good verification is no reason.
-      if: "${{ failure() && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}",
+      if: ROLLBACK_CONDITION,
       env: terraformEnv,
+      timeoutMinutes: APPLY_MINUTES,
     }),
     Steps.run("Verify the rollback", `node "$WTFB_CLI" smoke\nnode "$WTFB_CLI" verify --minutes ${profile.deploy.rollbackVerificationMinutes}`, {
       id: "verify-rollback",
-      if: "${{ failure() && steps.rollback.outcome == 'success' }}",
+      if: "${{ (failure() || cancelled()) && steps.rollback.outcome == 'success' }}",
       workingDirectory: config.workflows.pipelineDirectory,
+      timeoutMinutes: profile.deploy.rollbackVerificationMinutes + WATCH_SLACK_MINUTES,
     }),
     ...recordSteps(config, environment, {
       rollback: "${{ steps.rollback.outcome == 'success' && steps.verify-rollback.outcome == 'success' && 'success' || 'failure' }}",
@@ -141,8 +156,10 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
     runsOn: profile.deploy.runsOn,
     environment: { name: environment, ...(url ? { url } : {}) },
     permissions: { contents: "read", deployments: "write" },
-    concurrency: { group: deployConcurrencyGroup(environment), cancelInProgress: profile.deploy.cancelInProgress },
-    timeoutMinutes: DEPLOY_WORK_MINUTES + canaryMinutes + profile.monitoring.monitoringWindowMinutes + profile.deploy.rollbackVerificationMinutes,
+    // Never cancelled midway (a newer run replaces one still pending); the config refuses cancelInProgress.
+    concurrency: { group: deployConcurrencyGroup(environment), cancelInProgress: false },
+    // Every long step has its own timeout, so a hung step fails (and rolls back) well before the job would be cancelled.
+    timeoutMinutes: SETUP_MINUTES + applyCount * APPLY_MINUTES + canaryMinutes + watchMinutes + rollbackMinutes,
     env: deployJobEnv(environment, "deployment"),
     steps,
   };

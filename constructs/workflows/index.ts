@@ -9,5 +9,6 @@ export * from "./release-workflow";
 export * from "./hotfix-workflow";
 export * from "./rollback-workflow";
 export * from "./secrets-audit-workflow";
+export * from "./repository-workflow";
 export * from "./pipeline-secrets";
 export * from "./pipeline-workflows";

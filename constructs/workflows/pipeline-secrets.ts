@@ -10,10 +10,24 @@ import { EnvironmentSecrets } from "../github/environment-secrets";
 import { ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import type { Workflow } from "./workflows-model";
 
-/** Secrets the pipeline itself needs, with what each is for. */
+/**
+ * Secrets the pipeline itself needs, with what each is for. Tokens are split by what they may do (docs/workflows.md,
+ * "Threat model"): the one that administers the repository and its environments lives only in the `repository`
+ * environment, which only the default branch reaches; what a deploy job holds cannot change reviewers or push.
+ */
 export const PIPELINE_SECRETS = {
+  /** Administration, Environments, Secrets and Workflows write: the repository stack's apply only (environment `repository`). */
   adminToken: "PIPELINE_ADMIN_TOKEN",
-  grafanaToken: "GRAFANA_TOKEN",
+  /** Per deployment environment: Environments write (its release variables), Administration, Actions and Secrets read (refresh of the environment's resources). */
+  deployToken: "DEPLOY_TOKEN",
+  /** Contents write with the default-branch ruleset's bypass (a GitHub App): the release commit and tag (environment `release`). */
+  releaseToken: "RELEASE_TOKEN",
+  /** Read-only (Administration, Contents, Environments read): the plan review's `cdktf diff` of the repository stack. */
+  planReviewToken: "PLAN_REVIEW_TOKEN",
+  /** Read-only (Secrets and Environments read): the secrets audit lists names and dates. */
+  secretsAuditToken: "SECRETS_AUDIT_TOKEN",
+  /** Per environment: the token of that environment's Grafana organization (provider and annotations). */
+  grafanaAuth: "GRAFANA_AUTH",
   registryUsername: "REGISTRY_USERNAME",
   registryPassword: "REGISTRY_PASSWORD",
   rollbackDispatchToken: "ROLLBACK_DISPATCH_TOKEN",
@@ -21,6 +35,18 @@ export const PIPELINE_SECRETS = {
   sshKnownHosts: "DOCKER_SSH_KNOWN_HOSTS",
   sentryAuthToken: "SENTRY_AUTH_TOKEN",
 } as const;
+
+/** Pipeline secrets set on each GitHub environment (never the repository), so every job reads its own environment's. */
+export const ENVIRONMENT_PIPELINE_SECRETS: readonly string[] = [PIPELINE_SECRETS.deployToken, PIPELINE_SECRETS.grafanaAuth, PIPELINE_SECRETS.rollbackDispatchToken];
+
+/** The GitHub environment whose secrets administer the repository: reached from the default branch only. */
+export const ADMIN_ENVIRONMENT = "repository";
+
+/** The GitHub environment holding the release token: reached from the default branch only. */
+export const RELEASE_ENVIRONMENT = "release";
+
+/** Terraform's `-lock-timeout` for every apply: a rollback waits for a deploy holding the state lock instead of failing. */
+export const STATE_LOCK_TIMEOUT = "30m";
 
 /** `${{ secrets.NAME }}`. */
 export function secretExpression(name: string): string {
@@ -32,10 +58,13 @@ export function terraformDeployEnv(config: PipelineConfig, environment: Environm
   const profile = config.environments[environment];
   const stakeholders = config.monitoring.stakeholders;
   return {
-    // The github provider manages the environment, its variables and secrets.
-    GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
-    GH_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
-    GRAFANA_AUTH: secretExpression(PIPELINE_SECRETS.grafanaToken),
+    // The github provider refreshes the environment's resources; the deploy token cannot change its protection rules.
+    GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken),
+    GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken),
+    // The environment's own Grafana organization: each environment holds its org's token as GRAFANA_AUTH.
+    TF_VAR_grafana_auth: secretExpression(PIPELINE_SECRETS.grafanaAuth),
+    TF_CLI_ARGS_plan: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
+    TF_CLI_ARGS_apply: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
     [`TF_VAR_${REGISTRY_USERNAME_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.registryUsername),
     [`TF_VAR_${REGISTRY_PASSWORD_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.registryPassword),
     [`TF_VAR_${ROLLBACK_DISPATCH_TOKEN_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.rollbackDispatchToken),

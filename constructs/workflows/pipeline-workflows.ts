@@ -9,11 +9,12 @@ import { hotfixWorkflow } from "./hotfix-workflow";
 import { planReviewCommentWorkflow, planReviewWorkflow } from "./plan-review-workflows";
 import { releaseWorkflow } from "./release-workflow";
 import { renderWorkflow } from "./render";
+import { repositoryWorkflow } from "./repository-workflow";
 import { rollbackWorkflow } from "./rollback-workflow";
 import { secretsAuditWorkflow } from "./secrets-audit-workflow";
 import type { Workflow } from "./workflows-model";
 
-/** Every workflow of the pipeline, built from the config: CI, one deploy per environment, plan review, release, hotfix, rollback, secrets audit. */
+/** Every workflow of the pipeline, built from the config: CI, one deploy per environment, plan review, release, hotfix, rollback, secrets audit, and the repository stack's apply where its state is remote. */
 export function pipelineWorkflows(config: PipelineConfig): Workflow[] {
   return [
     ciWorkflow(config),
@@ -24,6 +25,7 @@ export function pipelineWorkflows(config: PipelineConfig): Workflow[] {
     hotfixWorkflow(config),
     rollbackWorkflow(config),
     secretsAuditWorkflow(config),
+    ...[repositoryWorkflow(config)].filter((workflow): workflow is Workflow => workflow !== undefined),
   ];
 }
 

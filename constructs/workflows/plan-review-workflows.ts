@@ -9,6 +9,7 @@ import type { BackendConfig, PipelineConfig } from "../../config/types";
 import { backendCredentialEnv, PIPELINE_SECRETS, secretExpression } from "./pipeline-secrets";
 import { Steps } from "./steps";
 import type { RunnerJob, Step, Workflow } from "./workflows-model";
+import { workflowScript } from "./scripts";
 
 export const PLAN_REVIEW_WORKFLOW_FILE = "plan-review.yml";
 export const PLAN_REVIEW_COMMENT_WORKFLOW_FILE = "plan-review-comment.yml";
@@ -44,12 +45,14 @@ export function planReviewWorkflow(config: PipelineConfig): Workflow {
         steps: [
           // The whole history: the review synthesizes the base commit too.
           ...setup(0),
-          Steps.run("Report what would change, per stack, destroys first", REVIEW_SCRIPT, {
+          Steps.run("Report what would change, per stack, destroys first", workflowScript("plan-review.sh"), {
             workingDirectory: directory,
             env: {
               BASE_SHA: "${{ github.event.pull_request.base.sha }}",
               HEAD_SHA: "${{ github.event.pull_request.head.sha }}",
               PULL_REQUEST: "${{ github.event.pull_request.number }}",
+              RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+              REPORT_LENGTH: String(COMMENT_REPORT_LENGTH),
             },
           }),
           Steps.uploadArtifact({ name: "plan-review", description: "the report (data for the comment workflow)", path: "${{ runner.temp }}/plan-review/", retentionDays: 7 }),
@@ -69,14 +72,14 @@ function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]):
     runsOn: config.workflows.runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 20,
-    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.adminToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
+    env: { HAS_CREDENTIALS: `\${{ secrets.${PIPELINE_SECRETS.planReviewToken} != '' }}`, CHECKPOINT_DISABLE: "1" },
     steps: [
       ...setup,
       { ...Steps.setupTerraform(), if: "${{ env.HAS_CREDENTIALS == 'true' }}" },
-      Steps.run(`cdktf diff ${DIFFED_STACK}`, DIFF_SCRIPT, {
+      Steps.run(`cdktf diff ${DIFFED_STACK}`, workflowScript("plan-diff.sh"), {
         if: "${{ env.HAS_CREDENTIALS == 'true' }}",
         workingDirectory: config.workflows.pipelineDirectory,
-        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
+        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...backendCredentialEnv(backend) },
       }),
       Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
     ],
@@ -100,7 +103,7 @@ export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
         // No checkout: nothing from the pull request runs here.
         steps: [
           Steps.downloadArtifactsOfRun("plan-*", "${{ github.event.workflow_run.id }}", "${{ runner.temp }}/plan-artifacts"),
-          Steps.run("Create or update the one plan comment", COMMENT_SCRIPT, {
+          Steps.run("Create or update the one plan comment", workflowScript("plan-comment.sh"), {
             env: {
               GH_TOKEN: "${{ github.token }}",
               REPOSITORY: "${{ github.repository }}",
@@ -108,6 +111,7 @@ export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
               RUN_URL: "${{ github.event.workflow_run.html_url }}",
               ARTIFACTS: "${{ runner.temp }}/plan-artifacts",
               MARKER: PLAN_REVIEW_MARKER,
+              REPORT_LENGTH: String(COMMENT_REPORT_LENGTH),
             },
           }),
         ],
@@ -116,59 +120,5 @@ export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
   };
 }
 
-const REVIEW_SCRIPT = `out="$RUNNER_TEMP/plan-review"
-mkdir -p "$out"
-npm run --silent review -- --base "$BASE_SHA" > "$out/report.md"
-printf '%s\\n' "$PULL_REQUEST" > "$out/pull-request"
-printf '%s\\n' "$HEAD_SHA" > "$out/head-sha"`;
-
-const DIFF_SCRIPT = `out="$RUNNER_TEMP/plan-diff"
-mkdir -p "$out"
-status=0
-npx --no-install cdktf diff "$STACK" > "$out/diff.txt" 2>&1 || status=$?
-{
-  echo "<details><summary>cdktf diff $STACK (real state)$([ "$status" = 0 ] || echo ": failed")</summary>"
-  echo
-  echo '\`\`\`'
-  tail -c 20000 "$out/diff.txt"
-  echo '\`\`\`'
-  echo "</details>"
-} > "$out/diff.md"
-# A failed diff is reported in the comment; it must not stop the review from being posted.
-[ "$status" = 0 ] || echo "::warning::cdktf diff $STACK failed; see the plan comment"`;
-
-const COMMENT_SCRIPT = `review="$ARTIFACTS/plan-review"
-number="$(head -n 1 "$review/pull-request" | tr -d '[:space:]')"
-if ! [[ "$number" =~ ^[0-9]+$ ]]; then
-  echo "::error::the plan-review artifact names no pull request"
-  exit 1
-fi
-# The artifact is data from a possibly untrusted run: it may only comment on the pull request it was made for.
-current="$(gh api "repos/$REPOSITORY/pulls/$number" --jq .head.sha)"
-if [ "$current" != "$HEAD_SHA" ]; then
-  echo "::notice::pull request #$number has moved on from $HEAD_SHA; its own run will comment"
-  exit 0
-fi
-body="$RUNNER_TEMP/plan-comment.md"
-{
-  echo "$MARKER"
-  echo "## Plan review"
-  echo
-  head -c 55000 "$review/report.md"
-  echo
-  if [ -f "$ARTIFACTS/plan-diff/diff.md" ]; then
-    echo
-    head -c 8000 "$ARTIFACTS/plan-diff/diff.md"
-    echo
-  fi
-  echo
-  echo "<sub>For $HEAD_SHA · [run]($RUN_URL)</sub>"
-} > "$body"
-existing="$(gh api --paginate "repos/$REPOSITORY/issues/$number/comments" --jq '.[] | select(.user.login == "github-actions[bot]" and (.body | startswith($ENV.MARKER))) | .id' | head -n 1)"
-if [ -n "$existing" ]; then
-  gh api --method PATCH "repos/$REPOSITORY/issues/comments/$existing" -F "body=@$body" > /dev/null
-  echo "updated the plan comment on #$number"
-else
-  gh api --method POST "repos/$REPOSITORY/issues/$number/comments" -F "body=@$body" > /dev/null
-  echo "commented the plan on #$number"
-fi`;
+/** Characters of the review in the comment (GitHub holds 65,536; the real diff and the footer take the rest). */
+const COMMENT_REPORT_LENGTH = 55_000;

@@ -2,6 +2,12 @@
 import { ACTIONS } from "./actions";
 import type { RunStep, UsesStep } from "./workflows-model";
 
+/**
+ * The Terraform CLI every workflow installs: one exact version, so production never applies with whatever is newest.
+ * Raise it here (and in docs/workflows.md) after the stacks pass `terraform validate` with the new one.
+ */
+export const TERRAFORM_VERSION = "1.11.4";
+
 export interface CheckoutOptions {
   /** Commits to fetch; 0 fetches all history and tags. @default 1 */
   readonly fetchDepth?: number;
@@ -47,9 +53,17 @@ export class Steps {
       : { name: `Set up Node.js ${version} with the npm cache`, uses: ACTIONS.setupNode, with: { "node-version": version, cache: "npm", "cache-dependency-path": lockFile } };
   }
 
-  /** Terraform without the wrapper script, whose output rewriting breaks cdktf. */
+  /** Terraform at the pinned version, without the wrapper script, whose output rewriting breaks cdktf. */
   public static setupTerraform(): UsesStep {
-    return { name: "Set up Terraform", uses: ACTIONS.setupTerraform, with: { terraform_wrapper: false } };
+    return { name: `Set up Terraform ${TERRAFORM_VERSION}`, uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
+  }
+
+  /**
+   * Node.js with no package cache at all (setup-node caches by itself unless told not to): for jobs that hold
+   * deploy or release credentials, which must never restore a cache another run (a pull request's) could have written.
+   */
+  public static setupNodeWithoutCache(version: string): UsesStep {
+    return { name: `Set up Node.js ${version} (no cache)`, uses: ACTIONS.setupNode, with: { "node-version": version, "package-manager-cache": false } };
   }
 
   public static uploadArtifact(upload: ArtifactUpload): UsesStep {

@@ -17,7 +17,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${WTFB_CACHE_DIR:-$HOME/.cache/wtfb-deploy}"
 mirror="${WTFB_PROVIDER_MIRROR:-$cache/providers}"
 cli_config="${WTFB_TERRAFORM_CLI_CONFIG:-$cache/terraform-test.tfrc}"
-plugin_cache="$cache/plugin-cache"
 stamps="$cache/stamps"
 bin="$cache/bin"
 
@@ -37,7 +36,7 @@ if ! [ "$go_minor" -ge 21 ] 2>/dev/null; then
   exit 1
 fi
 platform="$(go env GOOS)_$(go env GOARCH)"
-mkdir -p "$mirror" "$plugin_cache" "$stamps" "$bin" "$(dirname "$cli_config")"
+mkdir -p "$mirror" "$stamps" "$bin" "$(dirname "$cli_config")"
 # The wrapper modules' go.sum files are the only source of module versions: never update them while building.
 export GOFLAGS="-mod=readonly -trimpath"
 
@@ -57,10 +56,6 @@ build() {
   (cd "$here/$module" && go build -ldflags="-s -w" -o "$target.partial" "$package")
   mv "$target.partial" "$target"
   echo "$key" >"$stamp"
-  # terraform init puts mirrored providers in the plugin cache (a link to the mirror): drop the entry of a previous build.
-  case "$target" in
-    "$mirror"/*) rm -rf "${plugin_cache:?}/$(dirname "${target#"$mirror"/}")" ;;
-  esac
   echo "$label: built in $((SECONDS - started)) s into $target"
 }
 
@@ -96,7 +91,6 @@ addresses="[${addresses%, }]"
 cat >"$cli_config.partial" <<EOF
 # Written by tools/providers/build.sh for the tests only (TF_CLI_CONFIG_FILE): the providers built from the Go
 # module proxy come from the mirror, every other provider from its registry.
-plugin_cache_dir = "$plugin_cache"
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
@@ -109,7 +103,9 @@ provider_installation {
 EOF
 mv "$cli_config.partial" "$cli_config"
 
-# One init fills the plugin cache, so the tests' parallel inits only read it (writing it is not safe for concurrent use).
+# No plugin cache: from an unpacked mirror, terraform init links each provider's directory (0.2 s), and a shared plugin
+# cache is rewritten by every init without a lock file, which broke the tests' concurrent plans. One init checks that
+# the mirror serves both providers to the terraform (or tofu) the tests run.
 terraform_binary="$(command -v terraform || echo "$bin/tofu")"
 warm="$(mktemp -d)"
 trap 'rm -rf "$warm"' EXIT
@@ -119,4 +115,4 @@ cat >"$warm/main.tf.json" <<EOF
   "docker": {"source": "kreuzwerker/docker", "version": "$DOCKER_VERSION"}}}}
 EOF
 (cd "$warm" && TF_CLI_CONFIG_FILE="$cli_config" CHECKPOINT_DISABLE=1 "$terraform_binary" init -backend=false -input=false -no-color >/dev/null)
-echo "terraform CLI config for the tests: $cli_config (plugin cache filled by $(basename "$terraform_binary"))"
+echo "terraform CLI config for the tests: $cli_config (checked with $(basename "$terraform_binary") init)"

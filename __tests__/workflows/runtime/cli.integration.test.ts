@@ -56,7 +56,12 @@ class FakeWorld {
     }
     if (url.pathname === "/prometheus/api/v1/query") {
       const query = url.searchParams.get("query") ?? "";
-      const result = query.includes('=~"5.."') ? [{ metric: { job: "web", version: "1.5.0-abc1234", application: "web" }, value: [0, String(this.errorRate)] }] : [];
+      // The error rate (labelled with the version serving), every target up, every probe succeeding; other queries have no data.
+      const result = query.includes('=~"5.."')
+        ? [{ metric: { job: "web", version: "1.5.0-abc1234", application: "web" }, value: [0, String(this.errorRate)] }]
+        : query.includes("up{") || query.startsWith("probe_success")
+          ? [{ metric: { application: "web" }, value: [0, "1"] }]
+          : [];
       return json(200, { status: "success", data: { resultType: "vector", result } });
     }
     if (url.pathname.startsWith("/grafana/api/annotations")) {
@@ -229,7 +234,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     givenProductionServes("1.5.0", "1.4.2");
 
     // WHEN
-    const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "all", ROLLBACK_REASON: "checkout broken", ROLLBACK_ALERT: "CheckoutFlowBroken", GITHUB_EVENT_NAME: "repository_dispatch" });
+    const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "all", ROLLBACK_REASON: "checkout broken", ROLLBACK_ALERT: "CheckoutFlowBroken", GITHUB_EVENT_NAME: "workflow_dispatch" });
     await cli(["apply", "rollback"]);
     await cli(["record-known-good"]);
     await cli(["record"], { JOB_STATUS: "success", WTFB_RUN_KIND: "rollback" });
@@ -239,7 +244,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect(appliedVariables()).toEqual([{ TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" }]);
     expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
     const record = JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8"));
-    expect(record).toMatchObject({ kind: "rollback", status: "success", reason: "checkout broken", alertname: "CheckoutFlowBroken", trigger: "repository_dispatch" });
+    expect(record).toMatchObject({ kind: "rollback", status: "success", reason: "checkout broken", alertname: "CheckoutFlowBroken", trigger: "workflow_dispatch" });
     expect(world.pushes[0].body).toContain(`${DEPLOYMENT_METRICS.lastRollback}{reason="checkout broken"}`);
   });
 
@@ -247,7 +252,7 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     world.variables.set("production/WTFB_RELEASE_STATE", JSON.stringify({ web_stable_version: "1.5.0", web_canary_version: "1.5.0", web_canary_weight: "0" }));
     const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::no known-good version of web is recorded in production; dispatch the rollback with a version");
+    expect(begin.stdout).toContain("::error::no known-good version of web other than the one serving is recorded in production; dispatch the rollback with a version");
   });
 
   test("fails when a requested version is not an image tag, before anything is applied", async () => {
@@ -255,6 +260,76 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect(begin.code).toBe(1);
     expect(begin.stdout).toContain("::error::the version of web is not a valid image tag");
     expect(appliedVariables()).toEqual([]);
+  });
+
+  describe("rollbacks started by alerts", () => {
+    test("a deploy's own rollback and the alert's queued rollback roll back once: the alert saw a version that no longer serves", async () => {
+      // GIVEN: 1.4.1 known-good (1.4.0 before it); 1.4.2 deployed, failed, and its job rolled back to 1.4.1
+      givenProductionServes("1.4.1", "1.4.0");
+
+      // WHEN: the alert, which saw 1.4.2, starts its rollback afterwards
+      const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.4.2", ROLLBACK_REASON: "error rate", ROLLBACK_ALERT: "ErrorRateHigh", GITHUB_EVENT_NAME: "workflow_dispatch" });
+      const apply = await cli(["apply", "rollback"]);
+      const knownGood = await cli(["record-known-good"]);
+      await cli(["record"], { JOB_STATUS: "success", WTFB_RUN_KIND: "rollback" });
+
+      // THEN: nothing is applied, nothing changes, and the record says why
+      expect([begin.code, apply.code, knownGood.code]).toEqual([0, 0, 0]);
+      expect(begin.stdout).toContain("::notice::rollback skipped: the alert saw web 1.4.2, but 1.4.1 serves now");
+      expect(appliedVariables()).toEqual([]);
+      expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.1");
+      const record = JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8"));
+      expect(record).toMatchObject({ kind: "rollback", status: "skipped" });
+      expect(world.pushes).toEqual([]);
+    });
+
+    test("after a rollback whose own verification failed, the next one never goes back to the version it left", async () => {
+      // GIVEN: 1.5.0 serves and is known-good, 1.4.2 before it; an alert about 1.5.0 rolls back to 1.4.2, whose verification fails
+      givenProductionServes("1.5.0", "1.4.2");
+      await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.5.0", ROLLBACK_REASON: "error rate" });
+      await cli(["apply", "rollback"]);
+      world.errorRate = 0.3;
+      expect((await cli(["verify", "--minutes", "0"])).code).toBe(1);
+
+      // WHEN: an alert about 1.4.2 asks for the next rollback
+      fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
+      const next = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.4.2", ROLLBACK_REASON: "error rate" });
+
+      // THEN: 1.5.0 (still "known-good") is refused as the version the first rollback left; nothing else is known
+      expect(next.code).toBe(1);
+      expect(next.stdout).toContain("::error::no known-good version of web other than the one serving is recorded in production (earlier rollbacks left 1.5.0); dispatch the rollback with a version");
+      expect(appliedVariables().map((variables) => variables.TF_VAR_web_stable_version)).toEqual(["1.4.2"]);
+      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({ web: ["1.5.0"] });
+    });
+
+    test("a version verified by a later deployment leaves the rejected list", async () => {
+      givenProductionServes("1.4.2");
+      world.variables.set("production/WTFB_REJECTED_VERSIONS", JSON.stringify({ web: ["1.5.0", "1.3.0"] }));
+      await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" });
+      await cli(["apply", "deploy"]);
+      expect((await cli(["record-known-good"])).code).toBe(0);
+      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({ web: ["1.3.0"] });
+    });
+  });
+
+  test("fails under CI when the environment keeps its Terraform state locally, naming the field and the fix", async () => {
+    writeConfig((raw) => {
+      raw.environments.production.deploymentWindow = null;
+      raw.environments.production.backend = { type: "local" };
+    });
+    givenProductionServes("1.4.2");
+    const begin = await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0", GITHUB_ACTIONS: "true" });
+    expect(begin.code).toBe(1);
+    expect(begin.stdout).toContain("::error::environments.production.backend is local, so this runner has no Terraform state of production and would apply from nothing. Set environments.production.backend to a remote backend");
+    expect(appliedVariables()).toEqual([]);
+  });
+
+  test("a smoke test failing without a run state reports the failing test, not a missing state", async () => {
+    writeConfig((raw) => (raw.environments.production.deploy = { smokeTests: [{ name: "checkout answers", command: "exit 3" }] }));
+    const smoke = await cli(["smoke"]);
+    expect(smoke.code).toBe(1);
+    expect(smoke.stdout).toContain('::error::1 smoke test(s) failed: smoke test "checkout answers" failed: the command exited with 3');
+    expect(smoke.stdout).not.toContain("no run state");
   });
 
   describe("the deployment window", () => {

@@ -1,7 +1,7 @@
 import { DEPLOYMENT_METRICS, deploymentAnnotationTags } from "../../../constructs/contract";
-import { annotationTags, buildRecord, pushgatewayBody, recordStatus, summaryMarkdown } from "../../../constructs/workflows/runtime/deployment-record";
-import { judgeDeploymentWindow } from "../../../constructs/workflows/runtime/deployment-window";
-import type { RunState } from "../../../constructs/workflows/runtime/run-state";
+import { annotationTags, buildRecord, pushgatewayBody, recordStatus, summaryMarkdown } from "../../../cli/deployment-record";
+import { judgeDeploymentWindow } from "../../../cli/deployment-window";
+import type { RunState } from "../../../cli/run-state";
 
 const state: RunState = {
   kind: "deployment",

@@ -1,7 +1,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { parser } from "@prometheus-io/lezer-promql";
-import { healthChecks, parsePrometheusValue, prometheusQuery, watchHealth, type HealthCheck, type Sample } from "../../../constructs/workflows/runtime/health";
+import { healthChecks, parsePrometheusValue, prometheusQuery, watchHealth, type HealthCheck, type Sample } from "../../../cli/health";
 import { shippedConfig } from "../../helpers";
 
 // Like the built-in alerts: one check for every application, whose series carry the `application` label.
@@ -128,6 +128,44 @@ describe("post-deployment verification against Prometheus", () => {
 
     // THEN web's stable series are not the canary's concern, but api's breach is
     expect(result.failures).toEqual(["ErrorRateHigh: api=0.2 above 0.01 for 1 check(s) in a row, after 0 min"]);
+  });
+
+  test("fails when a rollback rule whose alert does not treat no data as OK sees no data (a probe that stopped reporting)", async () => {
+    // GIVEN: the checks the shipped production config watches, and a Prometheus with no series for the checkout probe
+    const checks = healthChecks(shippedConfig(), "production");
+    const probe = checks.find((check) => check.name === "CheckoutFlowBroken") as HealthCheck;
+    const prometheus = scriptedPrometheus({ [probe.query]: [[]] });
+
+    // WHEN
+    const result = await watchHealth({ checks: [probe], minutes: 0, versionLabel: "version", ...prometheus, log: () => {} });
+
+    // THEN
+    expect(result).toEqual({ healthy: false, failures: ["CheckoutFlowBroken: no data for 1 check(s) in a row, after 0 min"], warnings: [] });
+  });
+
+  test("fails when a target is down, although its alert only notifies: /metrics answering 503 verifies nothing", async () => {
+    // GIVEN: the error rate has no data (no scrape) and the target is down
+    const checks = healthChecks(shippedConfig(), "production");
+    const errorRateCheck = checks.find((check) => check.name === "ErrorRateHigh") as HealthCheck;
+    const targetDown = checks.find((check) => check.name === "TargetDown") as HealthCheck;
+    expect(targetDown.action).toBe("notify");
+    const prometheus = scriptedPrometheus({ [errorRateCheck.query]: [[]], [targetDown.query]: [value(0)] });
+
+    // WHEN: watched for two minutes (the target's alert waits longer)
+    const result = await watchHealth({ checks: [errorRateCheck, targetDown], minutes: 2, versionLabel: "version", ...prometheus, log: () => {} });
+
+    // THEN
+    expect(result.healthy).toBe(false);
+    expect(result.failures).toEqual([expect.stringMatching(/^TargetDown: web=0 below 1 for \d check\(s\) in a row/)]);
+  });
+
+  test("an error-rate rule with no data passes while the target is up: no 5xx series is no failure", async () => {
+    const checks = healthChecks(shippedConfig(), "production");
+    const errorRateCheck = checks.find((check) => check.name === "ErrorRateHigh") as HealthCheck;
+    const targetDown = checks.find((check) => check.name === "TargetDown") as HealthCheck;
+    const prometheus = scriptedPrometheus({ [errorRateCheck.query]: [[]], [targetDown.query]: [value(1)] });
+    const result = await watchHealth({ checks: [errorRateCheck, targetDown], minutes: 1, versionLabel: "version", ...prometheus, log: () => {} });
+    expect(result).toEqual({ healthy: true, failures: [], warnings: [] });
   });
 
   test("no traffic (NaN) is no breach", async () => {

@@ -1,4 +1,4 @@
-import { planRelease, releaseVariablesOf, ReleasePlanError, servingVersion } from "../../../constructs/workflows/runtime/release-plan";
+import { planRelease, planReleaseApplies, releaseVariablesOf, ReleasePlanError, servingVersion } from "../../../constructs/workflows/runtime/release-plan";
 
 describe("release plan: the Terraform release variables of each step", () => {
   describe("rolling", () => {
@@ -63,6 +63,25 @@ describe("release plan: the Terraform release variables of each step", () => {
     test("a rollback serves the known-good version from both slots, with no canary traffic", () => {
       const raised = { web_stable_version: "1.0.0", web_canary_version: "1.1.0", web_canary_weight: "25" };
       expect(planRelease(variables, raised, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual(stable);
+    });
+
+    test("a rollback while the canary takes traffic first moves the weight to 0 alone, then changes the versions", () => {
+      // GIVEN the canary at 25%
+      const raised = { web_stable_version: "1.0.0", web_canary_version: "1.1.0", web_canary_weight: "25" };
+      // WHEN it is rolled back / THEN the first apply only takes the traffic off the canary, the second replaces it
+      expect(planReleaseApplies(variables, raised, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([{ ...raised, web_canary_weight: "0" }, stable]);
+    });
+
+    test("a rollback after promotion is one apply: both slots are replaced before the routing moves to them", () => {
+      const promoted = { web_stable_version: "1.1.0", web_canary_version: "1.1.0", web_canary_weight: "0" };
+      expect(planReleaseApplies(variables, promoted, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([stable]);
+    });
+
+    test("every other step is the one apply planRelease gives", () => {
+      const started = { web_stable_version: "1.0.0", web_canary_version: "1.1.0", web_canary_weight: "5" };
+      expect(planReleaseApplies(variables, started, { kind: "weight", canaryWeight: 25 })).toEqual([{ ...started, web_canary_weight: "25" }]);
+      expect(planReleaseApplies(variables, started, { kind: "promote", versions: { web: "1.1.0" } })).toEqual([{ web_stable_version: "1.1.0", web_canary_version: "1.1.0", web_canary_weight: "0" }]);
+      expect(planReleaseApplies(releaseVariablesOf(["web"], { type: "rolling", replicas: 1 }), { web_version: "1.1.0" }, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([{ web_version: "1.0.0" }]);
     });
 
     test("fails when a weight is not a whole percentage", () => {

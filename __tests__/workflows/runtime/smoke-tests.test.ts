@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { runSmokeTests } from "../../../constructs/workflows/runtime/smoke-tests";
+import { runSmokeTests } from "../../../cli/smoke-tests";
 import { temporaryDirectory } from "../../helpers";
 
 describe("smoke tests", () => {

@@ -1,6 +1,6 @@
 /** Pieces every runtime container shares: labels, log rotation, health check, exit-code check, commit from tag. */
 import type { ContainerHealthcheck, ContainerLabels } from "@cdktf/provider-docker/lib/container";
-import type { Postcondition } from "cdktf/lib/terraform-conditions";
+import type { Postcondition } from "cdktf";
 
 /** What a container is for; the `wtfb.role` label. */
 export type ContainerRole = "app" | "proxy" | "routing" | "backup" | "migration";

@@ -12,52 +12,102 @@ export const BACKUP_DIR = "/backups";
 /** Seconds the routing container waits for the running proxy to load new routing. */
 export const ROUTING_ACK_TIMEOUT_SECONDS = 30;
 
+/** File in the routing volume naming the published configuration (its checksum); written last, after both files. */
+export const PUBLISHED_FILE = "published";
+/** File in the routing volume where the proxy acknowledges the configuration it has loaded. */
+export const APPLIED_FILE = "applied";
+
+/** Seconds between the proxy supervisor's checks of the routed containers' addresses. */
+export const RESOLVE_EVERY_SECONDS = 5;
+/** Where the proxy container holds the edge nginx's configuration (part of the container, never reloaded). */
+export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
+
 /**
- * Entry point of the proxy container: runs nginx, and reloads it (gracefully, no dropped connections) whenever the
- * routing file changes, acknowledging each loaded version in `applied` so the routing container knows it is live.
- * Environment: WTFB_ROUTING_DIR.
+ * Entry point of the proxy container: runs the router nginx on the configuration in the routing volume and the edge
+ * nginx in front of it, and reloads the router gracefully (SIGHUP: old workers finish their requests) whenever a new
+ * configuration is published, acknowledging each loaded one in `applied` so the routing container knows it is live.
+ * The edge, which holds the clients' connections, is never reloaded. A configuration nginx -t rejects is not loaded;
+ * the previous one keeps serving. nginx resolves the routing's container names when it loads them, so every 5 s the
+ * supervisor resolves them again (getent or nslookup, where the image has one; every WTFB_RESOLVE_EVERY_SECONDS) and reloads the router when an address
+ * changed (a container Docker restarted elsewhere on the network). When either nginx exits, the other is stopped and
+ * the container exits (Docker restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG, WTFB_RESOLVE_EVERY_SECONDS.
  */
 export const PROXY_SUPERVISOR_SCRIPT = `set -u
-routing="$WTFB_ROUTING_DIR/routing.conf"
-applied="$WTFB_ROUTING_DIR/applied"
-nginx -g 'daemon off;' &
-nginx_pid=$!
-trap 'rm -f "$applied"; nginx -s quit; wait "$nginx_pid"; exit 0' TERM INT QUIT
-loaded=$(cksum < "$routing")
+conf="$WTFB_ROUTING_DIR/nginx.conf"
+published="$WTFB_ROUTING_DIR/${PUBLISHED_FILE}"
+applied="$WTFB_ROUTING_DIR/${APPLIED_FILE}"
+waited=0
+until [ -f "$published" ]; do
+  if [ "$waited" -ge 60 ]; then echo "wtfb: no configuration published in $WTFB_ROUTING_DIR" >&2; exit 1; fi
+  sleep 1
+  waited=$((waited + 1))
+done
+addresses() {
+  for name in $(sed -n 's/^ *server \\([^: ]*\\):.*/\\1/p' "$WTFB_ROUTING_DIR/routing.conf"); do
+    found=$( (getent hosts "$name" || nslookup "$name") 2>/dev/null | sed -n -e 's/^Address:[[:space:]]*\\([0-9.]*\\)$/\\1/p' -e 's/^\\([0-9.][0-9.]*\\)[[:space:]].*/\\1/p' | sort | tr '\\n' ' ')
+    [ -n "$found" ] || return 1
+    echo "$name $found"
+  done
+}
+loaded=$(cat "$published")
+resolved=$(addresses || true)
+nginx -c "$conf" -g 'daemon off;' &
+router_pid=$!
+nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
+edge_pid=$!
+trap 'rm -f "$applied"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
 echo "$loaded" > "$applied"
-while kill -0 "$nginx_pid" 2>/dev/null; do
+ticks=0
+while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
   sleep 1 &
   wait $!
-  current=$(cksum < "$routing")
-  if [ "$current" != "$loaded" ]; then
-    if nginx -t -q && nginx -s reload; then
+  ticks=$((ticks + 1))
+  current=$(cat "$published" 2>/dev/null || true)
+  if [ -n "$current" ] && [ "$current" != "$loaded" ]; then
+    if nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
+      # The master starts the new workers and retires the old ones within a moment of the signal.
+      sleep 1
       echo "$current" > "$applied"
-      echo "wtfb: routing reloaded"
+      echo "wtfb: configuration reloaded ($current)"
     else
-      echo "wtfb: new routing rejected by nginx -t; still serving the previous routing" >&2
+      echo "wtfb: new configuration rejected by nginx -t; still serving the previous one" >&2
     fi
     loaded=$current
+    resolved=$(addresses || true)
+  elif [ $((ticks % WTFB_RESOLVE_EVERY_SECONDS)) -eq 0 ]; then
+    # Only a complete answer counts: a name that does not resolve for a moment is no reason to reload.
+    if now=$(addresses) && [ "$now" != "$resolved" ] && nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
+      echo "wtfb: an upstream container's address changed; router reloaded"
+      resolved=$now
+    fi
   fi
 done
 echo "wtfb: nginx exited" >&2
+rm -f "$applied"
+kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null
 exit 1
 `;
 
 /**
- * Command of the one-off routing container: validates the new routing together with the proxy's nginx.conf, publishes
- * it atomically into the routing volume, then waits until a running proxy has loaded it (none yet: nothing to wait for).
- * Environment: WTFB_ROUTING_DIR, WTFB_CHECK_DIR, WTFB_ROUTING_TIMEOUT_SECONDS, WTFB_PROXY_CONTAINER (for messages).
+ * Command of the one-off routing container: checks the new nginx.conf and routing.conf with nginx -t (on the
+ * environment's network, so every upstream container name must resolve), moves each atomically into the routing
+ * volume, names the pair in `published`, then waits until a running proxy has loaded it (none yet: nothing to wait
+ * for). Environment: WTFB_ROUTING_DIR, WTFB_CHECK_DIR, WTFB_ROUTING_TIMEOUT_SECONDS, WTFB_PROXY_CONTAINER (for messages).
  */
 export const ROUTING_PUBLISH_SCRIPT = `set -eu
 nginx -t -q -c "$WTFB_CHECK_DIR/nginx.conf"
-cp "$WTFB_CHECK_DIR/routing/routing.conf" "$WTFB_ROUTING_DIR/.routing.conf.next"
-mv -f "$WTFB_ROUTING_DIR/.routing.conf.next" "$WTFB_ROUTING_DIR/routing.conf"
-want=$(cksum < "$WTFB_ROUTING_DIR/routing.conf")
-echo "wtfb: routing published:"
+for file in nginx.conf routing.conf; do
+  cp "$WTFB_CHECK_DIR/$file" "$WTFB_ROUTING_DIR/.$file.next"
+  mv -f "$WTFB_ROUTING_DIR/.$file.next" "$WTFB_ROUTING_DIR/$file"
+done
+want=$(cat "$WTFB_ROUTING_DIR/nginx.conf" "$WTFB_ROUTING_DIR/routing.conf" | cksum | tr ' ' '-')
+echo "$want" > "$WTFB_ROUTING_DIR/.${PUBLISHED_FILE}.next"
+mv -f "$WTFB_ROUTING_DIR/.${PUBLISHED_FILE}.next" "$WTFB_ROUTING_DIR/${PUBLISHED_FILE}"
+echo "wtfb: routing published ($want):"
 cat "$WTFB_ROUTING_DIR/routing.conf"
-if [ -f "$WTFB_ROUTING_DIR/applied" ]; then
+if [ -f "$WTFB_ROUTING_DIR/${APPLIED_FILE}" ]; then
   waited=0
-  until [ "$(cat "$WTFB_ROUTING_DIR/applied" 2>/dev/null)" = "$want" ]; do
+  until [ "$(cat "$WTFB_ROUTING_DIR/${APPLIED_FILE}" 2>/dev/null)" = "$want" ]; do
     if [ "$waited" -ge "$WTFB_ROUTING_TIMEOUT_SECONDS" ]; then
       echo "wtfb: $WTFB_PROXY_CONTAINER did not load the new routing within $WTFB_ROUTING_TIMEOUT_SECONDS seconds; see: docker logs $WTFB_PROXY_CONTAINER" >&2
       exit 1

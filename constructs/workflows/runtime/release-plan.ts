@@ -62,6 +62,28 @@ export function planRelease(variables: Readonly<Record<string, ReleaseVariables>
   return next;
 }
 
+/**
+ * The applies a step takes, in order, each a complete state; the last is `planRelease`'s. A canary rollback takes
+ * two when the canary still gets traffic: first only the weight goes to 0 (a routing reload: the canary stops
+ * serving at once), then the versions change, so the slot being replaced never serves during its replacement and
+ * no apply waits for a new container while the bad one still takes requests. Every other step is one apply.
+ */
+export function planReleaseApplies(variables: Readonly<Record<string, ReleaseVariables>>, current: ReleaseState, step: ReleaseStep): Array<Record<string, string>> {
+  const final = planRelease(variables, current, step);
+  if (step.kind !== "rollback") return [final];
+  const trafficOff: Record<string, string> = { ...current };
+  let canaryServes = false;
+  for (const names of Object.values(variables)) {
+    if (names.strategy !== "canary") continue;
+    const versionsChange = final[names.canaryVersion] !== current[names.canaryVersion] || final[names.stableVersion] !== current[names.stableVersion];
+    if (versionsChange && current[names.canaryWeight] !== undefined && current[names.canaryWeight] !== "0") {
+      trafficOff[names.canaryWeight] = "0";
+      canaryServes = true;
+    }
+  }
+  return canaryServes ? [trafficOff, final] : [final];
+}
+
 /** The version an application serves in a state: the rolling version, the active slot's, or the stable one. */
 export function servingVersion(names: ReleaseVariables, state: ReleaseState): string | undefined {
   switch (names.strategy) {

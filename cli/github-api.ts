@@ -10,7 +10,7 @@ export interface GitHubApiOptions {
 
 export class GitHubApi {
   constructor(private readonly options: GitHubApiOptions) {
-    if (!options.token) throw new Error("no GitHub token: set the secret PIPELINE_ADMIN_TOKEN (see docs/workflows.md for the permissions it needs)");
+    if (!options.token) throw new Error("no GitHub token: set the secret DEPLOY_TOKEN on this GitHub environment (see docs/workflows.md for the permissions it needs)");
   }
 
   /** An environment variable's value, or undefined when it is not set. */

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { EnvironmentName } from "../../../config/environments";
+import type { EnvironmentName } from "../config/environments";
 
 /** The deployment record the record command writes under RUNNER_TEMP; the workflow uploads it. */
 export const DEPLOYMENT_RECORD_FILE = "deployment-record.json";
@@ -17,6 +17,16 @@ export const RELEASE_STATE_VARIABLE = "WTFB_RELEASE_STATE";
 export function previousKnownGoodVariable(applicationName: string): string {
   return `PREVIOUS_KNOWN_GOOD_VERSION_${applicationName.toUpperCase().replace(/-/g, "_")}`;
 }
+
+/**
+ * GitHub environment variable holding, per application, the versions a rollback left (JSON object of arrays): a
+ * later rollback without an explicit version never goes back to one of them, so a failed rollback cannot ping-pong
+ * back to the bad version. A version leaves the list when a deployment of it is verified.
+ */
+export const REJECTED_VERSIONS_VARIABLE = "WTFB_REJECTED_VERSIONS";
+
+/** Versions kept per application in the rejected list. */
+export const REJECTED_VERSIONS_KEPT = 20;
 
 export type RunKind = "deployment" | "rollback";
 
@@ -52,6 +62,8 @@ export interface RunState {
   readonly reason?: string;
   /** The alert that asked for a rollback. */
   readonly alertname?: string;
+  /** Why this run changes nothing (a rollback whose alert saw a version that no longer serves); every later command then does nothing. */
+  readonly skipped?: string;
 }
 
 export function runStatePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -65,6 +77,21 @@ export function loadRunState(env: NodeJS.ProcessEnv = process.env): RunState | u
 
 export function saveRunState(state: RunState, env: NodeJS.ProcessEnv = process.env): void {
   fs.writeFileSync(runStatePath(env), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Reads the rejected-versions variable: application → versions. */
+export function parseRejectedVersions(text: string | undefined): Record<string, string[]> {
+  if (text === undefined || text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`the variable ${REJECTED_VERSIONS_VARIABLE} is not valid JSON; delete it to start afresh`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || Object.values(value).some((entry) => !Array.isArray(entry) || entry.some((item) => typeof item !== "string"))) {
+    throw new Error(`the variable ${REJECTED_VERSIONS_VARIABLE} must be a JSON object of string arrays; delete it to start afresh`);
+  }
+  return value as Record<string, string[]>;
 }
 
 /** Reads a JSON object of strings (an input or a variable); empty text is an empty object. */

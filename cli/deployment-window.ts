@@ -1,6 +1,6 @@
 /** The production deployment window at run time (SOP §4.2), judged by the same rule as the config's release-schedule check. */
-import type { DeploymentWindow } from "../../../config/types";
-import { insideDeploymentWindow, localWeekdayAndTime } from "../../../config/workflows-schema";
+import type { DeploymentWindow } from "../config/types";
+import { insideDeploymentWindow, localWeekdayAndTime } from "../config/workflows-schema";
 
 export interface WindowVerdict {
   readonly inside: boolean;

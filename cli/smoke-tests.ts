@@ -1,6 +1,6 @@
 /** Automated smoke tests after a deployment or rollback (SOP §4.1, §4.3): URLs that must answer 2xx, commands that must exit 0. */
 import { spawnSync } from "child_process";
-import { isAbsoluteUrl, type SmokeTest } from "../../../config/workflows-schema";
+import { isAbsoluteUrl, type SmokeTest } from "../config/workflows-schema";
 
 export interface SmokeTestOptions {
   /** Base URL for relative test URLs. */

@@ -3,10 +3,10 @@
  * forms it is kept in: a JSON log, a job-summary table, Grafana annotation tags (the contract's) and Pushgateway
  * metrics (the contract's names). Pure: the CLI sends them.
  */
-import { DEPLOYMENT_METRICS, deploymentAnnotationTags } from "../../contract";
+import { DEPLOYMENT_METRICS, deploymentAnnotationTags } from "../constructs/contract";
 import type { RunKind, RunState } from "./run-state";
 
-export type RecordStatus = "success" | "failure" | "rolled-back" | "cancelled";
+export type RecordStatus = "success" | "failure" | "rolled-back" | "cancelled" | "skipped";
 
 export interface DeploymentRecord {
   readonly kind: RunKind;
@@ -82,7 +82,7 @@ export function annotationText(kind: RunKind, environment: string, application: 
  */
 export function pushgatewayBody(record: DeploymentRecord, nowSeconds: number, commitTimeSeconds: number | undefined): string {
   const lines: string[] = [];
-  if (record.kind === "deployment" && record.status !== "cancelled") {
+  if (record.kind === "deployment" && record.status !== "cancelled" && record.status !== "skipped") {
     lines.push(`# TYPE ${DEPLOYMENT_METRICS.lastDeployment} gauge`, `${DEPLOYMENT_METRICS.lastDeployment}{status="${record.status === "success" ? "success" : "failure"}"} ${nowSeconds}`);
     if (record.status === "success" && commitTimeSeconds !== undefined) {
       lines.push(`# TYPE ${DEPLOYMENT_METRICS.leadTime} gauge`, `${DEPLOYMENT_METRICS.leadTime} ${Math.max(0, nowSeconds - commitTimeSeconds)}`);

@@ -5,14 +5,22 @@
  * application, as long as the alert would wait (`for`, within the watch); any other breach is reported as a warning.
  * A rule watching every application tells them apart by its series' `application` label.
  */
-import type { EnvironmentName } from "../../../config/environments";
-import type { PipelineConfig } from "../../../config/types";
-import { environmentGrafanaUrl } from "../../monitoring/alert-checks";
-import { alertRateWindow, environmentAlerts, type AlertRule } from "../../monitoring/alert-model";
-import { substituteGrafanaIntervals } from "../../monitoring/promql";
-import type { Versions } from "./release-plan";
+import type { EnvironmentName } from "../config/environments";
+import type { PipelineConfig } from "../config/types";
+import { environmentGrafanaUrl } from "../constructs/monitoring/alert-checks";
+import { alertRateWindow, environmentAlerts, type AlertRule, type NoDataBehaviour } from "../constructs/monitoring/alert-model";
+import { substituteGrafanaIntervals } from "../constructs/monitoring/promql";
+import type { Versions } from "../constructs/workflows/runtime/release-plan";
 
-export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action">;
+export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action"> & {
+  /** What an empty answer means, as for the alert: "OK" passes, anything else counts as a breach of a check that fails verification. @default "OK" */
+  readonly noData?: NoDataBehaviour;
+  /** A breach fails the verification rather than warn. @default - when the rule rolls back */
+  readonly failsVerification?: boolean;
+};
+
+/** A down target fails the verification although its alert only notifies: nothing about a version is verified while its target is down. */
+const DOWN_TARGET_RULE = "TargetDown";
 
 /** One series of an instant query's result. */
 export interface Sample {
@@ -68,6 +76,8 @@ export function healthChecks(config: PipelineConfig, environment: EnvironmentNam
     threshold: rule.threshold,
     forMinutes: rule.forMinutes,
     action: rule.action,
+    noData: rule.noData,
+    failsVerification: rule.action === "rollback" || rule.name === DOWN_TARGET_RULE,
   }));
 }
 
@@ -85,9 +95,12 @@ export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
         return { healthy: false, failures: [`cannot verify ${check.name}: ${(error as Error).message}`], warnings: [...warnings] };
       }
       const judged = relevantSamples(samples, check, options);
-      const breaching = judged.filter((sample) => breaches(sample.value, check));
-      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map(describeSample).join(", ")} (${check.comparator} ${check.threshold} ${check.action === "rollback" ? "rolls back" : "notifies"})`);
-      if (check.action !== "rollback") {
+      const failing = check.failsVerification ?? check.action === "rollback";
+      // No data is no evidence of health: a rule whose alert treats it as a problem counts it as a breach.
+      const noDataBreaches = judged.length === 0 && failing && (check.noData ?? "OK") !== "OK";
+      const breaching = noDataBreaches ? [{ labels: {}, value: NaN }] : judged.filter((sample) => breaches(sample.value, check));
+      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map(describeSample).join(", ")} (${check.comparator} ${check.threshold} ${failing ? "fails verification" : "notifies"}${noDataBreaches ? "; no data fails it" : ""})`);
+      if (!failing) {
         if (breaching.length > 0) warnings.add(`${check.name} was ${check.comparator} ${check.threshold} (${breaching.map(describeSample).join(", ")}) after ${minute} min`);
         continue;
       }
@@ -104,9 +117,10 @@ export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
       for (const [application, held] of current) {
         if (held < needed) continue;
         const values = breaching.filter((sample) => (applicationOf(sample, check) ?? "") === application).map(describeSample);
+        const what = noDataBreaches ? "no data" : `${values.join(", ")} ${check.comparator} ${check.threshold}`;
         return {
           healthy: false,
-          failures: [`${check.name}: ${values.join(", ")} ${check.comparator} ${check.threshold} for ${held} check(s) in a row, after ${minute} min`],
+          failures: [`${check.name}: ${what} for ${held} check(s) in a row, after ${minute} min`],
           warnings: [...warnings],
         };
       }

@@ -1,0 +1,5 @@
+out="$RUNNER_TEMP/plan-review"
+mkdir -p "$out"
+npm run --silent review -- --base "$BASE_SHA" --max-length "$REPORT_LENGTH" --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"
+printf '%s\n' "$PULL_REQUEST" > "$out/pull-request"
+printf '%s\n' "$HEAD_SHA" > "$out/head-sha"
