@@ -11,6 +11,7 @@ import type { DockerHost } from "./docker-host";
 import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import { ReplacementGeneration } from "./private/replacement-generation";
 import type { ReleaseVersion } from "./release-inputs";
+import { attributeOf, plainReference } from "./private/references";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -137,7 +138,8 @@ export class ServiceRelease extends Construct {
         lifecycle: { createBeforeDestroy: true },
       });
       this.generation.overrideLogicalId(`${addressStem}_generation`);
-      generationSuffix = Fn.substr(this.generation.id, 0, 8);
+      const generationId = plainReference(this, this.generation, "id");
+      generationSuffix = generationId === undefined ? Fn.substr(this.generation.id, 0, 8) : `\${substr(${generationId}, 0, 8)}`;
     }
 
     if (props.migration) {
@@ -165,6 +167,7 @@ export class ServiceRelease extends Construct {
       });
     }
 
+    const networkName = attributeOf(this, host.network, "name");
     const slots: Slot[] = release.slot ? [release.slot] : Array.from({ length: replicas }, (_, index) => index + 1);
     const containers: Container[] = [];
     for (const slot of slots) {
@@ -174,7 +177,7 @@ export class ServiceRelease extends Construct {
       const appContainer = new Container(this, `container-${slot}`, {
         provider: host.provider,
         name,
-        image: this.image.imageId,
+        image: attributeOf(this, this.image, "image_id"),
         env: [
           `WTFB_APPLICATION=${applicationName}`,
           `WTFB_ENVIRONMENT=${environmentName}`,
@@ -202,7 +205,7 @@ export class ServiceRelease extends Construct {
         cpus: dockerCpus(spec.cpus),
         ...rotatedLogs(spec.logMaxSizeMb, spec.logMaxFiles),
         // No shared network alias: the proxy reaches a container only once the routing names it, after it is healthy.
-        networksAdvanced: [{ name: host.network.name }],
+        networksAdvanced: [{ name: networkName }],
         stopTimeout: spec.stopGracePeriodSeconds,
         destroyGraceSeconds: spec.stopGracePeriodSeconds,
         dependsOn: previous ? [previous] : undefined,
