@@ -8,7 +8,8 @@ import { containerName, type Slot } from "../contract";
 import type { DockerHost } from "./docker-host";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
 import { BACKUP_DIR, BACKUP_SCRIPT } from "./private/shell-scripts";
-import { attributeOf } from "./private/references";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf } from "./private/references";
 
 export interface DatabaseMigrationProps {
   /** The environment's Docker host. */
@@ -101,7 +102,7 @@ export class DatabaseMigration extends Construct {
     const customBackup = props.backupCommand;
     const backupImage = customBackup ? props.applicationImage : host.infrastructureImage(props.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE);
 
-    this.backup = new Container(this, "backup", {
+    this.backup = new RuntimeContainer(this, "backup", {
       ...oneOff,
       name: nameOf("backup"),
       image: attributeOf(this, backupImage, "image_id"),
@@ -116,12 +117,12 @@ export class DatabaseMigration extends Construct {
       ],
       mounts: [{ type: "volume", source: attributeOf(this, props.backupVolume, "name"), target: BACKUP_DIR }],
       labels: labels("backup"),
-      dependsOn: props.after ? [...props.after] : undefined,
+      dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
       lifecycle: { ...replacement, postcondition: [exitedCleanly(`The backup before migrating ${applicationName} in ${environmentName}`)] },
     });
     this.backup.overrideLogicalId(logicalIdOf("backup"));
 
-    this.migration = new Container(this, "migration", {
+    this.migration = new RuntimeContainer(this, "migration", {
       ...oneOff,
       name: nameOf("migrate"),
       image: attributeOf(this, props.applicationImage, "image_id"),
@@ -129,7 +130,7 @@ export class DatabaseMigration extends Construct {
       command: ["timeout", String(timeoutSeconds), ...props.migrationCommand],
       env: [...props.containerEnvironment],
       labels: labels("migration"),
-      dependsOn: [this.backup],
+      dependsOn: dependenciesOf(this, [this.backup]),
       lifecycle: {
         ...replacement,
         postcondition: [exitedCleanly(`The migration of ${applicationName} in ${environmentName}`, ` (124 or 143: it ran longer than its ${timeoutSeconds}s timeout)`)],

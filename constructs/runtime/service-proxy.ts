@@ -8,7 +8,8 @@ import type { DockerHost } from "./docker-host";
 import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
 import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, RESOLVE_EVERY_SECONDS, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
-import { attributeOf } from "./private/references";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf } from "./private/references";
 
 export interface ServiceProxyProps {
   /** The environment's Docker host. */
@@ -75,7 +76,7 @@ export class ServiceProxy extends Construct {
     this.routingVolume.overrideLogicalId(`${addressStem}_routing`);
     const routingMount = { type: "volume", source: attributeOf(this, this.routingVolume, "name"), target: ROUTING_DIR };
 
-    this.routingPublisher = new Container(this, "routing", {
+    this.routingPublisher = new RuntimeContainer(this, "routing", {
       provider: host.provider,
       name: routingName,
       image: imageId,
@@ -98,14 +99,14 @@ export class ServiceProxy extends Construct {
       restart: "no",
       mustRun: false,
       attach: true,
-      dependsOn: props.after ? [...props.after] : undefined,
+      dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
       lifecycle: { postcondition: [exitedCleanly(`Publishing the routing of ${applicationName} in ${environmentName}`)] },
     });
     this.routingPublisher.overrideLogicalId(`${addressStem}_routing`);
 
     if (props.hostPort !== undefined) host.claimHostPort(props.hostPort, applicationName);
     const healthUrl = `http://127.0.0.1:${PROXY_LISTEN_PORT}${PROXY_HEALTH_PATH}`;
-    this.proxy = new Container(this, "proxy", {
+    this.proxy = new RuntimeContainer(this, "proxy", {
       provider: host.provider,
       name: proxyName,
       image: imageId,
@@ -130,7 +131,7 @@ export class ServiceProxy extends Construct {
       stopTimeout: 10,
       destroyGraceSeconds: 10,
       // nginx starts from the published configuration, so it must exist first.
-      dependsOn: [this.routingPublisher],
+      dependsOn: dependenciesOf(this, [this.routingPublisher]),
     });
     this.proxy.overrideLogicalId(`${addressStem}_proxy`);
   }

@@ -11,7 +11,8 @@ import type { DockerHost } from "./docker-host";
 import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import { ReplacementGeneration } from "./private/replacement-generation";
 import type { ReleaseVersion } from "./release-inputs";
-import { attributeOf, plainReference } from "./private/references";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf, plainReference } from "./private/references";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -174,7 +175,7 @@ export class ServiceRelease extends Construct {
       // Each replica waits for the previous one to be healthy (and the first for the migration).
       const previous = containers.length > 0 ? containers[containers.length - 1] : this.migration?.migration;
       const name = generationSuffix ? containerName(applicationName, environmentName, slot, generationSuffix) : containerName(applicationName, environmentName, slot);
-      const appContainer = new Container(this, `container-${slot}`, {
+      const appContainer = new RuntimeContainer(this, `container-${slot}`, {
         provider: host.provider,
         name,
         image: attributeOf(this, this.image, "image_id"),
@@ -208,7 +209,7 @@ export class ServiceRelease extends Construct {
         networksAdvanced: [{ name: networkName }],
         stopTimeout: spec.stopGracePeriodSeconds,
         destroyGraceSeconds: spec.stopGracePeriodSeconds,
-        dependsOn: previous ? [previous] : undefined,
+        dependsOn: previous ? dependenciesOf(this, [previous]) : undefined,
         lifecycle: createBeforeDestroy ? { createBeforeDestroy: true } : undefined,
       });
       appContainer.overrideLogicalId(release.slot ? addressStem : `${addressStem}_${slot}`);

@@ -1,4 +1,4 @@
-import { TerraformStack, type TerraformResource } from "cdktf";
+import { TerraformResource, TerraformStack, type ITerraformDependable } from "cdktf";
 import type { IConstruct } from "constructs";
 
 /**
@@ -18,4 +18,16 @@ export function plainReference(scope: IConstruct, resource: TerraformResource, a
 export function attributeOf(scope: IConstruct, resource: TerraformResource, attribute: string): string {
   const reference = plainReference(scope, resource, attribute);
   return reference === undefined ? resource.getStringAttribute(attribute) : `\${${reference}}`;
+}
+
+/**
+ * `depends_on` entries for `dependsOn`: resources of `scope`'s stack as their plain `<type>.<name>`, anything else
+ * as given. cdktf writes a resource's entry from its `fqn`, a token it creates during the synth's deeply recursive
+ * resolve, where capturing the token's stack trace costs the most.
+ */
+export function dependenciesOf(scope: IConstruct, dependencies: readonly ITerraformDependable[]): ITerraformDependable[] {
+  return dependencies.map((dependency) => {
+    if (!(dependency instanceof TerraformResource) || dependency.forEach !== undefined || TerraformStack.of(dependency) !== TerraformStack.of(scope)) return dependency;
+    return { fqn: `${dependency.terraformResourceType}.${dependency.friendlyUniqueId}` };
+  });
 }
