@@ -42,7 +42,9 @@ export function addPipelineStacks(
   }
   // A loop, not map(): two stack frames less in each of the stack traces cdktf captures while building the stacks.
   const environments: EnvironmentStack[] = [];
-  for (const environment of ENVIRONMENT_NAMES) environments.push(new EnvironmentStack(app, { config, environment, prefix }));
+  for (const environment of ENVIRONMENT_NAMES) {
+    environments.push(new EnvironmentStack(app, { config, environment, prefix }));
+  }
   const repository = new RepositoryStack(app, { config, prefix });
   return { environments, repository };
 }

@@ -25,9 +25,15 @@ export function attributeOf(scope: IConstruct, resource: TerraformResource, attr
  * as given. cdktf writes a resource's entry from its `fqn`, a token it creates during the synth's deeply recursive
  * resolve, where capturing the token's stack trace costs the most.
  */
-export function dependenciesOf(scope: IConstruct, dependencies: readonly ITerraformDependable[]): ITerraformDependable[] {
+export function dependenciesOf(
+  scope: IConstruct,
+  dependencies: readonly ITerraformDependable[],
+): ITerraformDependable[] {
   return dependencies.map((dependency) => {
-    if (!(dependency instanceof TerraformResource) || dependency.forEach !== undefined || TerraformStack.of(dependency) !== TerraformStack.of(scope)) return dependency;
-    return { fqn: `${dependency.terraformResourceType}.${dependency.friendlyUniqueId}` };
+    const sameStack =
+      dependency instanceof TerraformResource &&
+      dependency.forEach === undefined &&
+      TerraformStack.of(dependency) === TerraformStack.of(scope);
+    return sameStack ? { fqn: `${dependency.terraformResourceType}.${dependency.friendlyUniqueId}` } : dependency;
   });
 }
