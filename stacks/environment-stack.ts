@@ -66,9 +66,13 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     this.dockerHost = new DockerHost(this, "docker-host", dockerHostProps(config, profile));
-    this.services = config.applications.map(
-      (application) => new ServiceDeployment(this, `service-${application.name}`, serviceDeploymentProps(application, profile, this.dockerHost, this.secrets)),
-    );
+    // A loop, not map(): cdktf captures the whole call stack for every token, and each provider resource creates a
+    // dozen; map's callback and Array.map add two frames to each of those captures, for every application.
+    const services: ServiceDeployment[] = [];
+    for (const application of config.applications) {
+      services.push(new ServiceDeployment(this, `service-${application.name}`, serviceDeploymentProps(application, profile, this.dockerHost, this.secrets)));
+    }
+    this.services = services;
 
     new EnvironmentMonitoring(this, "monitoring", environmentMonitoringProps(config, props.environment));
   }

@@ -40,9 +40,11 @@ export function addPipelineStacks(
       );
     }
   }
-  const environments = ENVIRONMENT_NAMES.map(
-    (environment) => new EnvironmentStack(app, { config, environment, prefix }),
-  );
+  // A loop, not map(): two stack frames less in each of the stack traces cdktf captures while building the stacks.
+  const environments: EnvironmentStack[] = [];
+  for (const environment of ENVIRONMENT_NAMES) {
+    environments.push(new EnvironmentStack(app, { config, environment, prefix }));
+  }
   const repository = new RepositoryStack(app, { config, prefix });
   return { environments, repository };
 }

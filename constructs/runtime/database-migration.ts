@@ -8,6 +8,8 @@ import { containerName, type Slot } from "../contract";
 import type { DockerHost } from "./docker-host";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
 import { BACKUP_DIR, BACKUP_SCRIPT } from "./private/shell-scripts";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf } from "./private/references";
 
 export interface DatabaseMigrationProps {
   /** The environment's Docker host. */
@@ -89,7 +91,7 @@ export class DatabaseMigration extends Construct {
       });
     const oneOff = {
       provider: host.provider,
-      networksAdvanced: [{ name: host.network.name }],
+      networksAdvanced: [{ name: attributeOf(this, host.network, "name") }],
       ...rotatedLogs(props.logMaxSizeMb ?? 10, props.logMaxFiles ?? 5),
       restart: "no",
       // Run to completion inside the apply; the postcondition fails the apply on a non-zero exit.
@@ -100,10 +102,10 @@ export class DatabaseMigration extends Construct {
     const customBackup = props.backupCommand;
     const backupImage = customBackup ? props.applicationImage : host.infrastructureImage(props.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE);
 
-    this.backup = new Container(this, "backup", {
+    this.backup = new RuntimeContainer(this, "backup", {
       ...oneOff,
       name: nameOf("backup"),
-      image: backupImage.imageId,
+      image: attributeOf(this, backupImage, "image_id"),
       entrypoint: ["/bin/sh", "-c", BACKUP_SCRIPT, "backup"],
       command: customBackup ? [...customBackup] : undefined,
       env: [
@@ -113,22 +115,22 @@ export class DatabaseMigration extends Construct {
         `WTFB_BACKUPS_KEPT=${props.backupsKept ?? 10}`,
         `WTFB_RELEASE_VERSION=${props.version}`,
       ],
-      mounts: [{ type: "volume", source: props.backupVolume.name, target: BACKUP_DIR }],
+      mounts: [{ type: "volume", source: attributeOf(this, props.backupVolume, "name"), target: BACKUP_DIR }],
       labels: labels("backup"),
-      dependsOn: props.after ? [...props.after] : undefined,
+      dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
       lifecycle: { ...replacement, postcondition: [exitedCleanly(`The backup before migrating ${applicationName} in ${environmentName}`)] },
     });
     this.backup.overrideLogicalId(logicalIdOf("backup"));
 
-    this.migration = new Container(this, "migration", {
+    this.migration = new RuntimeContainer(this, "migration", {
       ...oneOff,
       name: nameOf("migrate"),
-      image: props.applicationImage.imageId,
+      image: attributeOf(this, props.applicationImage, "image_id"),
       // `timeout` (coreutils or busybox in the image) stops a migration that runs too long (SOP §7.1).
       command: ["timeout", String(timeoutSeconds), ...props.migrationCommand],
       env: [...props.containerEnvironment],
       labels: labels("migration"),
-      dependsOn: [this.backup],
+      dependsOn: dependenciesOf(this, [this.backup]),
       lifecycle: {
         ...replacement,
         postcondition: [exitedCleanly(`The migration of ${applicationName} in ${environmentName}`, ` (124 or 143: it ran longer than its ${timeoutSeconds}s timeout)`)],

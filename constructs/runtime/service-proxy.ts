@@ -8,6 +8,8 @@ import type { DockerHost } from "./docker-host";
 import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
 import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, RESOLVE_EVERY_SECONDS, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf } from "./private/references";
 
 export interface ServiceProxyProps {
   /** The environment's Docker host. */
@@ -56,6 +58,8 @@ export class ServiceProxy extends Construct {
     const proxyName = containerName(applicationName, environmentName, "proxy");
     const routingName = containerName(applicationName, environmentName, "routing");
     const logs = rotatedLogs(10, 5);
+    const imageId = attributeOf(this, image, "image_id");
+    const networkName = attributeOf(this, host.network, "name");
     const labels = (role: string) => labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": role });
 
     this.nginxConfig = renderNginxConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT });
@@ -70,12 +74,12 @@ export class ServiceProxy extends Construct {
       labels: labels("routing"),
     });
     this.routingVolume.overrideLogicalId(`${addressStem}_routing`);
-    const routingMount = { type: "volume", source: this.routingVolume.name, target: ROUTING_DIR };
+    const routingMount = { type: "volume", source: attributeOf(this, this.routingVolume, "name"), target: ROUTING_DIR };
 
-    this.routingPublisher = new Container(this, "routing", {
+    this.routingPublisher = new RuntimeContainer(this, "routing", {
       provider: host.provider,
       name: routingName,
-      image: image.imageId,
+      image: imageId,
       entrypoint: ["/bin/sh", "-c", ROUTING_PUBLISH_SCRIPT],
       env: [
         `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
@@ -90,29 +94,29 @@ export class ServiceProxy extends Construct {
       ],
       mounts: [routingMount],
       labels: labels("routing"),
-      networksAdvanced: [{ name: host.network.name }],
+      networksAdvanced: [{ name: networkName }],
       ...logs,
       restart: "no",
       mustRun: false,
       attach: true,
-      dependsOn: props.after ? [...props.after] : undefined,
+      dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
       lifecycle: { postcondition: [exitedCleanly(`Publishing the routing of ${applicationName} in ${environmentName}`)] },
     });
     this.routingPublisher.overrideLogicalId(`${addressStem}_routing`);
 
     if (props.hostPort !== undefined) host.claimHostPort(props.hostPort, applicationName);
     const healthUrl = `http://127.0.0.1:${PROXY_LISTEN_PORT}${PROXY_HEALTH_PATH}`;
-    this.proxy = new Container(this, "proxy", {
+    this.proxy = new RuntimeContainer(this, "proxy", {
       provider: host.provider,
       name: proxyName,
-      image: image.imageId,
+      image: imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
       env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`, `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`, `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`],
       upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],
       ports: props.hostPort !== undefined ? [{ internal: PROXY_LISTEN_PORT, external: props.hostPort }] : undefined,
       labels: labels("proxy"),
-      networksAdvanced: [{ name: host.network.name }],
+      networksAdvanced: [{ name: networkName }],
       healthcheck: {
         test: ["CMD-SHELL", `wget -q -O /dev/null ${healthUrl} || curl -fsS -o /dev/null ${healthUrl}`],
         interval: "10s",
@@ -127,7 +131,7 @@ export class ServiceProxy extends Construct {
       stopTimeout: 10,
       destroyGraceSeconds: 10,
       // nginx starts from the published configuration, so it must exist first.
-      dependsOn: [this.routingPublisher],
+      dependsOn: dependenciesOf(this, [this.routingPublisher]),
     });
     this.proxy.overrideLogicalId(`${addressStem}_proxy`);
   }

@@ -11,6 +11,8 @@ import type { DockerHost } from "./docker-host";
 import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
 import { ReplacementGeneration } from "./private/replacement-generation";
 import { DIGEST_IN_VERSION, type ReleaseVersion } from "./release-inputs";
+import { RuntimeContainer } from "./private/runtime-container";
+import { attributeOf, dependenciesOf, plainReference } from "./private/references";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -140,7 +142,8 @@ export class ServiceRelease extends Construct {
         lifecycle: { createBeforeDestroy: true },
       });
       this.generation.overrideLogicalId(`${addressStem}_generation`);
-      generationSuffix = Fn.substr(this.generation.id, 0, 8);
+      const generationId = plainReference(this, this.generation, "id");
+      generationSuffix = generationId === undefined ? Fn.substr(this.generation.id, 0, 8) : `\${substr(${generationId}, 0, 8)}`;
     }
 
     if (props.migration) {
@@ -168,16 +171,17 @@ export class ServiceRelease extends Construct {
       });
     }
 
+    const networkName = attributeOf(this, host.network, "name");
     const slots: Slot[] = release.slot ? [release.slot] : Array.from({ length: replicas }, (_, index) => index + 1);
     const containers: Container[] = [];
     for (const slot of slots) {
       // Each replica waits for the previous one to be healthy (and the first for the migration).
       const previous = containers.length > 0 ? containers[containers.length - 1] : this.migration?.migration;
       const name = generationSuffix ? containerName(applicationName, environmentName, slot, generationSuffix) : containerName(applicationName, environmentName, slot);
-      const appContainer = new Container(this, `container-${slot}`, {
+      const appContainer = new RuntimeContainer(this, `container-${slot}`, {
         provider: host.provider,
         name,
-        image: this.image.imageId,
+        image: attributeOf(this, this.image, "image_id"),
         env: [
           `WTFB_APPLICATION=${applicationName}`,
           `WTFB_ENVIRONMENT=${environmentName}`,
@@ -205,10 +209,10 @@ export class ServiceRelease extends Construct {
         cpus: dockerCpus(spec.cpus),
         ...rotatedLogs(spec.logMaxSizeMb, spec.logMaxFiles),
         // No shared network alias: the proxy reaches a container only once the routing names it, after it is healthy.
-        networksAdvanced: [{ name: host.network.name }],
+        networksAdvanced: [{ name: networkName }],
         stopTimeout: spec.stopGracePeriodSeconds,
         destroyGraceSeconds: spec.stopGracePeriodSeconds,
-        dependsOn: previous ? [previous] : undefined,
+        dependsOn: previous ? dependenciesOf(this, [previous]) : undefined,
         lifecycle: createBeforeDestroy ? { createBeforeDestroy: true } : undefined,
       });
       appContainer.overrideLogicalId(release.slot ? addressStem : `${addressStem}_${slot}`);
