@@ -43,7 +43,10 @@ export {
   type EnvironmentSecretsProps,
   type SecretSpec,
 } from "./constructs/github/environment-secrets";
-export { EnvironmentSecretValues, type EnvironmentSecretValuesProps } from "./constructs/github/environment-secret-values";
+export {
+  EnvironmentSecretValues,
+  type EnvironmentSecretValuesProps,
+} from "./constructs/github/environment-secret-values";
 export {
   RepositoryGovernance,
   type RepositoryGovernanceProps,

@@ -3,7 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
-import { VERSION_DESCRIPTION, VERSION_PATTERN, planReleaseApplies, releaseVariablesOf, type ReleaseStep, type Versions } from "../constructs/workflows/runtime/release-plan";
+import {
+  VERSION_DESCRIPTION,
+  VERSION_PATTERN,
+  planReleaseApplies,
+  releaseVariablesOf,
+  type ReleaseStep,
+  type Versions,
+} from "../constructs/workflows/runtime/release-plan";
 import { GitHubApi } from "./github-api";
 import { healthChecks, prometheusQuery, watchHealth } from "./health";
 import { RELEASE_STATE_VARIABLE, loadRunState, saveRunState, type RunKind, type RunState } from "./run-state";
@@ -30,9 +37,16 @@ export async function applyStep(context: Context, state: RunState, step: Release
   const applies = planReleaseApplies(variables, state.releaseState, step);
   for (const [index, next] of applies.entries()) {
     const which = applies.length > 1 ? ` (apply ${index + 1} of ${applies.length})` : "";
-    console.log(`cdktf deploy ${environment}${which} with ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
+    console.log(
+      `cdktf deploy ${environment}${which} with ${Object.entries(next)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(" ")}`,
+    );
     const releaseEnv = Object.fromEntries(Object.entries(next).map(([name, value]) => [`TF_VAR_${name}`, value]));
-    const result = spawnSync("npx", ["--no-install", "cdktf", "deploy", environment, "--auto-approve"], { env: { ...env, ...releaseEnv, CI: "true" }, stdio: "inherit" });
+    const result = spawnSync("npx", ["--no-install", "cdktf", "deploy", environment, "--auto-approve"], {
+      env: { ...env, ...releaseEnv, CI: "true" },
+      stdio: "inherit",
+    });
     if (result.status !== 0) {
       noteIssue(context, `cdktf deploy ${environment} (${step.kind}${which}) failed`, state);
       saveRunState(state, env);
@@ -45,7 +59,12 @@ export async function applyStep(context: Context, state: RunState, step: Release
   }
 }
 
-export async function watchOrFail(context: Context, state: RunState, minutes: number, canaryVersions: Versions | undefined): Promise<void> {
+export async function watchOrFail(
+  context: Context,
+  state: RunState,
+  minutes: number,
+  canaryVersions: Versions | undefined,
+): Promise<void> {
   const { config, environment } = context;
   const result = await watchHealth({
     checks: healthChecks(config, environment),
@@ -63,7 +82,11 @@ export async function watchOrFail(context: Context, state: RunState, minutes: nu
 }
 
 export function githubApi(env: NodeJS.ProcessEnv): GitHubApi {
-  return new GitHubApi({ apiUrl: env.GITHUB_API_URL ?? "https://api.github.com", repository: env.GITHUB_REPOSITORY ?? "", token: env.GH_TOKEN ?? "" });
+  return new GitHubApi({
+    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    repository: env.GITHUB_REPOSITORY ?? "",
+    token: env.GH_TOKEN ?? "",
+  });
 }
 
 export function requireRunState(env: NodeJS.ProcessEnv): RunState {
@@ -99,19 +122,28 @@ export function versionsOf(state: RunState): Versions {
 }
 
 export function previousVersionsOf(state: RunState): Versions {
-  return Object.fromEntries(Object.entries(state.applications).flatMap(([name, run]) => (run.previous ? [[name, run.previous]] : [])));
+  return Object.fromEntries(
+    Object.entries(state.applications).flatMap(([name, run]) => (run.previous ? [[name, run.previous]] : [])),
+  );
 }
 
 export function describeVersions(versions: Versions): string {
-  return Object.entries(versions).map(([name, version]) => `${name} ${version}`).join(", ");
+  return Object.entries(versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(", ");
 }
 
 export function checkVersion(version: string, what: string): void {
-  if (version === "") throw new CommandError(`${what} is unknown: pass a version, or let the workflow build this commit`);
+  if (version === "")
+    throw new CommandError(`${what} is unknown: pass a version, or let the workflow build this commit`);
   if (!VERSION_PATTERN.test(version)) throw new CommandError(`${what} is not ${VERSION_DESCRIPTION}`);
 }
 
-export function noteIssue(context: Context, issue: string, state: RunState | undefined = loadRunState(context.env)): void {
+export function noteIssue(
+  context: Context,
+  issue: string,
+  state: RunState | undefined = loadRunState(context.env),
+): void {
   console.log(`::warning::${oneLine(issue)}`);
   if (state) {
     state.issues.push(oneLine(issue));
@@ -120,7 +152,10 @@ export function noteIssue(context: Context, issue: string, state: RunState | und
 }
 
 export function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").trim().slice(0, 300);
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .trim()
+    .slice(0, 300);
 }
 
 export function option(args: string[], name: string): string | undefined {
@@ -143,7 +178,10 @@ export function runUrl(env: NodeJS.ProcessEnv): string {
 
 export function commitTimeSeconds(commit: string, env: NodeJS.ProcessEnv): number | undefined {
   if (!/^[0-9a-f]{7,40}$/.test(commit)) return undefined;
-  const result = spawnSync("git", ["show", "-s", "--format=%ct", commit], { cwd: env.GITHUB_WORKSPACE ?? process.cwd(), encoding: "utf8" });
+  const result = spawnSync("git", ["show", "-s", "--format=%ct", commit], {
+    cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
+    encoding: "utf8",
+  });
   const seconds = Number(result.stdout.trim());
   return result.status === 0 && Number.isFinite(seconds) ? seconds : undefined;
 }

@@ -32,7 +32,13 @@ export function recordStatus(kind: RunKind, jobStatus: string, rollbackOutcome: 
   return kind === "deployment" && rollbackOutcome === "success" ? "rolled-back" : "failure";
 }
 
-export function buildRecord(state: RunState, status: RecordStatus, finishedAt: string, runUrl: string, issues: readonly string[]): DeploymentRecord {
+export function buildRecord(
+  state: RunState,
+  status: RecordStatus,
+  finishedAt: string,
+  runUrl: string,
+  issues: readonly string[],
+): DeploymentRecord {
   return {
     kind: state.kind,
     environment: state.environment,
@@ -44,7 +50,10 @@ export function buildRecord(state: RunState, status: RecordStatus, finishedAt: s
     deployer: state.deployer,
     trigger: state.trigger,
     applications: Object.fromEntries(
-      Object.entries(state.applications).map(([name, run]) => [name, { version: run.version, ...(run.previous !== undefined ? { previousVersion: run.previous } : {}) }]),
+      Object.entries(state.applications).map(([name, run]) => [
+        name,
+        { version: run.version, ...(run.previous !== undefined ? { previousVersion: run.previous } : {}) },
+      ]),
     ),
     runUrl,
     issues,
@@ -56,23 +65,41 @@ export function buildRecord(state: RunState, status: RecordStatus, finishedAt: s
 /** Job-summary table: one row per application. */
 export function summaryMarkdown(record: DeploymentRecord): string {
   const title = `### ${record.kind === "deployment" ? "Deployment" : "Rollback"} to ${record.environment}: ${record.status}`;
-  const header = "| Finished (UTC) | Environment | Application | Version | Previous | Commit | Deployer | Status | Issues |\n|---|---|---|---|---|---|---|---|---|";
+  const header =
+    "| Finished (UTC) | Environment | Application | Version | Previous | Commit | Deployer | Status | Issues |\n|---|---|---|---|---|---|---|---|---|";
   const issues = record.issues.length === 0 ? "none" : record.issues.map(cell).join("<br>");
   const rows = Object.entries(record.applications).map(
     ([name, application]) =>
       `| ${record.finishedAt} | ${record.environment} | ${name} | \`${application.version}\` | ${application.previousVersion ? `\`${application.previousVersion}\`` : "—"} | \`${record.commit.slice(0, 7)}\` | ${cell(record.deployer)} | ${record.status} | ${issues} |`,
   );
-  const reason = record.reason ? `\n\nReason: ${cell(record.reason)}${record.alertname ? ` (alert ${cell(record.alertname)})` : ""}` : "";
+  const reason = record.reason
+    ? `\n\nReason: ${cell(record.reason)}${record.alertname ? ` (alert ${cell(record.alertname)})` : ""}`
+    : "";
   return `${title}\n\n${header}\n${rows.join("\n")}${reason}\n`;
 }
 
 /** Grafana annotation tags, as the contract defines them, for one application. */
-export function annotationTags(record: Pick<DeploymentRecord, "kind" | "environment">, application: string, version: string, status: RecordStatus | "started"): string[] {
+export function annotationTags(
+  record: Pick<DeploymentRecord, "kind" | "environment">,
+  application: string,
+  version: string,
+  status: RecordStatus | "started",
+): string[] {
   return deploymentAnnotationTags({ kind: record.kind, environment: record.environment, application, version, status });
 }
 
-export function annotationText(kind: RunKind, environment: string, application: string, version: string, status: RecordStatus | "started", deployer: string): string {
-  const what = kind === "deployment" ? `Deployment of ${application} ${version} to ${environment}` : `Rollback of ${application} in ${environment} to ${version}`;
+export function annotationText(
+  kind: RunKind,
+  environment: string,
+  application: string,
+  version: string,
+  status: RecordStatus | "started",
+  deployer: string,
+): string {
+  const what =
+    kind === "deployment"
+      ? `Deployment of ${application} ${version} to ${environment}`
+      : `Rollback of ${application} in ${environment} to ${version}`;
   return `${what}: ${status} (by ${deployer})`;
 }
 
@@ -80,18 +107,34 @@ export function annotationText(kind: RunKind, environment: string, application: 
  * The Pushgateway body for one application (grouping key job/environment/application): when the deployment
  * happened and how it ended, its lead time from commit, and when a rollback happened and why.
  */
-export function pushgatewayBody(record: DeploymentRecord, nowSeconds: number, commitTimeSeconds: number | undefined): string {
+export function pushgatewayBody(
+  record: DeploymentRecord,
+  nowSeconds: number,
+  commitTimeSeconds: number | undefined,
+): string {
   const lines: string[] = [];
   if (record.kind === "deployment" && record.status !== "cancelled" && record.status !== "skipped") {
-    lines.push(`# TYPE ${DEPLOYMENT_METRICS.lastDeployment} gauge`, `${DEPLOYMENT_METRICS.lastDeployment}{status="${record.status === "success" ? "success" : "failure"}"} ${nowSeconds}`);
+    lines.push(
+      `# TYPE ${DEPLOYMENT_METRICS.lastDeployment} gauge`,
+      `${DEPLOYMENT_METRICS.lastDeployment}{status="${record.status === "success" ? "success" : "failure"}"} ${nowSeconds}`,
+    );
     if (record.status === "success" && commitTimeSeconds !== undefined) {
-      lines.push(`# TYPE ${DEPLOYMENT_METRICS.leadTime} gauge`, `${DEPLOYMENT_METRICS.leadTime} ${Math.max(0, nowSeconds - commitTimeSeconds)}`);
+      lines.push(
+        `# TYPE ${DEPLOYMENT_METRICS.leadTime} gauge`,
+        `${DEPLOYMENT_METRICS.leadTime} ${Math.max(0, nowSeconds - commitTimeSeconds)}`,
+      );
     }
   }
   const rolledBack = record.status === "rolled-back" || (record.kind === "rollback" && record.status === "success");
   if (rolledBack) {
-    const reason = record.kind === "rollback" ? (record.reason ?? "manual") : `automatic: ${record.issues[0] ?? "verification failed"}`;
-    lines.push(`# TYPE ${DEPLOYMENT_METRICS.lastRollback} gauge`, `${DEPLOYMENT_METRICS.lastRollback}{reason="${labelValue(reason)}"} ${nowSeconds}`);
+    const reason =
+      record.kind === "rollback"
+        ? (record.reason ?? "manual")
+        : `automatic: ${record.issues[0] ?? "verification failed"}`;
+    lines.push(
+      `# TYPE ${DEPLOYMENT_METRICS.lastRollback} gauge`,
+      `${DEPLOYMENT_METRICS.lastRollback}{reason="${labelValue(reason)}"} ${nowSeconds}`,
+    );
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

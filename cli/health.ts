@@ -8,11 +8,19 @@
 import type { EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { environmentGrafanaUrl } from "../constructs/monitoring/alert-checks";
-import { alertRateWindow, environmentAlerts, type AlertRule, type NoDataBehaviour } from "../constructs/monitoring/alert-model";
+import {
+  alertRateWindow,
+  environmentAlerts,
+  type AlertRule,
+  type NoDataBehaviour,
+} from "../constructs/monitoring/alert-model";
 import { substituteGrafanaIntervals } from "../constructs/monitoring/promql";
 import { tagOf, type Versions } from "../constructs/workflows/runtime/release-plan";
 
-export type HealthCheck = Pick<AlertRule, "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action"> & {
+export type HealthCheck = Pick<
+  AlertRule,
+  "name" | "application" | "query" | "comparator" | "threshold" | "forMinutes" | "action"
+> & {
   /** What an empty answer means, as for the alert: "OK" passes, anything else counts as a breach of a check that fails verification. @default "OK" */
   readonly noData?: NoDataBehaviour;
   /** A breach fails the verification rather than warn. @default - when the rule rolls back */
@@ -92,16 +100,27 @@ export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
       try {
         samples = await queryWithRetries(options, check.query);
       } catch (error) {
-        return { healthy: false, failures: [`cannot verify ${check.name}: ${(error as Error).message}`], warnings: [...warnings] };
+        return {
+          healthy: false,
+          failures: [`cannot verify ${check.name}: ${(error as Error).message}`],
+          warnings: [...warnings],
+        };
       }
       const judged = relevantSamples(samples, check, options);
       const failing = check.failsVerification ?? check.action === "rollback";
       // No data is no evidence of health: a rule whose alert treats it as a problem counts it as a breach.
       const noDataBreaches = judged.length === 0 && failing && (check.noData ?? "OK") !== "OK";
-      const breaching = noDataBreaches ? [{ labels: {}, value: NaN }] : judged.filter((sample) => breaches(sample.value, check));
-      options.log(`${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map(describeSample).join(", ")} (${check.comparator} ${check.threshold} ${failing ? "fails verification" : "notifies"}${noDataBreaches ? "; no data fails it" : ""})`);
+      const breaching = noDataBreaches
+        ? [{ labels: {}, value: NaN }]
+        : judged.filter((sample) => breaches(sample.value, check));
+      options.log(
+        `${minuteLabel(minute)} ${check.name}: ${judged.length === 0 ? "no data" : judged.map(describeSample).join(", ")} (${check.comparator} ${check.threshold} ${failing ? "fails verification" : "notifies"}${noDataBreaches ? "; no data fails it" : ""})`,
+      );
       if (!failing) {
-        if (breaching.length > 0) warnings.add(`${check.name} was ${check.comparator} ${check.threshold} (${breaching.map(describeSample).join(", ")}) after ${minute} min`);
+        if (breaching.length > 0)
+          warnings.add(
+            `${check.name} was ${check.comparator} ${check.threshold} (${breaching.map(describeSample).join(", ")}) after ${minute} min`,
+          );
         continue;
       }
       // Counted per application: one application breaching this minute and another the next is no sustained breach.
@@ -116,7 +135,9 @@ export async function watchHealth(options: WatchOptions): Promise<WatchResult> {
       const needed = options.canaryVersions ? 1 : Math.max(1, Math.min(check.forMinutes, options.minutes));
       for (const [application, held] of current) {
         if (held < needed) continue;
-        const values = breaching.filter((sample) => (applicationOf(sample, check) ?? "") === application).map(describeSample);
+        const values = breaching
+          .filter((sample) => (applicationOf(sample, check) ?? "") === application)
+          .map(describeSample);
         const what = noDataBreaches ? "no data" : `${values.join(", ")} ${check.comparator} ${check.threshold}`;
         return {
           healthy: false,
@@ -135,12 +156,17 @@ export function prometheusQuery(baseUrl: string): QueryFunction {
     const url = `${baseUrl.replace(/\/+$/, "")}/api/v1/query?${new URLSearchParams({ query })}`;
     const response = await fetch(url, { signal: AbortSignal.timeout(20_000) });
     const body = (await response.json().catch(() => undefined)) as
-      | { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } }
+      | {
+          status: string;
+          error?: string;
+          data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+        }
       | undefined;
     if (!response.ok || !body || body.status !== "success" || !body.data) {
       throw new Error(`Prometheus at ${baseUrl} answered ${response.status}${body?.error ? `: ${body.error}` : ""}`);
     }
-    if (body.data.resultType !== "vector") throw new Error(`expected an instant vector from Prometheus, got a ${body.data.resultType}`);
+    if (body.data.resultType !== "vector")
+      throw new Error(`expected an instant vector from Prometheus, got a ${body.data.resultType}`);
     return body.data.result.map((series) => ({ labels: series.metric, value: parsePrometheusValue(series.value[1]) }));
   };
 }
@@ -182,7 +208,9 @@ function relevantSamples(samples: Sample[], check: HealthCheck, options: WatchOp
   return samples.filter((sample) => {
     const application = applicationOf(sample, check);
     const version = application === undefined ? undefined : canaries[application];
-    return version === undefined || !labelled.has(application) || sample.labels[options.versionLabel] === tagOf(version);
+    return (
+      version === undefined || !labelled.has(application) || sample.labels[options.versionLabel] === tagOf(version)
+    );
   });
 }
 
@@ -193,7 +221,9 @@ function breaches(value: number, check: HealthCheck): boolean {
 
 /** A sample's value, after the application it is about when the series says (`web=0.02`). */
 function describeSample(sample: Sample): string {
-  return sample.labels.application === undefined ? formatValue(sample.value) : `${sample.labels.application}=${formatValue(sample.value)}`;
+  return sample.labels.application === undefined
+    ? formatValue(sample.value)
+    : `${sample.labels.application}=${formatValue(sample.value)}`;
 }
 
 function formatValue(value: number): string {

@@ -33,7 +33,8 @@ import { record } from "./commands/record";
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const [command, ...args] = argv;
   const environment = env.WTFB_ENVIRONMENT ?? "";
-  if (!isEnvironmentName(environment)) throw new CommandError("WTFB_ENVIRONMENT must be development, staging or production");
+  if (!isEnvironmentName(environment))
+    throw new CommandError("WTFB_ENVIRONMENT must be development, staging or production");
   const context: Context = { config: loadConfig({ env, loadDotEnv: false }).config, environment, env };
   const skipped = command === "begin" || command === "record" ? undefined : loadRunState(env)?.skipped;
   if (skipped !== undefined) {
@@ -73,4 +74,3 @@ if (require.main === module) {
     process.exitCode = 1;
   });
 }
-

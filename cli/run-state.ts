@@ -88,8 +88,15 @@ export function parseRejectedVersions(text: string | undefined): Record<string, 
   } catch {
     throw new Error(`the variable ${REJECTED_VERSIONS_VARIABLE} is not valid JSON; delete it to start afresh`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value) || Object.values(value).some((entry) => !Array.isArray(entry) || entry.some((item) => typeof item !== "string"))) {
-    throw new Error(`the variable ${REJECTED_VERSIONS_VARIABLE} must be a JSON object of string arrays; delete it to start afresh`);
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    Object.values(value).some((entry) => !Array.isArray(entry) || entry.some((item) => typeof item !== "string"))
+  ) {
+    throw new Error(
+      `the variable ${REJECTED_VERSIONS_VARIABLE} must be a JSON object of string arrays; delete it to start afresh`,
+    );
   }
   return value as Record<string, string[]>;
 }
@@ -103,7 +110,12 @@ export function parseStringRecord(text: string | undefined, what: string): Recor
   } catch {
     throw new Error(`${what} is not valid JSON`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value) || Object.values(value).some((entry) => typeof entry !== "string")) {
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    Object.values(value).some((entry) => typeof entry !== "string")
+  ) {
     throw new Error(`${what} must be a JSON object of strings`);
   }
   return value as Record<string, string>;

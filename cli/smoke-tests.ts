@@ -18,14 +18,24 @@ export async function runSmokeTests(tests: readonly SmokeTest[], options: SmokeT
   const failures: string[] = [];
   for (const test of tests) {
     if (test.url !== undefined) {
-      const url = isAbsoluteUrl(test.url) ? test.url : `${(options.baseUrl ?? "").replace(/\/+$/, "")}/${test.url.replace(/^\/+/, "")}`;
+      const url = isAbsoluteUrl(test.url)
+        ? test.url
+        : `${(options.baseUrl ?? "").replace(/\/+$/, "")}/${test.url.replace(/^\/+/, "")}`;
       const problem = await checkUrl(url, options);
       options.log(`${problem ? "✖" : "✔"} ${test.name}: GET ${url}${problem ? ` — ${problem}` : ""}`);
       if (problem) failures.push(`smoke test "${test.name}" failed: GET ${url} ${problem}`);
     }
     if (test.command !== undefined) {
-      const result = spawnSync("bash", ["-c", test.command], { cwd: options.workingDirectory, stdio: "inherit", env: { ...process.env, BASE_URL: options.baseUrl ?? "" } });
-      const problem = result.error ? result.error.message : result.status !== 0 ? `exited with ${result.status ?? result.signal}` : undefined;
+      const result = spawnSync("bash", ["-c", test.command], {
+        cwd: options.workingDirectory,
+        stdio: "inherit",
+        env: { ...process.env, BASE_URL: options.baseUrl ?? "" },
+      });
+      const problem = result.error
+        ? result.error.message
+        : result.status !== 0
+          ? `exited with ${result.status ?? result.signal}`
+          : undefined;
       options.log(`${problem ? "✖" : "✔"} ${test.name}: ${test.command}${problem ? ` — ${problem}` : ""}`);
       if (problem) failures.push(`smoke test "${test.name}" failed: the command ${problem}`);
     }

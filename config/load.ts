@@ -25,13 +25,33 @@ export interface EnvironmentVariableOverride {
 
 /** Every environment variable the loader reads, and the field each one overrides. */
 export const ENVIRONMENT_VARIABLE_OVERRIDES: readonly EnvironmentVariableOverride[] = [
-  { variable: "WTFB_REPOSITORY_OWNER", path: ["repository", "owner"], description: "Owner of the application repository." },
-  { variable: "WTFB_REPOSITORY_NAME", path: ["repository", "name"], description: "Name of the application repository." },
+  {
+    variable: "WTFB_REPOSITORY_OWNER",
+    path: ["repository", "owner"],
+    description: "Owner of the application repository.",
+  },
+  {
+    variable: "WTFB_REPOSITORY_NAME",
+    path: ["repository", "name"],
+    description: "Name of the application repository.",
+  },
   { variable: "WTFB_GRAFANA_URL", path: ["monitoring", "grafanaUrl"], description: "Base URL of Grafana." },
-  { variable: "WTFB_GRAFANA_VERSION", path: ["monitoring", "grafanaVersion"], description: "Version of that Grafana (12.0 or later)." },
+  {
+    variable: "WTFB_GRAFANA_VERSION",
+    path: ["monitoring", "grafanaVersion"],
+    description: "Version of that Grafana (12.0 or later).",
+  },
   ...ENVIRONMENT_NAMES.flatMap((name) => [
-    { variable: `WTFB_${name.toUpperCase()}_DOCKER_HOST`, path: ["environments", name, "runtime", "dockerHost"], description: `Docker host of ${name}.` },
-    { variable: `WTFB_${name.toUpperCase()}_PROMETHEUS_URL`, path: ["environments", name, "monitoring", "prometheusUrl"], description: `Prometheus URL of ${name}.` },
+    {
+      variable: `WTFB_${name.toUpperCase()}_DOCKER_HOST`,
+      path: ["environments", name, "runtime", "dockerHost"],
+      description: `Docker host of ${name}.`,
+    },
+    {
+      variable: `WTFB_${name.toUpperCase()}_PROMETHEUS_URL`,
+      path: ["environments", name, "monitoring", "prometheusUrl"],
+      description: `Prometheus URL of ${name}.`,
+    },
   ]),
 ];
 
@@ -74,14 +94,29 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(error as Error).message})`;
-    throw new ConfigError(source, [{ path: "", message: `the config file ${reason}`, fix: `create it (see pipeline.config.json in wtfb-deploy), or point PIPELINE_CONFIG at your config` }]);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "does not exist"
+        : `cannot be read (${(error as Error).message})`;
+    throw new ConfigError(source, [
+      {
+        path: "",
+        message: `the config file ${reason}`,
+        fix: `create it (see pipeline.config.json in wtfb-deploy), or point PIPELINE_CONFIG at your config`,
+      },
+    ]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(source, [{ path: "", message: `is not valid JSON: ${describeJsonError(text, error as Error)}`, fix: "correct the JSON syntax at that line (a trailing comma or a missing quote is the usual cause)" }]);
+    throw new ConfigError(source, [
+      {
+        path: "",
+        message: `is not valid JSON: ${describeJsonError(text, error as Error)}`,
+        fix: "correct the JSON syntax at that line (a trailing comma or a missing quote is the usual cause)",
+      },
+    ]);
   }
   const overriddenBy = applyEnvironmentOverrides(raw, env);
   return { config: parseConfig(raw, source, overriddenBy), file, overriddenBy: overriddenBy.map((o) => o.variable) };
@@ -96,10 +131,21 @@ const CROSS_FIELD_CHECKS_LATER =
  * reads nothing else: no file, no `.env`, and no `WTFB_*` environment variable overrides. To apply those, use
  * `loadConfig` (from a file), which reads the file, loads `.env`, applies the overrides, then calls this.
  */
-export function parseConfig(raw: unknown, source = "pipeline config", overriddenBy: readonly EnvironmentVariableOverride[] = []): PipelineConfig {
+export function parseConfig(
+  raw: unknown,
+  source = "pipeline config",
+  overriddenBy: readonly EnvironmentVariableOverride[] = [],
+): PipelineConfig {
   const parsed = pipelineConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(source, annotate(parsed.error.issues.flatMap((issue) => toConfigIssues(issue, raw)), overriddenBy), CROSS_FIELD_CHECKS_LATER);
+    throw new ConfigError(
+      source,
+      annotate(
+        parsed.error.issues.flatMap((issue) => toConfigIssues(issue, raw)),
+        overriddenBy,
+      ),
+      CROSS_FIELD_CHECKS_LATER,
+    );
   }
   const config = resolveConfig(parsed.data);
   const issues = CONFIG_CHECKS.flatMap((check) => check(config));
@@ -137,7 +183,9 @@ function toConfigIssues(issue: ZodIssue, raw: unknown, prefix: PropertyKey[] = [
   const fullPath = [...prefix, ...issue.path];
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     // Report the alternative the input was aiming at: the one whose problems are not "wrong type at the root".
-    const branch = issue.errors.find((errors) => !errors.every((e) => e.code === "invalid_type" && e.path.length === 0)) ?? issue.errors[0];
+    const branch =
+      issue.errors.find((errors) => !errors.every((e) => e.code === "invalid_type" && e.path.length === 0)) ??
+      issue.errors[0];
     return branch.flatMap((nested) => toConfigIssues(nested, raw, fullPath));
   }
   if (issue.code === "unrecognized_keys") {
@@ -148,15 +196,23 @@ function toConfigIssues(issue: ZodIssue, raw: unknown, prefix: PropertyKey[] = [
       return {
         path: formatPath([...fullPath, key]),
         // A custom message names every unknown key of the object; each issue names its own.
-        message: custom ? issue.message.replace(issue.keys.map((k) => JSON.stringify(k)).join(", "), JSON.stringify(key)) : `unknown key ${JSON.stringify(key)}`,
-        fix: suggestion ? `did you mean ${JSON.stringify(suggestion)}? (unknown keys are rejected to catch typos)` : `remove it; allowed here: ${known.join(", ") || "nothing"}`,
+        message: custom
+          ? issue.message.replace(issue.keys.map((k) => JSON.stringify(k)).join(", "), JSON.stringify(key))
+          : `unknown key ${JSON.stringify(key)}`,
+        fix: suggestion
+          ? `did you mean ${JSON.stringify(suggestion)}? (unknown keys are rejected to catch typos)`
+          : `remove it; allowed here: ${known.join(", ") || "nothing"}`,
       };
     });
   }
   const value = valueAt(raw, fullPath);
   const message = humanMessage(issue, value);
   const fix = fixFor(issue, value);
-  return [fix === undefined ? { path: formatPath(fullPath), ...splitFix(message, value, fullPath) } : { path: formatPath(fullPath), message, fix }];
+  return [
+    fix === undefined
+      ? { path: formatPath(fullPath), ...splitFix(message, value, fullPath) }
+      : { path: formatPath(fullPath), message, fix },
+  ];
 }
 
 /**
@@ -169,7 +225,10 @@ function splitFix(message: string, value: unknown, at: PropertyKey[]): { message
   const rule = /^must (not )?(be )?(.*)$/.exec(message);
   if (rule) {
     const current = value === undefined ? "it" : JSON.stringify(value).slice(0, 60);
-    return { message, fix: `change ${current} to a value that ${rule[1] ? "does not " : rule[2] ? "is " : ""}${rule[3]}` };
+    return {
+      message,
+      fix: `change ${current} to a value that ${rule[1] ? "does not " : rule[2] ? "is " : ""}${rule[3]}`,
+    };
   }
   const field = at.filter((part) => typeof part === "string").join(".");
   return { message, fix: `see ${field || "the config"} in docs/config-reference.md` };
@@ -177,9 +236,14 @@ function splitFix(message: string, value: unknown, at: PropertyKey[]): { message
 
 function humanMessage(issue: ZodIssue, value: unknown): string {
   if (issue.code === "invalid_type") {
-    return value === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeType(value)}`;
+    return value === undefined
+      ? `is required (expected ${issue.expected})`
+      : `expected ${issue.expected}, got ${describeType(value)}`;
   }
-  return issue.message.replace(/^Invalid input: /, "").replace(/^Too small: /, "").replace(/^Too big: /, "");
+  return issue.message
+    .replace(/^Invalid input: /, "")
+    .replace(/^Too small: /, "")
+    .replace(/^Too big: /, "");
 }
 
 function fixFor(issue: ZodIssue, value: unknown): string | undefined {
@@ -188,13 +252,23 @@ function fixFor(issue: ZodIssue, value: unknown): string | undefined {
       return `make it ${typeHint(issue.expected)}`;
     case "invalid_value": {
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-      const suggestion = typeof value === "string" ? closest(value, issue.values.filter((v): v is string => typeof v === "string")) : undefined;
+      const suggestion =
+        typeof value === "string"
+          ? closest(
+              value,
+              issue.values.filter((v): v is string => typeof v === "string"),
+            )
+          : undefined;
       return suggestion ? `did you mean ${JSON.stringify(suggestion)}? (allowed: ${allowed})` : `use one of ${allowed}`;
     }
     case "too_small":
-      return issue.origin === "array" ? `list at least ${issue.minimum} item(s)` : `use a value of at least ${issue.minimum}`;
+      return issue.origin === "array"
+        ? `list at least ${issue.minimum} item(s)`
+        : `use a value of at least ${issue.minimum}`;
     case "too_big":
-      return issue.origin === "array" ? `list at most ${issue.maximum} item(s)` : `use a value of at most ${issue.maximum}`;
+      return issue.origin === "array"
+        ? `list at most ${issue.maximum} item(s)`
+        : `use a value of at most ${issue.maximum}`;
     default:
       return undefined;
   }
@@ -248,10 +322,14 @@ function knownKeysAt(at: PropertyKey[]): string[] {
       return [];
     });
   }
-  return [...new Set(schemas.flatMap(unwrap).flatMap((schema) => {
-    const def = schema._zod.def as unknown as Record<string, unknown>;
-    return def.type === "object" ? Object.keys(def.shape as object) : [];
-  }))];
+  return [
+    ...new Set(
+      schemas.flatMap(unwrap).flatMap((schema) => {
+        const def = schema._zod.def as unknown as Record<string, unknown>;
+        return def.type === "object" ? Object.keys(def.shape as object) : [];
+      }),
+    ),
+  ];
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType[] {
@@ -281,7 +359,9 @@ function closest(word: string, candidates: string[]): string | undefined {
   if (lower.length >= 3) {
     const started = candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower));
     if (started.length === 1) return started[0];
-    const shared = candidates.filter((candidate) => lower.length >= 4 && candidate.toLowerCase().startsWith(lower.slice(0, 4)));
+    const shared = candidates.filter(
+      (candidate) => lower.length >= 4 && candidate.toLowerCase().startsWith(lower.slice(0, 4)),
+    );
     if (shared.length === 1) return shared[0];
   }
   let best: string | undefined;

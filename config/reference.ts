@@ -49,13 +49,16 @@ export function renderConfigReference(): string {
     "",
     "`pipeline.config.json` (or the file named by `PIPELINE_CONFIG`) describes the repository, its applications and the three environments of the SOP.",
     "Unknown keys are rejected everywhere. `npm run validate` checks a config and lists every problem with its path and a fix: first every field against the schema, then, once those pass, the checks across fields.",
-    "Editors autocomplete it through `pipeline.config.schema.json` (`\"$schema\": \"./pipeline.config.schema.json\"`).",
+    'Editors autocomplete it through `pipeline.config.schema.json` (`"$schema": "./pipeline.config.schema.json"`).',
     "",
     "## Fields",
     "",
     "| Field | Type | Required | Default | SOP | Description |",
     "|---|---|---|---|---|---|",
-    ...rows.map((row) => `| \`${row.path}\` | ${escape(row.type)} | ${row.required ? "yes" : ""} | ${row.default === undefined ? "" : `\`${escape(JSON.stringify(row.default))}\``} | ${row.sop ?? ""} | ${escape(row.description)} |`),
+    ...rows.map(
+      (row) =>
+        `| \`${row.path}\` | ${escape(row.type)} | ${row.required ? "yes" : ""} | ${row.default === undefined ? "" : `\`${escape(JSON.stringify(row.default))}\``} | ${row.sop ?? ""} | ${escape(row.description)} |`,
+    ),
     "",
     "`<env>` stands for `development`, `staging` or `production`; `[]` for any item of a list.",
     "",
@@ -84,16 +87,35 @@ export function renderConfigReference(): string {
   return lines.join("\n");
 }
 
-function walk(schema: JsonSchema, path: string, required: boolean, rows: Row[], inheritedSop: string | undefined): void {
+function walk(
+  schema: JsonSchema,
+  path: string,
+  required: boolean,
+  rows: Row[],
+  inheritedSop: string | undefined,
+): void {
   const sop = schema["x-sop"] ?? inheritedSop;
   if (path !== "" && !path.endsWith("[]")) {
-    rows.push({ path, type: typeOf(schema), required, default: schema.default, description: schema.description ?? "", sop: schema["x-sop"] ?? inheritedSop });
+    rows.push({
+      path,
+      type: typeOf(schema),
+      required,
+      default: schema.default,
+      description: schema.description ?? "",
+      sop: schema["x-sop"] ?? inheritedSop,
+    });
   }
   if (schema.properties) {
     for (const [key, child] of Object.entries(schema.properties)) {
       if (key === "$schema") continue;
       const childPath = path === "" ? key : `${path}.${key}`;
-      walk(child, path.startsWith("environments") && path.split(".").length === 1 ? `environments.<env>` : childPath, (schema.required ?? []).includes(key), rows, sop);
+      walk(
+        child,
+        path.startsWith("environments") && path.split(".").length === 1 ? `environments.<env>` : childPath,
+        (schema.required ?? []).includes(key),
+        rows,
+        sop,
+      );
       if (path === "environments") break; // the three environments share one shape: document it once
     }
   }
@@ -106,12 +128,14 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Row[], 
           if (key === "type") continue;
           walk(child, `${path}.${key}`, (variant.required ?? []).includes(key), rows, sop);
           const last = rows[rows.length - 1];
-          if (discriminator !== undefined && last) last.description = `(type ${JSON.stringify(discriminator)}) ${last.description}`.trim();
+          if (discriminator !== undefined && last)
+            last.description = `(type ${JSON.stringify(discriminator)}) ${last.description}`.trim();
         }
       }
     }
   }
-  if (schema.items && (schema.items.properties || schema.items.oneOf || schema.items.anyOf)) walk(schema.items, `${path}[]`, true, rows, sop);
+  if (schema.items && (schema.items.properties || schema.items.oneOf || schema.items.anyOf))
+    walk(schema.items, `${path}[]`, true, rows, sop);
 }
 
 function typeOf(schema: JsonSchema): string {
@@ -119,24 +143,45 @@ function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(" | ");
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants) {
-    const types = variants.map((variant) => variant.properties?.type?.const !== undefined ? `{type: ${JSON.stringify(variant.properties.type.const)}}` : typeOf(variant));
+    const types = variants.map((variant) =>
+      variant.properties?.type?.const !== undefined
+        ? `{type: ${JSON.stringify(variant.properties.type.const)}}`
+        : typeOf(variant),
+    );
     return [...new Set(types)].join(" | ");
   }
   if (schema.type === "array") return `${schema.items ? typeOf(schema.items) : "any"}[]`;
-  if (schema.type === "object" && schema.additionalProperties && typeof schema.additionalProperties === "object" && !schema.properties) {
+  if (
+    schema.type === "object" &&
+    schema.additionalProperties &&
+    typeof schema.additionalProperties === "object" &&
+    !schema.properties
+  ) {
     return `map of ${typeOf(schema.additionalProperties)}`;
   }
   if (schema.type === "integer" || schema.type === "number") {
-    const bounds = [schema.minimum !== undefined ? `≥ ${schema.minimum}` : schema.exclusiveMinimum !== undefined ? `> ${schema.exclusiveMinimum}` : "", schema.maximum !== undefined && schema.maximum < 1e15 ? `≤ ${schema.maximum}` : ""].filter(Boolean);
+    const bounds = [
+      schema.minimum !== undefined
+        ? `≥ ${schema.minimum}`
+        : schema.exclusiveMinimum !== undefined
+          ? `> ${schema.exclusiveMinimum}`
+          : "",
+      schema.maximum !== undefined && schema.maximum < 1e15 ? `≤ ${schema.maximum}` : "",
+    ].filter(Boolean);
     return `${schema.type}${bounds.length > 0 && (schema.minimum ?? 0) > -1e15 ? ` (${bounds.join(", ")})` : ""}`;
   }
   if (schema.format) return `${schema.type} (${schema.format})`;
-  return Array.isArray(schema.type) ? schema.type.join(" | ") : schema.type ?? "any";
+  return Array.isArray(schema.type) ? schema.type.join(" | ") : (schema.type ?? "any");
 }
 
 function defaultRows(): string[] {
-  const keys = Object.keys(ENVIRONMENT_DEFAULTS.development) as Array<keyof (typeof ENVIRONMENT_DEFAULTS)["development"]>;
-  return keys.map((key) => `| \`${key}\` | ${ENVIRONMENT_NAMES.map((name) => `\`${escape(JSON.stringify(ENVIRONMENT_DEFAULTS[name][key]))}\``).join(" | ")} |`);
+  const keys = Object.keys(ENVIRONMENT_DEFAULTS.development) as Array<
+    keyof (typeof ENVIRONMENT_DEFAULTS)["development"]
+  >;
+  return keys.map(
+    (key) =>
+      `| \`${key}\` | ${ENVIRONMENT_NAMES.map((name) => `\`${escape(JSON.stringify(ENVIRONMENT_DEFAULTS[name][key]))}\``).join(" | ")} |`,
+  );
 }
 
 function escape(text: string): string {

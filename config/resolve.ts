@@ -18,7 +18,11 @@ export function resolveConfig(parsed: ParsedPipelineConfig): PipelineConfig {
   };
 }
 
-function resolveEnvironment(name: EnvironmentName, overrides: EnvironmentOverrides, repository: ParsedPipelineConfig["repository"]): EnvironmentProfile {
+function resolveEnvironment(
+  name: EnvironmentName,
+  overrides: EnvironmentOverrides,
+  repository: ParsedPipelineConfig["repository"],
+): EnvironmentProfile {
   const defaults = ENVIRONMENT_DEFAULTS[name];
   const branches = overrides.branches ?? defaults.branches;
   // Rollbacks (repository_dispatch, workflow_dispatch) run from the default branch, so every environment admits it;

@@ -16,8 +16,18 @@ export function variableStem(applicationName: string): string {
  */
 export type ReleaseVariables =
   | { readonly strategy: "rolling"; readonly version: string }
-  | { readonly strategy: "blue-green"; readonly blueVersion: string; readonly greenVersion: string; readonly activeSlot: string }
-  | { readonly strategy: "canary"; readonly stableVersion: string; readonly canaryVersion: string; readonly canaryWeight: string };
+  | {
+      readonly strategy: "blue-green";
+      readonly blueVersion: string;
+      readonly greenVersion: string;
+      readonly activeSlot: string;
+    }
+  | {
+      readonly strategy: "canary";
+      readonly stableVersion: string;
+      readonly canaryVersion: string;
+      readonly canaryWeight: string;
+    };
 
 export function releaseVariables(applicationName: string, strategy: Strategy): ReleaseVariables {
   const stem = variableStem(applicationName);
@@ -25,9 +35,19 @@ export function releaseVariables(applicationName: string, strategy: Strategy): R
     case "rolling":
       return { strategy: "rolling", version: `${stem}_version` };
     case "blue-green":
-      return { strategy: "blue-green", blueVersion: `${stem}_blue_version`, greenVersion: `${stem}_green_version`, activeSlot: `${stem}_active_slot` };
+      return {
+        strategy: "blue-green",
+        blueVersion: `${stem}_blue_version`,
+        greenVersion: `${stem}_green_version`,
+        activeSlot: `${stem}_active_slot`,
+      };
     case "canary":
-      return { strategy: "canary", stableVersion: `${stem}_stable_version`, canaryVersion: `${stem}_canary_version`, canaryWeight: `${stem}_canary_weight` };
+      return {
+        strategy: "canary",
+        stableVersion: `${stem}_stable_version`,
+        canaryVersion: `${stem}_canary_version`,
+        canaryWeight: `${stem}_canary_weight`,
+      };
   }
 }
 
@@ -51,7 +71,13 @@ export function deploymentAnnotationTags(record: {
   version: string;
   status: string;
 }): string[] {
-  return [record.kind, `env:${record.environment}`, `app:${record.application}`, `version:${record.version}`, `status:${record.status}`];
+  return [
+    record.kind,
+    `env:${record.environment}`,
+    `app:${record.application}`,
+    `version:${record.version}`,
+    `status:${record.status}`,
+  ];
 }
 
 /**
@@ -75,7 +101,12 @@ export type Slot = "blue" | "green" | "stable" | "canary" | "proxy" | "routing" 
  * Container name: `<app>-<env>-<slot>` (`web-production-canary`, `web-development-1`), optionally qualified by the
  * step or generation it belongs to (`web-staging-blue-migrate`, `web-development-1-3f9a2c1d`).
  */
-export function containerName(applicationName: string, environment: string, slot: Slot, ...qualifiers: string[]): string {
+export function containerName(
+  applicationName: string,
+  environment: string,
+  slot: Slot,
+  ...qualifiers: string[]
+): string {
   return [applicationName, environment, String(slot), ...qualifiers].join("-");
 }
 

@@ -21,24 +21,44 @@ import { e2eMissing } from "./requirements";
 
 type Group = (options: BenchOptions, environments: E2eEnvironment[]) => Promise<ScenarioResult[]>;
 
-const firstDeploy = async (environment: E2eEnvironment, version: string, canaryWeight = 0): Promise<ScenarioResult[]> => {
+const firstDeploy = async (
+  environment: E2eEnvironment,
+  version: string,
+  canaryWeight = 0,
+): Promise<ScenarioResult[]> => {
   await environment.reset();
   const apply = await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight });
-  if (!apply.ok) throw new Error(`the first deploy of ${environment.environment} failed:\n${apply.output.slice(-3000)}`);
+  if (!apply.ok)
+    throw new Error(`the first deploy of ${environment.environment} failed:\n${apply.output.slice(-3000)}`);
   // Measured from the moment the apply returned: it must serve at once.
-  return (await environment.measure(`first deploy (${version}), load from the apply's return`, async () => ({ apply }), { leadSeconds: 0 })).results;
+  return (
+    await environment.measure(`first deploy (${version}), load from the apply's return`, async () => ({ apply }), {
+      leadSeconds: 0,
+    })
+  ).results;
 };
 
-const deploy = (environment: E2eEnvironment, version: string, canaryWeight = 0) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight }) });
-const failingDeploy = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight: 0 }), expectedToFail: true });
-const rollback = (environment: E2eEnvironment, version: string) => async () => ({ apply: await environment.apply({ kind: "rollback", versions: environment.versions(version) }) });
+const deploy =
+  (environment: E2eEnvironment, version: string, canaryWeight = 0) =>
+  async () => ({
+    apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight }),
+  });
+const failingDeploy = (environment: E2eEnvironment, version: string) => async () => ({
+  apply: await environment.apply({ kind: "deploy", versions: environment.versions(version), canaryWeight: 0 }),
+  expectedToFail: true,
+});
+const rollback = (environment: E2eEnvironment, version: string) => async () => ({
+  apply: await environment.apply({ kind: "rollback", versions: environment.versions(version) }),
+});
 
 export const GROUPS: Record<string, Group> = {
   async rolling(options, environments) {
     const environment = new E2eEnvironment("development", { type: "rolling", replicas: 1 }, 18181, options);
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0");
-    results.push(...(await environment.measure("rolling (1 replica): new version 1.1.0", deploy(environment, "1.1.0"))).results);
+    results.push(
+      ...(await environment.measure("rolling (1 replica): new version 1.1.0", deploy(environment, "1.1.0"))).results,
+    );
     results.push(
       ...(
         await environment.measure("rolling (1 replica): a secret changed", async () => {
@@ -47,11 +67,30 @@ export const GROUPS: Record<string, Group> = {
         })
       ).results,
     );
-    const broken = await environment.measure("rolling (1 replica): release that never becomes healthy", failingDeploy(environment, "9.9.9-broken"), { leadSeconds: 1 });
+    const broken = await environment.measure(
+      "rolling (1 replica): release that never becomes healthy",
+      failingDeploy(environment, "9.9.9-broken"),
+      { leadSeconds: 1 },
+    );
     results.push(...broken.results);
-    results.push(...(await environment.measure("rolling (1 replica): the workflow's rollback after it", rollback(environment, "1.1.0"))).results);
-    const migration = await environment.measure("rolling (1 replica): failing migration", failingDeploy(environment, "9.9.9-migration-fails"));
-    results.push(...migration.results.map((result) => ({ ...result, note: `backups in the volume: ${environment.backups().length}` })));
+    results.push(
+      ...(
+        await environment.measure(
+          "rolling (1 replica): the workflow's rollback after it",
+          rollback(environment, "1.1.0"),
+        )
+      ).results,
+    );
+    const migration = await environment.measure(
+      "rolling (1 replica): failing migration",
+      failingDeploy(environment, "9.9.9-migration-fails"),
+    );
+    results.push(
+      ...migration.results.map((result) => ({
+        ...result,
+        note: `backups in the volume: ${environment.backups().length}`,
+      })),
+    );
     return results;
   },
 
@@ -59,7 +98,9 @@ export const GROUPS: Record<string, Group> = {
     const environment = new E2eEnvironment("development", { type: "rolling", replicas: 3 }, 18182, options);
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0");
-    results.push(...(await environment.measure("rolling (3 replicas): new version 1.1.0", deploy(environment, "1.1.0"))).results);
+    results.push(
+      ...(await environment.measure("rolling (3 replicas): new version 1.1.0", deploy(environment, "1.1.0"))).results,
+    );
     return results;
   },
 
@@ -67,9 +108,20 @@ export const GROUPS: Record<string, Group> = {
     const environment = new E2eEnvironment("staging", { type: "blue-green" }, 18183, options);
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0");
-    results.push(...(await environment.measure("blue-green: 1.1.0 into the idle slot", deploy(environment, "1.1.0"))).results);
-    results.push(...(await environment.measure("blue-green: switch to 1.1.0", async () => ({ apply: await environment.apply({ kind: "switch", versions: environment.versions("1.1.0") }) }))).results);
-    results.push(...(await environment.measure("blue-green: switch back to 1.0.0 (rollback)", rollback(environment, "1.0.0"))).results);
+    results.push(
+      ...(await environment.measure("blue-green: 1.1.0 into the idle slot", deploy(environment, "1.1.0"))).results,
+    );
+    results.push(
+      ...(
+        await environment.measure("blue-green: switch to 1.1.0", async () => ({
+          apply: await environment.apply({ kind: "switch", versions: environment.versions("1.1.0") }),
+        }))
+      ).results,
+    );
+    results.push(
+      ...(await environment.measure("blue-green: switch back to 1.0.0 (rollback)", rollback(environment, "1.0.0")))
+        .results,
+    );
     results.push(
       ...(
         await environment.measure("blue-green: a secret changed", async () => {
@@ -87,8 +139,16 @@ export const GROUPS: Record<string, Group> = {
         })
       ).results,
     );
-    const migration = await environment.measure("blue-green: failing migration", failingDeploy(environment, "9.9.9-migration-fails"));
-    results.push(...migration.results.map((result) => ({ ...result, note: `backups in the volume: ${environment.backups().length}` })));
+    const migration = await environment.measure(
+      "blue-green: failing migration",
+      failingDeploy(environment, "9.9.9-migration-fails"),
+    );
+    results.push(
+      ...migration.results.map((result) => ({
+        ...result,
+        note: `backups in the volume: ${environment.backups().length}`,
+      })),
+    );
     return results;
   },
 
@@ -97,23 +157,47 @@ export const GROUPS: Record<string, Group> = {
     environments.push(environment);
     const results = await firstDeploy(environment, "1.0.0", 5);
     // Nothing changes: what the machine itself costs (a loaded machine stalls the proxy's port forwarding too).
-    results.push(...(await environment.measure("control: no change, load only", () => new Promise((resolve) => setTimeout(() => resolve({}), (options.controlSeconds ?? 60) * 1000)))).results);
-    const weight = (canaryWeight: number) => async () => ({ apply: await environment.apply({ kind: "weight", canaryWeight }) });
-    const promote = (version: string) => async () => ({ apply: await environment.apply({ kind: "promote", versions: environment.versions(version) }) });
+    results.push(
+      ...(
+        await environment.measure(
+          "control: no change, load only",
+          () => new Promise((resolve) => setTimeout(() => resolve({}), (options.controlSeconds ?? 60) * 1000)),
+        )
+      ).results,
+    );
+    const weight = (canaryWeight: number) => async () => ({
+      apply: await environment.apply({ kind: "weight", canaryWeight }),
+    });
+    const promote = (version: string) => async () => ({
+      apply: await environment.apply({ kind: "promote", versions: environment.versions(version) }),
+    });
     // The first rollout measures every step's share over requestsPerCanaryStep requests per generator.
-    const share = (version: string, weightPercent: number) => ({ canary: { version, weightPercent, minRequests: true } });
-    results.push(...(await environment.measure("canary: 1.1.0 at 5%", deploy(environment, "1.1.0", 5), share("1.1.0", 5))).results);
-    for (const step of [25, 50, 100]) results.push(...(await environment.measure(`canary: 1.1.0 at ${step}%`, weight(step), share("1.1.0", step))).results);
+    const share = (version: string, weightPercent: number) => ({
+      canary: { version, weightPercent, minRequests: true },
+    });
+    results.push(
+      ...(await environment.measure("canary: 1.1.0 at 5%", deploy(environment, "1.1.0", 5), share("1.1.0", 5))).results,
+    );
+    for (const step of [25, 50, 100])
+      results.push(
+        ...(await environment.measure(`canary: 1.1.0 at ${step}%`, weight(step), share("1.1.0", step))).results,
+      );
     results.push(...(await environment.measure("canary: promote 1.1.0", promote("1.1.0"))).results);
 
     results.push(...(await environment.measure("canary: 1.2.0 at 5%", deploy(environment, "1.2.0", 5))).results);
     results.push(...(await environment.measure("canary: 1.2.0 at 25%", weight(25))).results);
-    results.push(...(await environment.measure("canary: rollback at 25% (to 1.1.0)", rollback(environment, "1.1.0"))).results);
+    results.push(
+      ...(await environment.measure("canary: rollback at 25% (to 1.1.0)", rollback(environment, "1.1.0"))).results,
+    );
 
     results.push(...(await environment.measure("canary: 1.3.0 at 5%", deploy(environment, "1.3.0", 5))).results);
-    for (const step of [25, 50, 100]) results.push(...(await environment.measure(`canary: 1.3.0 at ${step}%`, weight(step))).results);
+    for (const step of [25, 50, 100])
+      results.push(...(await environment.measure(`canary: 1.3.0 at ${step}%`, weight(step))).results);
     results.push(...(await environment.measure("canary: promote 1.3.0", promote("1.3.0"))).results);
-    results.push(...(await environment.measure("canary: rollback after promotion (to 1.1.0)", rollback(environment, "1.1.0"))).results);
+    results.push(
+      ...(await environment.measure("canary: rollback after promotion (to 1.1.0)", rollback(environment, "1.1.0")))
+        .results,
+    );
 
     results.push(...(await environment.measure("canary: 2.0.0 at 5%", deploy(environment, "2.0.0", 5))).results);
     results.push(...(await environment.measure("canary: 2.0.0 at 25%", weight(25))).results);
@@ -138,7 +222,8 @@ function option(args: readonly string[], name: string): string | undefined {
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!(Number.isFinite(number) && number > 0)) throw new Error(`${name} must be a positive number, not ${JSON.stringify(value)}`);
+  if (!(Number.isFinite(number) && number > 0))
+    throw new Error(`${name} must be a positive number, not ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -154,9 +239,13 @@ async function main(args: readonly string[]): Promise<void> {
     log: (line) => console.log(line),
   };
   const only = option(args, "--only")?.split(",") ?? Object.keys(GROUPS);
-  for (const name of only) if (!GROUPS[name]) throw new Error(`--only: unknown group ${name}; the groups are ${Object.keys(GROUPS).join(", ")}`);
+  for (const name of only)
+    if (!GROUPS[name])
+      throw new Error(`--only: unknown group ${name}; the groups are ${Object.keys(GROUPS).join(", ")}`);
   const images = buildImages((line) => console.log(line));
-  console.log(`images ${images.cached ? "reused" : "built"}; load: 2 generators × ${options.ratePerSecond} requests/s to 127.0.0.1; work in ${options.workDirectory}`);
+  console.log(
+    `images ${images.cached ? "reused" : "built"}; load: 2 generators × ${options.ratePerSecond} requests/s to 127.0.0.1; work in ${options.workDirectory}`,
+  );
   const results: ScenarioResult[] = [];
   for (const name of only) {
     const started = Date.now();
@@ -170,7 +259,9 @@ async function main(args: readonly string[]): Promise<void> {
     console.log(`group ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
   console.log(`\n${renderTable(results)}\n`);
-  const notes = results.filter((result) => result.note).map((result) => `- ${result.scenario} (${result.mode}): ${result.note}`);
+  const notes = results
+    .filter((result) => result.note)
+    .map((result) => `- ${result.scenario} (${result.mode}): ${result.note}`);
   if (notes.length > 0) console.log(notes.join("\n"));
   const json = option(args, "--json");
   if (json) fs.writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);

@@ -19,7 +19,10 @@ import * as os from "os";
 import * as path from "path";
 
 /** Where the build keeps its work (outside the repository). */
-export const E2E_CACHE = path.join(process.env.WTFB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "wtfb-deploy"), "e2e");
+export const E2E_CACHE = path.join(
+  process.env.WTFB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "wtfb-deploy"),
+  "e2e",
+);
 /** The registry the runtime pulls from: the local one, plain HTTP on the loopback address. */
 export const REGISTRY = process.env.WTFB_E2E_REGISTRY ?? "127.0.0.1:5000";
 export const APP_REPOSITORY = `${REGISTRY}/wtfb-e2e/shop`;
@@ -68,7 +71,11 @@ export function imageBuildMissing(): string | undefined {
     ["tar", "tar packs the root filesystems"],
     ["curl", "curl asks the registry for the digests it holds"],
   ] as const) {
-    if (spawnSync(tool, ["version"], { stdio: "ignore" }).error && spawnSync(tool, ["--version"], { stdio: "ignore" }).error) return `${tool} is missing (${hint})`;
+    if (
+      spawnSync(tool, ["version"], { stdio: "ignore" }).error &&
+      spawnSync(tool, ["--version"], { stdio: "ignore" }).error
+    )
+      return `${tool} is missing (${hint})`;
   }
   for (const [file, hint] of [
     [BUSYBOX, "apt-get install busybox-static"],
@@ -90,31 +97,63 @@ export function buildImages(log: (line: string) => void = () => undefined): Buil
   let cached = true;
   const digests: Record<string, string> = {};
 
-  const appInputs = hashOf([RECIPE, goVersion(), ...filesUnder(APP_SOURCE).map((file) => fileHash(file)), fileHash(BUSYBOX)]);
+  const appInputs = hashOf([
+    RECIPE,
+    goVersion(),
+    ...filesUnder(APP_SOURCE).map((file) => fileHash(file)),
+    fileHash(BUSYBOX),
+  ]);
   const appTar = path.join(E2E_CACHE, `app-rootfs-${appInputs.slice(0, 16)}.tar`);
   for (const [version, environment] of Object.entries(APP_VERSIONS)) {
     const reference = `${APP_REPOSITORY}:${version}`;
     const inputs = hashOf([appInputs, version, JSON.stringify(environment)]);
-    const result = ensureImage(reference, inputs, () => {
-      if (!fs.existsSync(appTar)) buildAppRootfs(appTar, log);
-      return {
-        tar: appTar,
-        changes: [`ENV ${PATH_ENV}`, `ENV APP_VERSION=${version}`, ...Object.entries(environment).map(([name, value]) => `ENV ${name}=${value}`), 'CMD ["/app", "serve"]', "EXPOSE 3000"],
-      };
-    }, log);
+    const result = ensureImage(
+      reference,
+      inputs,
+      () => {
+        if (!fs.existsSync(appTar)) buildAppRootfs(appTar, log);
+        return {
+          tar: appTar,
+          changes: [
+            `ENV ${PATH_ENV}`,
+            `ENV APP_VERSION=${version}`,
+            ...Object.entries(environment).map(([name, value]) => `ENV ${name}=${value}`),
+            'CMD ["/app", "serve"]',
+            "EXPOSE 3000",
+          ],
+        };
+      },
+      log,
+    );
     cached &&= result.cached;
     digests[version] = result.digest;
   }
 
   const libraries = sharedLibraries([NGINX, CKSUM, GETENT]);
-  const proxyInputs = hashOf([RECIPE, fileHash(NGINX), fileHash(CKSUM), fileHash(GETENT), fileHash(BUSYBOX), fileHash("/etc/nginx/mime.types"), ...libraries.map((library) => `${library}:${fileHash(library)}`)]);
+  const proxyInputs = hashOf([
+    RECIPE,
+    fileHash(NGINX),
+    fileHash(CKSUM),
+    fileHash(GETENT),
+    fileHash(BUSYBOX),
+    fileHash("/etc/nginx/mime.types"),
+    ...libraries.map((library) => `${library}:${fileHash(library)}`),
+  ]);
   const proxyTar = path.join(E2E_CACHE, `proxy-rootfs-${proxyInputs.slice(0, 16)}.tar`);
   for (const tag of PROXY_TAGS) {
     const reference = `${PROXY_REPOSITORY}:${tag}`;
-    const result = ensureImage(reference, hashOf([proxyInputs, tag]), () => {
-      if (!fs.existsSync(proxyTar)) buildProxyRootfs(proxyTar, libraries, log);
-      return { tar: proxyTar, changes: [`ENV ${PATH_ENV}`, `LABEL wtfb.e2e.proxy-build=${tag}`, 'CMD ["nginx", "-g", "daemon off;"]'] };
-    }, log);
+    const result = ensureImage(
+      reference,
+      hashOf([proxyInputs, tag]),
+      () => {
+        if (!fs.existsSync(proxyTar)) buildProxyRootfs(proxyTar, libraries, log);
+        return {
+          tar: proxyTar,
+          changes: [`ENV ${PATH_ENV}`, `LABEL wtfb.e2e.proxy-build=${tag}`, 'CMD ["nginx", "-g", "daemon off;"]'],
+        };
+      },
+      log,
+    );
     cached &&= result.cached;
     digests[`proxy:${tag}`] = result.digest;
   }
@@ -122,17 +161,37 @@ export function buildImages(log: (line: string) => void = () => undefined): Buil
 }
 
 /** Imports `reference` unless an image with the same inputs exists, and pushes it unless the registry has it. */
-function ensureImage(reference: string, inputs: string, recipe: () => { tar: string; changes: string[] }, log: (line: string) => void): { cached: boolean; digest: string } {
+function ensureImage(
+  reference: string,
+  inputs: string,
+  recipe: () => { tar: string; changes: string[] },
+  log: (line: string) => void,
+): { cached: boolean; digest: string } {
   let cached = true;
-  const label = run("docker", ["image", "inspect", "--format", `{{index .Config.Labels "${INPUTS_LABEL}"}}`, reference], { allowFailure: true });
+  const label = run(
+    "docker",
+    ["image", "inspect", "--format", `{{index .Config.Labels "${INPUTS_LABEL}"}}`, reference],
+    { allowFailure: true },
+  );
   if (label.status !== 0 || label.stdout.trim() !== inputs) {
     const { tar, changes } = recipe();
     log(`importing ${reference}`);
-    run("docker", ["import", ...[...changes, `LABEL ${INPUTS_LABEL}=${inputs}`].flatMap((change) => ["--change", change]), tar, reference]);
+    run("docker", [
+      "import",
+      ...[...changes, `LABEL ${INPUTS_LABEL}=${inputs}`].flatMap((change) => ["--change", change]),
+      tar,
+      reference,
+    ]);
     cached = false;
   }
   let digest = registryDigest(reference);
-  const local = run("docker", ["image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", reference]).stdout;
+  const local = run("docker", [
+    "image",
+    "inspect",
+    "--format",
+    "{{range .RepoDigests}}{{println .}}{{end}}",
+    reference,
+  ]).stdout;
   if (digest === undefined || !local.includes(digest)) {
     log(`pushing ${reference}`);
     run("docker", ["push", reference]);
@@ -146,7 +205,19 @@ function ensureImage(reference: string, inputs: string, recipe: () => { tar: str
 /** The digest the registry holds for a tag, or undefined. */
 function registryDigest(reference: string): string | undefined {
   const [, registry, repository, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(reference) ?? [];
-  const result = run("curl", ["-fsS", "-I", "--max-time", "10", "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json", `http://${registry}/v2/${repository}/manifests/${tag}`], { allowFailure: true });
+  const result = run(
+    "curl",
+    [
+      "-fsS",
+      "-I",
+      "--max-time",
+      "10",
+      "-H",
+      "Accept: application/vnd.docker.distribution.manifest.v2+json",
+      `http://${registry}/v2/${repository}/manifests/${tag}`,
+    ],
+    { allowFailure: true },
+  );
   if (result.status !== 0) return undefined;
   return /^docker-content-digest:\s*(\S+)/im.exec(result.stdout)?.[1];
 }
@@ -169,7 +240,16 @@ function buildProxyRootfs(tar: string, libraries: readonly string[], log: (line:
   for (const file of [NGINX, CKSUM, GETENT, "/etc/nginx/mime.types", ...libraries]) copyInto(root, file);
   // getent reads the hosts database through NSS: the container's /etc/hosts, then Docker's DNS.
   fs.writeFileSync(path.join(root, "etc", "nsswitch.conf"), "hosts: files dns\n");
-  for (const directory of ["etc/nginx/routing", "var/lib/nginx/body", "var/lib/nginx/proxy", "var/lib/nginx/fastcgi", "var/lib/nginx/uwsgi", "var/lib/nginx/scgi", "var/log/nginx", "run"]) {
+  for (const directory of [
+    "etc/nginx/routing",
+    "var/lib/nginx/body",
+    "var/lib/nginx/proxy",
+    "var/lib/nginx/fastcgi",
+    "var/lib/nginx/uwsgi",
+    "var/lib/nginx/scgi",
+    "var/log/nginx",
+    "run",
+  ]) {
     fs.mkdirSync(path.join(root, directory), { recursive: true });
   }
   packRootfs(root, tar);
@@ -177,14 +257,20 @@ function buildProxyRootfs(tar: string, libraries: readonly string[], log: (line:
 
 /** /bin/busybox with a link per applet, /etc/passwd and /etc/group with the users nginx may switch to, /tmp. */
 function busyboxRoot(root: string): void {
-  for (const directory of ["bin", "etc", "tmp", "usr/bin", "usr/sbin"]) fs.mkdirSync(path.join(root, directory), { recursive: true });
+  for (const directory of ["bin", "etc", "tmp", "usr/bin", "usr/sbin"])
+    fs.mkdirSync(path.join(root, directory), { recursive: true });
   fs.chmodSync(path.join(root, "tmp"), 0o1777);
   fs.copyFileSync(BUSYBOX, path.join(root, "bin", "busybox"));
   fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-  for (const applet of run(BUSYBOX, ["--list"]).stdout.split("\n").filter((name) => /^[a-z0-9_.[-]+$/.test(name) && name !== "busybox")) {
+  for (const applet of run(BUSYBOX, ["--list"])
+    .stdout.split("\n")
+    .filter((name) => /^[a-z0-9_.[-]+$/.test(name) && name !== "busybox")) {
     fs.symlinkSync("busybox", path.join(root, "bin", applet));
   }
-  fs.writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+  fs.writeFileSync(
+    path.join(root, "etc", "passwd"),
+    "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+  );
   fs.writeFileSync(path.join(root, "etc", "group"), "root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\nnobody:x:65534:\n");
 }
 
@@ -198,7 +284,18 @@ function copyInto(root: string, file: string): void {
 /** A deterministic tar of a directory: sorted, owned by root, fixed times. */
 function packRootfs(root: string, tar: string): void {
   const partial = `${tar}.partial`;
-  run("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", root, "-cf", partial, "."]);
+  run("tar", [
+    "--sort=name",
+    "--mtime=@0",
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "-C",
+    root,
+    "-cf",
+    partial,
+    ".",
+  ]);
   fs.renameSync(partial, tar);
   fs.rmSync(root, { recursive: true, force: true });
 }
@@ -224,7 +321,8 @@ function isStatic(binary: string): boolean {
 export function projectRoot(): string {
   for (let directory = __dirname; ; directory = path.dirname(directory)) {
     const manifest = path.join(directory, "package.json");
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "wtfb-deploy") return directory;
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "wtfb-deploy")
+      return directory;
     if (path.dirname(directory) === directory) throw new Error(`no wtfb-deploy package.json above ${__dirname}`);
   }
 }
@@ -236,7 +334,9 @@ function goVersion(): string {
 function filesUnder(directory: string): string[] {
   return fs
     .readdirSync(directory, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(directory, entry.name)) : [path.join(directory, entry.name)]))
+    .flatMap((entry) =>
+      entry.isDirectory() ? filesUnder(path.join(directory, entry.name)) : [path.join(directory, entry.name)],
+    )
     .sort();
 }
 
@@ -261,11 +361,21 @@ interface RunResult {
   readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], options: SpawnSyncOptions & { allowFailure?: boolean } = {}): RunResult {
+function run(
+  command: string,
+  args: readonly string[],
+  options: SpawnSyncOptions & { allowFailure?: boolean } = {},
+): RunResult {
   const { allowFailure, ...spawnOptions } = options;
-  const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 300_000, ...spawnOptions });
+  const result = spawnSync(command, args, {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+    ...spawnOptions,
+  });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   const outcome = { status: result.status ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
-  if (outcome.status !== 0 && !allowFailure) throw new Error(`${command} ${args.join(" ")} failed (${outcome.status}):\n${outcome.stdout}\n${outcome.stderr}`);
+  if (outcome.status !== 0 && !allowFailure)
+    throw new Error(`${command} ${args.join(" ")} failed (${outcome.status}):\n${outcome.stdout}\n${outcome.stderr}`);
   return outcome;
 }

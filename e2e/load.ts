@@ -51,7 +51,8 @@ export class LoadRun {
   private finish!: () => void;
 
   constructor(private readonly options: LoadOptions) {
-    if (!(options.ratePerSecond > 0 && options.maxRequests > 0 && options.maxSeconds > 0)) throw new Error("the load needs a positive rate, request count and duration");
+    if (!(options.ratePerSecond > 0 && options.maxRequests > 0 && options.maxSeconds > 0))
+      throw new Error("the load needs a positive rate, request count and duration");
     // No socket limit: a request never waits in the client for a free connection, so latency is the server's.
     this.agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: Infinity });
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -96,7 +97,10 @@ export class LoadRun {
   }
 
   private tick(): void {
-    const due = Math.min(this.options.maxRequests, Math.floor(((now() - this.startedAt) * this.options.ratePerSecond) / 1000));
+    const due = Math.min(
+      this.options.maxRequests,
+      Math.floor(((now() - this.startedAt) * this.options.ratePerSecond) / 1000),
+    );
     while (!this.stopped && this.sent < due) {
       this.sent++;
       this.send();
@@ -125,7 +129,12 @@ export class LoadRun {
       },
       (response) => {
         response.resume();
-        response.on("end", () => settle({ status: response.statusCode ?? 0, version: response.headers["x-app-version"] as string | undefined }));
+        response.on("end", () =>
+          settle({
+            status: response.statusCode ?? 0,
+            version: response.headers["x-app-version"] as string | undefined,
+          }),
+        );
         response.on("error", (error) => settle({ status: 0, ...classify(error) }));
       },
     );
@@ -142,7 +151,8 @@ export class LoadRun {
 function classify(error: NodeJS.ErrnoException): { error: ErrorKind; detail: string } {
   const code = error.code ?? error.message;
   if (code === "ECONNREFUSED") return { error: "refused", detail: code };
-  if (code === "ECONNRESET" || code === "EPIPE" || /socket hang up/i.test(error.message)) return { error: "reset", detail: code };
+  if (code === "ECONNRESET" || code === "EPIPE" || /socket hang up/i.test(error.message))
+    return { error: "reset", detail: code };
   if (code === "ETIMEDOUT") return { error: "timeout", detail: code };
   return { error: "other", detail: code };
 }

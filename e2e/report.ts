@@ -44,7 +44,10 @@ export function figuresOf(records: readonly RequestRecord[]): Figures {
   let windowEnd = 0;
   for (const [index, failure] of failures.entries()) {
     if (index === 0 || failure.start - windowEnd > FAILURE_WINDOW_GAP_MS) windowStart = failure.start;
-    windowEnd = Math.max(index === 0 || failure.start - windowEnd > FAILURE_WINDOW_GAP_MS ? failure.end : windowEnd, failure.end);
+    windowEnd = Math.max(
+      index === 0 || failure.start - windowEnd > FAILURE_WINDOW_GAP_MS ? failure.end : windowEnd,
+      failure.end,
+    );
     longest = Math.max(longest, windowEnd - windowStart);
   }
   const latencies = records.map((record) => record.end - record.start).sort((a, b) => a - b);
@@ -55,16 +58,27 @@ export function figuresOf(records: readonly RequestRecord[]): Figures {
     errorKinds,
     statuses,
     longestFailureWindowMs: Math.round(longest),
-    p99Ms: latencies.length === 0 ? 0 : Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] * 10) / 10,
+    p99Ms:
+      latencies.length === 0
+        ? 0
+        : Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] * 10) / 10,
     versions,
   };
 }
 
 /** The canary's measured share among answers that name a version. */
-export function canaryShare(records: readonly RequestRecord[], canaryVersion: string, weightPercent: number): CanaryShare {
+export function canaryShare(
+  records: readonly RequestRecord[],
+  canaryVersion: string,
+  weightPercent: number,
+): CanaryShare {
   const answered = records.filter((record) => record.version !== undefined);
   const canary = answered.filter((record) => record.version === canaryVersion).length;
-  return { weightPercent, sharePercent: answered.length === 0 ? 0 : (100 * canary) / answered.length, requests: answered.length };
+  return {
+    weightPercent,
+    sharePercent: answered.length === 0 ? 0 : (100 * canary) / answered.length,
+    requests: answered.length,
+  };
 }
 
 export interface ScenarioResult {
@@ -80,7 +94,18 @@ export interface ScenarioResult {
 
 /** The bench's table: one row per scenario and connection mode. */
 export function renderTable(results: readonly ScenarioResult[]): string {
-  const header = ["Scenario", "Connections", "Requests", "Failed", "Conn. errors", "Longest failure window", "p99", "Apply", "Canary share (weight)", "Answered by"];
+  const header = [
+    "Scenario",
+    "Connections",
+    "Requests",
+    "Failed",
+    "Conn. errors",
+    "Longest failure window",
+    "p99",
+    "Apply",
+    "Canary share (weight)",
+    "Answered by",
+  ];
   const rows = results.map((result) => {
     const { figures } = result;
     const kinds = Object.entries(figures.errorKinds).map(([kind, count]) => `${kind} ${count}`);
@@ -93,8 +118,12 @@ export function renderTable(results: readonly ScenarioResult[]): string {
       figures.connectionErrors === 0 ? "0" : `${figures.connectionErrors} (${kinds.join(", ")})`,
       `${(figures.longestFailureWindowMs / 1000).toFixed(2)} s${result.failuresAfterFaultMs !== undefined ? ` (${(result.failuresAfterFaultMs / 1000).toFixed(2)} s after the kill)` : ""}`,
       `${figures.p99Ms} ms`,
-      result.apply ? `${result.apply.ok ? "ok" : result.apply.expectedToFail ? "failed (expected)" : "FAILED"} ${result.apply.seconds.toFixed(1)} s` : "—",
-      result.share ? `${result.share.sharePercent.toFixed(1)}% (${result.share.weightPercent}%) of ${result.share.requests}` : "—",
+      result.apply
+        ? `${result.apply.ok ? "ok" : result.apply.expectedToFail ? "failed (expected)" : "FAILED"} ${result.apply.seconds.toFixed(1)} s`
+        : "—",
+      result.share
+        ? `${result.share.sharePercent.toFixed(1)}% (${result.share.weightPercent}%) of ${result.share.requests}`
+        : "—",
       Object.entries(figures.versions)
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([version, count]) => `${version}: ${count}`)

@@ -62,18 +62,27 @@ interface ActionOutcome {
 
 interface MeasureOptions {
   /** Measure the share of this canary version against this weight, over requests after the action. */
-  readonly canary?: { readonly version: string; readonly weightPercent: number; /** Keep the load on until `requestsPerCanaryStep` requests per generator. */ readonly minRequests?: boolean };
+  readonly canary?: {
+    readonly version: string;
+    readonly weightPercent: number;
+    /** Keep the load on until `requestsPerCanaryStep` requests per generator. */ readonly minRequests?: boolean;
+  };
   /** Load before the action starts, seconds. @default 1 */
   readonly leadSeconds?: number;
 }
 
-type PlanApplies = (variables: Parameters<typeof releasePlan.planRelease>[0], current: Record<string, string>, step: ReleaseStep) => Array<Record<string, string>>;
+type PlanApplies = (
+  variables: Parameters<typeof releasePlan.planRelease>[0],
+  current: Record<string, string>,
+  step: ReleaseStep,
+) => Array<Record<string, string>>;
 /**
  * The applies of a step, in order, as the deploy CLI makes them: `planReleaseApplies` where the release plan has it
  * (a canary rollback first takes the weight to 0), else the one apply of `planRelease`.
  */
 const planApplies: PlanApplies =
-  (releasePlan as { planReleaseApplies?: PlanApplies }).planReleaseApplies ?? ((variables, current, step) => [releasePlan.planRelease(variables, current, step)]);
+  (releasePlan as { planReleaseApplies?: PlanApplies }).planReleaseApplies ??
+  ((variables, current, step) => [releasePlan.planRelease(variables, current, step)]);
 
 const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
@@ -95,7 +104,10 @@ export class E2eEnvironment {
     /** The test application's name; two runs at once need two names. */
     public readonly application: string = APPLICATION,
   ) {
-    const directory = path.join(options.workDirectory, `${application}-${environment}-${strategy.type}${strategy.type === "rolling" ? `-${strategy.replicas}` : ""}`);
+    const directory = path.join(
+      options.workDirectory,
+      `${application}-${environment}-${strategy.type}${strategy.type === "rolling" ? `-${strategy.replicas}` : ""}`,
+    );
     this.workspace = new TerraformWorkspace(directory);
     this.logFile = fs.createWriteStream(path.join(directory, "terraform.log"), { flags: "a" });
     this.variables = releaseVariablesOf([application], strategy)[application];
@@ -117,20 +129,54 @@ export class E2eEnvironment {
 
   /** Removes every container and volume of this environment's test application (found by label and name) and its state. */
   public teardown(): void {
-    const containers = docker(["ps", "-aq", "--filter", `label=wtfb.application=${this.application}`, "--filter", `label=wtfb.environment=${this.environment}`]).stdout.split("\n").filter(Boolean);
+    const containers = docker([
+      "ps",
+      "-aq",
+      "--filter",
+      `label=wtfb.application=${this.application}`,
+      "--filter",
+      `label=wtfb.environment=${this.environment}`,
+    ])
+      .stdout.split("\n")
+      .filter(Boolean);
     if (containers.length > 0) docker(["rm", "-f", ...containers]);
-    const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${this.application}-${this.environment}-`]).stdout.split("\n").filter(Boolean);
+    const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${this.application}-${this.environment}-`])
+      .stdout.split("\n")
+      .filter(Boolean);
     if (volumes.length > 0) docker(["volume", "rm", "-f", ...volumes]);
     // The environment's network, unless something else still uses it (docker refuses to remove it then).
     const network = `wtfb-${this.environment}`;
-    if (docker(["network", "ls", "-q", "--filter", `name=^${network}$`, "--filter", `label=wtfb.environment=${this.environment}`]).stdout.trim() !== "") docker(["network", "rm", network], true);
-    for (const file of [this.workspace.stateFile, `${this.workspace.stateFile}.backup`]) fs.rmSync(file, { force: true });
+    if (
+      docker([
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        `name=^${network}$`,
+        "--filter",
+        `label=wtfb.environment=${this.environment}`,
+      ]).stdout.trim() !== ""
+    )
+      docker(["network", "rm", network], true);
+    for (const file of [this.workspace.stateFile, `${this.workspace.stateFile}.backup`])
+      fs.rmSync(file, { force: true });
   }
 
   /** Synthesizes the environment's runtime (with the current proxy build) into the workspace. */
   public synth(): void {
-    const config = e2eConfig({ application: this.application, environment: this.environment, strategy: this.strategy, hostPort: this.hostPort, proxyTag: this.proxyTag });
-    const synthesized = synthRuntime(config, this.environment, path.join(this.workspace.directory, "cdktf.out"), this.workspace.stateFile);
+    const config = e2eConfig({
+      application: this.application,
+      environment: this.environment,
+      strategy: this.strategy,
+      hostPort: this.hostPort,
+      proxyTag: this.proxyTag,
+    });
+    const synthesized = synthRuntime(
+      config,
+      this.environment,
+      path.join(this.workspace.directory, "cdktf.out"),
+      this.workspace.stateFile,
+    );
     this.secretVariables = { ...synthesized.secretVariables };
     this.workspace.write(synthesized.stack);
   }
@@ -144,8 +190,15 @@ export class E2eEnvironment {
   public async apply(step: ReleaseStep): Promise<ApplyResult> {
     let total: ApplyResult = { ok: true, seconds: 0, output: "" };
     for (const next of planApplies({ [this.application]: this.variables }, this.releaseState, step)) {
-      this.options.log(`  terraform apply ${Object.entries(next).map(([name, value]) => `${name}=${value}`).join(" ")}`);
-      const result = await this.workspace.apply({ ...next, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" }, this.logFile);
+      this.options.log(
+        `  terraform apply ${Object.entries(next)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(" ")}`,
+      );
+      const result = await this.workspace.apply(
+        { ...next, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" },
+        this.logFile,
+      );
       total = { ok: result.ok, seconds: total.seconds + result.seconds, output: `${total.output}${result.output}` };
       if (!result.ok) {
         this.options.log(`  apply failed after ${result.seconds.toFixed(1)} s: ${lastError(result.output)}`);
@@ -159,8 +212,12 @@ export class E2eEnvironment {
   /** Applies the current release state again (after a change of secret or proxy build). */
   public async reapply(): Promise<ApplyResult> {
     this.options.log("  terraform apply (same release variables)");
-    const result = await this.workspace.apply({ ...this.releaseState, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" }, this.logFile);
-    if (!result.ok) this.options.log(`  apply failed after ${result.seconds.toFixed(1)} s: ${lastError(result.output)}`);
+    const result = await this.workspace.apply(
+      { ...this.releaseState, ...this.secretValues(), registry_username: "e2e", registry_password: "e2e" },
+      this.logFile,
+    );
+    if (!result.ok)
+      this.options.log(`  apply failed after ${result.seconds.toFixed(1)} s: ${lastError(result.output)}`);
     return result;
   }
 
@@ -186,7 +243,10 @@ export class E2eEnvironment {
   /** The database dumps in the application's backup volume. */
   public backups(): string[] {
     const volume = `${this.application}-${this.environment}-backups`;
-    const listing = docker(["run", "--rm", "-v", `${volume}:/backups:ro`, `${APP_REPOSITORY}:1.0.0`, "ls", "/backups"], true);
+    const listing = docker(
+      ["run", "--rm", "-v", `${volume}:/backups:ro`, `${APP_REPOSITORY}:1.0.0`, "ls", "/backups"],
+      true,
+    );
     return listing.status === 0 ? listing.stdout.split("\n").filter((name) => name.endsWith(".dump")) : [];
   }
 
@@ -199,7 +259,11 @@ export class E2eEnvironment {
    * and goes on `settleSeconds` after it, and for a canary step until each generator has sent
    * `requestsPerCanaryStep` requests after the action.
    */
-  public async measure(scenario: string, action: () => Promise<ActionOutcome>, options: MeasureOptions = {}): Promise<Measured> {
+  public async measure(
+    scenario: string,
+    action: () => Promise<ActionOutcome>,
+    options: MeasureOptions = {},
+  ): Promise<Measured> {
     const { ratePerSecond, settleSeconds, requestsPerCanaryStep, log } = this.options;
     log(`${this.environment} (${this.strategy.type}): ${scenario}`);
     const maxSeconds = 900;
@@ -223,35 +287,69 @@ export class E2eEnvironment {
     for (const [mode, load] of loads) {
       const all = await load.stop();
       records[mode] = all;
-      const afterFault = outcome.faultAt !== undefined ? all.filter((record) => failed(record) && record.start >= outcome.faultAt!) : [];
+      const afterFault =
+        outcome.faultAt !== undefined ? all.filter((record) => failed(record) && record.start >= outcome.faultAt!) : [];
       results.push({
         scenario,
         mode,
         figures: figuresOf(all),
-        ...(outcome.apply ? { apply: { ok: outcome.apply.ok, seconds: outcome.apply.seconds, expectedToFail: outcome.expectedToFail } } : {}),
-        ...(options.canary ? { share: canaryShare(all.filter((record) => record.start >= actionEndedAt), options.canary.version, options.canary.weightPercent) } : {}),
-        ...(outcome.faultAt !== undefined ? { failuresAfterFaultMs: afterFault.length === 0 ? 0 : Math.round(Math.max(...afterFault.map((record) => record.end)) - outcome.faultAt) } : {}),
+        ...(outcome.apply
+          ? { apply: { ok: outcome.apply.ok, seconds: outcome.apply.seconds, expectedToFail: outcome.expectedToFail } }
+          : {}),
+        ...(options.canary
+          ? {
+              share: canaryShare(
+                all.filter((record) => record.start >= actionEndedAt),
+                options.canary.version,
+                options.canary.weightPercent,
+              ),
+            }
+          : {}),
+        ...(outcome.faultAt !== undefined
+          ? {
+              failuresAfterFaultMs:
+                afterFault.length === 0
+                  ? 0
+                  : Math.round(Math.max(...afterFault.map((record) => record.end)) - outcome.faultAt),
+            }
+          : {}),
         ...(outcome.note ? { note: outcome.note } : {}),
       });
     }
     for (const result of results) {
       const { figures } = result;
-      log(`  ${result.mode}: ${figures.requests} requests, ${figures.failed} failed, ${figures.connectionErrors} connection errors, longest failure window ${figures.longestFailureWindowMs} ms, p99 ${figures.p99Ms} ms${result.share ? `, canary ${result.share.sharePercent.toFixed(1)}% at weight ${result.share.weightPercent}%` : ""}`);
+      log(
+        `  ${result.mode}: ${figures.requests} requests, ${figures.failed} failed, ${figures.connectionErrors} connection errors, longest failure window ${figures.longestFailureWindowMs} ms, p99 ${figures.p99Ms} ms${result.share ? `, canary ${result.share.sharePercent.toFixed(1)}% at weight ${result.share.weightPercent}%` : ""}`,
+      );
     }
-    return { results, records, apply: outcome.apply, actionEndedAt, ...(outcome.faultAt !== undefined ? { faultAt: outcome.faultAt } : {}) };
+    return {
+      results,
+      records,
+      apply: outcome.apply,
+      actionEndedAt,
+      ...(outcome.faultAt !== undefined ? { faultAt: outcome.faultAt } : {}),
+    };
   }
 }
 
 /** Kills the running containers of a slot (`docker kill`), returning when it was done. */
 export async function killSlot(environment: E2eEnvironment, slot: string): Promise<number> {
   const names = environment.containersInSlot(slot);
-  if (names.length === 0) throw new Error(`no running ${slot} container of ${environment.application} in ${environment.environment}`);
+  if (names.length === 0)
+    throw new Error(`no running ${slot} container of ${environment.application} in ${environment.environment}`);
   const at = Date.now();
-  await new Promise<void>((resolve, reject) => spawn("docker", ["kill", ...names], { stdio: "ignore" }).on("close", (code) => (code === 0 ? resolve() : reject(new Error(`docker kill ${names.join(" ")} failed`)))));
+  await new Promise<void>((resolve, reject) =>
+    spawn("docker", ["kill", ...names], { stdio: "ignore" }).on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker kill ${names.join(" ")} failed`)),
+    ),
+  );
   return at;
 }
 
-export function docker(args: readonly string[], allowFailure = false): { status: number; stdout: string; stderr: string } {
+export function docker(
+  args: readonly string[],
+  allowFailure = false,
+): { status: number; stdout: string; stderr: string } {
   const result = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
   const outcome = { status: result.status ?? 1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
   if (outcome.status !== 0 && !allowFailure) throw new Error(`docker ${args.join(" ")} failed: ${outcome.stderr}`);

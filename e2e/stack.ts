@@ -43,7 +43,13 @@ export function e2eConfig(options: E2eEnvironmentOptions): PipelineConfig {
       containerPort: 3000,
       hostPort: options.hostPort,
       // Fast checks keep the bench short; the runtime waits start period + (retries + 1) × (interval + timeout).
-      healthCheck: { command: ["/app", "healthcheck"], intervalSeconds: 1, timeoutSeconds: 1, retries: 3, startPeriodSeconds: 10 },
+      healthCheck: {
+        command: ["/app", "healthcheck"],
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        retries: 3,
+        startPeriodSeconds: 10,
+      },
       memoryMb: 64,
       cpus: 0.5,
       stopGracePeriodSeconds: 10,
@@ -87,7 +93,12 @@ export interface SynthesizedRuntime {
  * Synthesizes the runtime of one environment into `outdir` (cdktf's own synth: stacks/<env>/cdk.tf.json and the
  * runtime's review files). The state is local, in `stateFile`.
  */
-export function synthRuntime(config: PipelineConfig, environment: EnvironmentName, outdir: string, stateFile: string): SynthesizedRuntime {
+export function synthRuntime(
+  config: PipelineConfig,
+  environment: EnvironmentName,
+  outdir: string,
+  stateFile: string,
+): SynthesizedRuntime {
   const app = new App({ outdir, skipValidation: false });
   const stack = new TerraformStack(app, environment);
   new LocalBackend(stack, { path: stateFile });
@@ -96,9 +107,17 @@ export function synthRuntime(config: PipelineConfig, environment: EnvironmentNam
   // The local registry speaks plain HTTP; the provider uses HTTPS for a registry address without a scheme
   // (its canonicalizeRegistryAddress), and DockerHost gives none. The one deviation from a user's stack.
   host.provider.addOverride("registry_auth.0.address", `http://${REGISTRY}`);
-  const secrets = new RuntimeSecrets(stack, profile.secrets.map((secret) => secret.name));
+  const secrets = new RuntimeSecrets(
+    stack,
+    profile.secrets.map((secret) => secret.name),
+  );
   const deployments = config.applications.map(
-    (application) => new ServiceDeployment(stack, `service-${application.name}`, serviceDeploymentProps(application, profile, host, secrets as unknown as EnvironmentSecrets)),
+    (application) =>
+      new ServiceDeployment(
+        stack,
+        `service-${application.name}`,
+        serviceDeploymentProps(application, profile, host, secrets as unknown as EnvironmentSecrets),
+      ),
   );
   app.synth();
   const artifacts = Artifacts.of(app).entries();

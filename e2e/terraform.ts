@@ -13,7 +13,15 @@ const CACHE = process.env.WTFB_CACHE_DIR ?? path.join(os.homedir(), ".cache", "w
 export const PROVIDER_MIRROR = process.env.WTFB_PROVIDER_MIRROR ?? path.join(CACHE, "providers");
 /** The Docker provider version the mirror holds. */
 export const DOCKER_PROVIDER_VERSION = "4.6.0";
-const DOCKER_PROVIDER = path.join(PROVIDER_MIRROR, "registry.terraform.io", "kreuzwerker", "docker", DOCKER_PROVIDER_VERSION, "linux_amd64", `terraform-provider-docker_v${DOCKER_PROVIDER_VERSION}`);
+const DOCKER_PROVIDER = path.join(
+  PROVIDER_MIRROR,
+  "registry.terraform.io",
+  "kreuzwerker",
+  "docker",
+  DOCKER_PROVIDER_VERSION,
+  "linux_amd64",
+  `terraform-provider-docker_v${DOCKER_PROVIDER_VERSION}`,
+);
 
 /** What an apply needs on this machine, or undefined when it is all there. */
 export function terraformMissing(): string | undefined {
@@ -65,8 +73,14 @@ export class TerraformWorkspace {
     if (docker && docker.version !== DOCKER_PROVIDER_VERSION) docker.version = DOCKER_PROVIDER_VERSION;
     fs.writeFileSync(path.join(this.directory, "main.tf.json"), `${JSON.stringify(copy, null, 2)}\n`);
     if (!this.initialized) {
-      const result = spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: this.directory, env: this.env({}), encoding: "utf8", timeout: 300_000 });
-      if (result.status !== 0) throw new Error(`terraform init failed in ${this.directory}:\n${result.stdout}\n${result.stderr}`);
+      const result = spawnSync("terraform", ["init", "-input=false", "-no-color"], {
+        cwd: this.directory,
+        env: this.env({}),
+        encoding: "utf8",
+        timeout: 300_000,
+      });
+      if (result.status !== 0)
+        throw new Error(`terraform init failed in ${this.directory}:\n${result.stdout}\n${result.stderr}`);
       this.initialized = true;
     }
   }
@@ -74,9 +88,15 @@ export class TerraformWorkspace {
   /** `terraform apply -auto-approve` with these TF_VAR_ values; resolves when Terraform exits. */
   public apply(variables: Readonly<Record<string, string>>, log?: fs.WriteStream): Promise<ApplyResult> {
     const started = Date.now();
-    const env = this.env(Object.fromEntries(Object.entries(variables).map(([name, value]) => [`TF_VAR_${name}`, value])));
+    const env = this.env(
+      Object.fromEntries(Object.entries(variables).map(([name, value]) => [`TF_VAR_${name}`, value])),
+    );
     return new Promise((resolve) => {
-      const child = spawn("terraform", ["apply", "-auto-approve", "-input=false", "-no-color", "-lock=false", "-parallelism=10"], { cwd: this.directory, env });
+      const child = spawn(
+        "terraform",
+        ["apply", "-auto-approve", "-input=false", "-no-color", "-lock=false", "-parallelism=10"],
+        { cwd: this.directory, env },
+      );
       let output = "";
       const collect = (chunk: Buffer) => {
         output += chunk.toString();
@@ -94,6 +114,13 @@ export class TerraformWorkspace {
   }
 
   private env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_CLI_CONFIG_FILE: this.cliConfig, ...extra };
+    return {
+      ...process.env,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      TF_CLI_CONFIG_FILE: this.cliConfig,
+      ...extra,
+    };
   }
 }

@@ -27,7 +27,10 @@ export function plannedInstances(address: string, body: unknown): PlannedInstanc
   const { for_each: map, ...rest } = body;
   return Object.keys(map)
     .sort()
-    .map((key) => ({ address: `${address}[${JSON.stringify(key)}]`, body: withoutNulls(expandDynamicBlocks(fillIn(rest, { each: { key, value: map[key] } }))) }));
+    .map((key) => ({
+      address: `${address}[${JSON.stringify(key)}]`,
+      body: withoutNulls(expandDynamicBlocks(fillIn(rest, { each: { key, value: map[key] } }))),
+    }));
 }
 
 /** An attribute or block argument set to null is one not set, to Terraform. */
@@ -35,7 +38,8 @@ function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (!isRecord(value)) return value;
   const result: Record<string, unknown> = {};
-  for (const [key, element] of Object.entries(value)) if (element !== null) result[key] = key === "//" ? element : withoutNulls(element);
+  for (const [key, element] of Object.entries(value))
+    if (element !== null) result[key] = key === "//" ? element : withoutNulls(element);
   return result;
 }
 
@@ -47,7 +51,8 @@ function fillIn(value: unknown, iterations: Iterations): unknown {
   if (Array.isArray(value)) return value.map((element) => fillIn(element, iterations));
   if (isRecord(value)) {
     const result: Record<string, unknown> = {};
-    for (const [key, element] of Object.entries(value)) result[key] = key === "//" ? element : fillIn(element, iterations);
+    for (const [key, element] of Object.entries(value))
+      result[key] = key === "//" ? element : fillIn(element, iterations);
     return result;
   }
   return value;
@@ -78,12 +83,17 @@ function fillInString(text: string, iterations: Iterations): unknown {
     const interpolation = text.slice(start, end + 1);
     const single = WHOLE_READ.exec(interpolation);
     const read = single ? readOf(iterations, single[1], single[2], single[3]) : undefined;
-    if (read?.known && (typeof read.value === "string" || typeof read.value === "number" || typeof read.value === "boolean")) {
+    if (
+      read?.known &&
+      (typeof read.value === "string" || typeof read.value === "number" || typeof read.value === "boolean")
+    ) {
       out += String(read.value);
     } else {
       out += interpolation.replace(OPERAND_READ, (match, name: string, part: string, path: string) => {
         const operand = readOf(iterations, name, part, path);
-        return operand.known && operand.value !== null && typeof operand.value !== "object" ? JSON.stringify(operand.value) : match;
+        return operand.known && operand.value !== null && typeof operand.value !== "object"
+          ? JSON.stringify(operand.value)
+          : match;
       });
     }
     index = end + 1;
@@ -139,9 +149,12 @@ function expandDynamicBlocks(body: unknown): unknown {
       dynamic[block] = spec;
       continue;
     }
-    const entries: Array<[unknown, unknown]> = Array.isArray(elements) ? elements.map((element, index) => [index, element]) : Object.entries(elements);
+    const entries: Array<[unknown, unknown]> = Array.isArray(elements)
+      ? elements.map((element, index) => [index, element])
+      : Object.entries(elements);
     const blocks = entries.map(([key, value]) => fillIn(spec.content, { [iterator]: { key, value } }));
-    if (blocks.length > 0) result[block] = [...(Array.isArray(result[block]) ? (result[block] as unknown[]) : []), ...blocks];
+    if (blocks.length > 0)
+      result[block] = [...(Array.isArray(result[block]) ? (result[block] as unknown[]) : []), ...blocks];
   }
   if (Object.keys(dynamic).length > 0) result.dynamic = dynamic;
   else delete result.dynamic;

@@ -4,14 +4,29 @@
  * the review, and a changed secret reference still shows as changed.
  */
 import { ENVIRONMENT_NAMES } from "../config/environments";
-import type { ArtifactChange, AttributeChange, BlockAction, BlockChange, BlockKind, DocumentChange, ReplacementCause, StackJson, StackReview, StackStatus, SynthesizedApp } from "./plan-model";
+import type {
+  ArtifactChange,
+  AttributeChange,
+  BlockAction,
+  BlockChange,
+  BlockKind,
+  DocumentChange,
+  ReplacementCause,
+  StackJson,
+  StackReview,
+  StackStatus,
+  SynthesizedApp,
+} from "./plan-model";
 import { plannedInstances } from "./instances";
 import { replacementVerdict } from "./replacement-rules";
 import { maskSensitive, maskValue, Sensitive, sensitiveVariableNames } from "./sensitive";
 import { unifiedDiff } from "./text-diff";
 
 /** Compares every stack and artifact of `head` with `base`; without a base, everything in `head` is added. */
-export function diffSynthesizedApps(base: SynthesizedApp | undefined, head: SynthesizedApp): { stacks: StackReview[]; artifacts: ArtifactChange[] } {
+export function diffSynthesizedApps(
+  base: SynthesizedApp | undefined,
+  head: SynthesizedApp,
+): { stacks: StackReview[]; artifacts: ArtifactChange[] } {
   const names = [...new Set([...Object.keys(base?.stacks ?? {}), ...Object.keys(head.stacks)])].sort(byStackOrder);
   const stacks = names.map((name) => diffStack(name, base?.stacks[name], head.stacks[name]));
   return { stacks, artifacts: diffArtifacts(base?.artifacts ?? {}, head.artifacts) };
@@ -36,7 +51,18 @@ export function diffStack(name: string, base: StackJson | undefined, head: Stack
     let change = next ? diffBlock(block, next) : removedBlock(block);
     if (from !== undefined && next) {
       const note = `state moves from \`${from}\` (a \`moved\` block)${change ? ", then the changes below apply" : ""}`;
-      change = change ? { ...change, notes: [note, ...change.notes], movedFrom: from } : { kind: next.kind, address, type: next.type, constructPath: next.constructPath, action: "move", attributes: [], notes: [note], movedFrom: from };
+      change = change
+        ? { ...change, notes: [note, ...change.notes], movedFrom: from }
+        : {
+            kind: next.kind,
+            address,
+            type: next.type,
+            constructPath: next.constructPath,
+            action: "move",
+            attributes: [],
+            notes: [note],
+            movedFrom: from,
+          };
     }
     if (change) changes.push(change);
   }
@@ -55,7 +81,11 @@ export function diffStack(name: string, base: StackJson | undefined, head: Stack
  * the head makes under another address with the same arguments, which reads the same value. References in the
  * base are rewritten to match, so a container reading a moved image compares equal to the head's.
  */
-function moved(before: Map<string, Block>, after: ReadonlyMap<string, Block>, head: StackJson | undefined): { blocks: Map<string, Block>; movedTo: Map<string, string> } {
+function moved(
+  before: Map<string, Block>,
+  after: ReadonlyMap<string, Block>,
+  head: StackJson | undefined,
+): { blocks: Map<string, Block>; movedTo: Map<string, string> } {
   const renamed = new Map<string, string>();
   const movedTo = new Map<string, string>();
   const declared = Array.isArray(head?.moved) ? (head.moved as unknown[]) : [];
@@ -91,7 +121,10 @@ function moved(before: Map<string, Block>, after: ReadonlyMap<string, Block>, he
       return value.includes("${") ? value.replace(REFERENCE, (match: string) => renamed.get(match) ?? match) : value;
     }
     if (Array.isArray(value)) return value.map((element) => rewrite(element, dependency));
-    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, element]) => [key, rewrite(element, key === "depends_on")]));
+    if (isRecord(value))
+      return Object.fromEntries(
+        Object.entries(value).map(([key, element]) => [key, rewrite(element, key === "depends_on")]),
+      );
     return value;
   };
   const blocks = new Map<string, Block>();
@@ -111,19 +144,39 @@ const REFERENCE = /(?<![\w.\-"\]])(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*(?:
  * certain when it reads the replaced resource's `id`, possibly when it reads another of its attributes. Repeated
  * until nothing more follows.
  */
-function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<string, Block>, after: ReadonlyMap<string, Block>): void {
+function propagateReplacements(
+  changes: BlockChange[],
+  before: ReadonlyMap<string, Block>,
+  after: ReadonlyMap<string, Block>,
+): void {
   const indexOf = new Map(changes.map((change, index) => [change.address, index]));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     const replaced = changes
-      .filter((change) => change.kind === "resource" && (change.action === "replace" || change.action === "may-replace"))
-      .map((change) => ({ change, reference: new RegExp(`(?<![\\w.])${escapeRegExp(change.address)}\\.([A-Za-z0-9_]+)`) }));
+      .filter(
+        (change) => change.kind === "resource" && (change.action === "replace" || change.action === "may-replace"),
+      )
+      .map((change) => ({
+        change,
+        reference: new RegExp(`(?<![\\w.])${escapeRegExp(change.address)}\\.([A-Za-z0-9_]+)`),
+      }));
     if (replaced.length === 0) return;
     for (const [address, block] of after) {
       const index = indexOf.get(address);
       const current = index === undefined ? undefined : changes[index];
-      if (block.kind !== "resource" || !before.has(address) || !isRecord(block.body) || (current && current.action !== "update" && current.action !== "may-replace")) continue;
-      const causes = replacementCauses(block, replaced).filter((cause) => !current?.replacedWith?.some((known) => known.attribute === cause.attribute && known.resource === cause.resource));
+      if (
+        block.kind !== "resource" ||
+        !before.has(address) ||
+        !isRecord(block.body) ||
+        (current && current.action !== "update" && current.action !== "may-replace")
+      )
+        continue;
+      const causes = replacementCauses(block, replaced).filter(
+        (cause) =>
+          !current?.replacedWith?.some(
+            (known) => known.attribute === cause.attribute && known.resource === cause.resource,
+          ),
+      );
       if (causes.length === 0) continue;
       const certain = causes.some((cause) => cause.certain);
       const action: BlockAction = certain || current?.action === "replace" ? "replace" : "may-replace";
@@ -133,8 +186,22 @@ function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<strin
           (cause.certain ? "which the replacement gives a new value" : "which may change"),
       );
       const change: BlockChange = current
-        ? { ...current, action, notes: [...current.notes, ...notes], replacedWith: [...(current.replacedWith ?? []), ...causes] }
-        : { kind: block.kind, address, type: block.type, constructPath: block.constructPath, action, attributes: [], notes, replacedWith: causes };
+        ? {
+            ...current,
+            action,
+            notes: [...current.notes, ...notes],
+            replacedWith: [...(current.replacedWith ?? []), ...causes],
+          }
+        : {
+            kind: block.kind,
+            address,
+            type: block.type,
+            constructPath: block.constructPath,
+            action,
+            attributes: [],
+            notes,
+            replacedWith: causes,
+          };
       if (index === undefined) {
         indexOf.set(address, changes.length);
         changes.push(change);
@@ -145,7 +212,10 @@ function propagateReplacements(changes: BlockChange[], before: ReadonlyMap<strin
 }
 
 /** The replaced resources an attribute of `block` that forces replacement reads. */
-function replacementCauses(block: Block, replaced: ReadonlyArray<{ change: BlockChange; reference: RegExp }>): ReplacementCause[] {
+function replacementCauses(
+  block: Block,
+  replaced: ReadonlyArray<{ change: BlockChange; reference: RegExp }>,
+): ReplacementCause[] {
   const causes: ReplacementCause[] = [];
   for (const [attribute, value] of Object.entries(block.body as Record<string, unknown>)) {
     const verdict = replacementVerdict(block.type, attribute, value, value);
@@ -155,7 +225,12 @@ function replacementCauses(block: Block, replaced: ReadonlyArray<{ change: Block
     for (const { change: other, reference } of replaced) {
       const reads = other.address === block.address ? undefined : reference.exec(text)?.[1];
       if (reads === undefined) continue;
-      causes.push({ attribute, resource: other.address, reads, certain: other.action === "replace" && reads === "id" && verdict === "replaces" });
+      causes.push({
+        attribute,
+        resource: other.address,
+        reads,
+        certain: other.action === "replace" && reads === "id" && verdict === "replaces",
+      });
     }
   }
   return causes;
@@ -187,7 +262,8 @@ function blocksOf(stack: StackJson): Map<string, Block> {
   const add = (kind: BlockKind, address: string, type: string, raw: unknown) => {
     const constructPath = (raw as { "//"?: { metadata?: { path?: string } } } | null)?.["//"]?.metadata?.path;
     let body = maskSensitive(type, withoutMetadata(raw), sensitiveVariables);
-    if ((kind === "variable" || kind === "output") && isRecord(body) && body.sensitive === true) body = maskKeys(body, kind === "variable" ? "default" : "value");
+    if ((kind === "variable" || kind === "output") && isRecord(body) && body.sensitive === true)
+      body = maskKeys(body, kind === "variable" ? "default" : "value");
     blocks.set(address, { kind, address, type, constructPath, body });
   };
   for (const [key, section] of Object.entries(stack)) {
@@ -202,7 +278,8 @@ function blocksOf(stack: StackJson): Map<string, Block> {
       case "data":
         for (const [type, instances] of Object.entries(section)) {
           for (const [name, body] of Object.entries(isRecord(instances) ? instances : {})) {
-            for (const instance of plannedInstances(key === "data" ? `data.${type}.${name}` : `${type}.${name}`, body)) add(key, instance.address, type, instance.body);
+            for (const instance of plannedInstances(key === "data" ? `data.${type}.${name}` : `${type}.${name}`, body))
+              add(key, instance.address, type, instance.body);
           }
         }
         break;
@@ -219,7 +296,8 @@ function blocksOf(stack: StackJson): Map<string, Block> {
         for (const [setting, value] of Object.entries(section)) {
           if (setting === "backend" && isRecord(value)) add("backend", "backend", Object.keys(value).join(", "), value);
           else if (setting === "required_providers" && isRecord(value)) {
-            for (const [provider, requirement] of Object.entries(value)) add("terraform", `required_providers.${provider}`, provider, requirement);
+            for (const [provider, requirement] of Object.entries(value))
+              add("terraform", `required_providers.${provider}`, provider, requirement);
           } else add("terraform", `terraform.${setting}`, setting, value);
         }
         break;
@@ -232,7 +310,12 @@ function blocksOf(stack: StackJson): Map<string, Block> {
 
 function diffBlock(before: Block, after: Block): BlockChange | undefined {
   const attributes = diffValues("", before.body, after.body).map((change) =>
-    before.kind === "resource" ? { ...change, replacement: replacementVerdict(before.type, topLevelAttribute(change.path), change.before, change.after) } : change,
+    before.kind === "resource"
+      ? {
+          ...change,
+          replacement: replacementVerdict(before.type, topLevelAttribute(change.path), change.before, change.after),
+        }
+      : change,
   );
   if (attributes.length === 0) return undefined;
   let action: BlockAction = before.kind === "data" ? "read" : "update";
@@ -240,10 +323,21 @@ function diffBlock(before: Block, after: Block): BlockChange | undefined {
   else if (attributes.some((change) => change.replacement === "may-replace")) action = "may-replace";
   const notes: string[] = [];
   if (before.kind === "backend") {
-    notes.push("the state backend changes: run `terraform init -migrate-state` in this stack before the next apply, or it starts from an empty state and creates everything again");
+    notes.push(
+      "the state backend changes: run `terraform init -migrate-state` in this stack before the next apply, or it starts from an empty state and creates everything again",
+    );
   }
-  if (before.kind === "terraform" && before.address.startsWith("required_providers.")) notes.push("the provider requirement changes: the next deploy runs `terraform init -upgrade`");
-  return { kind: after.kind, address: after.address, type: after.type, constructPath: after.constructPath ?? before.constructPath, action, attributes, notes };
+  if (before.kind === "terraform" && before.address.startsWith("required_providers."))
+    notes.push("the provider requirement changes: the next deploy runs `terraform init -upgrade`");
+  return {
+    kind: after.kind,
+    address: after.address,
+    type: after.type,
+    constructPath: after.constructPath ?? before.constructPath,
+    action,
+    attributes,
+    notes,
+  };
 }
 
 function addedBlock(block: Block): BlockChange {
@@ -280,11 +374,29 @@ function removedBlock(block: Block): BlockChange {
 /** Resources by how much attention they need, then lookups, then stack settings. */
 function reviewRank(change: BlockChange): number {
   if (change.kind === "resource") {
-    const removesPart = change.attributes.some((attribute) => attribute.before !== undefined && attribute.after === undefined);
-    const ranks: Partial<Record<BlockAction, number>> = { destroy: 0, replace: 1, "may-replace": 2, update: removesPart ? 3 : 4, move: 4.5, create: 5 };
+    const removesPart = change.attributes.some(
+      (attribute) => attribute.before !== undefined && attribute.after === undefined,
+    );
+    const ranks: Partial<Record<BlockAction, number>> = {
+      destroy: 0,
+      replace: 1,
+      "may-replace": 2,
+      update: removesPart ? 3 : 4,
+      move: 4.5,
+      create: 5,
+    };
     return ranks[change.action] ?? 5;
   }
-  const kinds: Record<BlockKind, number> = { resource: 5, data: 6, backend: 7, provider: 8, terraform: 9, variable: 10, output: 11, other: 12 };
+  const kinds: Record<BlockKind, number> = {
+    resource: 5,
+    data: 6,
+    backend: 7,
+    provider: 8,
+    terraform: 9,
+    variable: 10,
+    output: 11,
+    other: 12,
+  };
   return kinds[change.kind];
 }
 
@@ -304,7 +416,11 @@ export function diffValues(path: string, before: unknown, after: unknown): Attri
     const afterElements = keyedElements(path, after, before);
     const changes: AttributeChange[] = [];
     for (const [elementPath, element] of beforeElements) {
-      changes.push(...(afterElements.has(elementPath) ? diffValues(elementPath, element, afterElements.get(elementPath)) : [{ path: elementPath, before: element }]));
+      changes.push(
+        ...(afterElements.has(elementPath)
+          ? diffValues(elementPath, element, afterElements.get(elementPath))
+          : [{ path: elementPath, before: element }]),
+      );
     }
     for (const [elementPath, element] of afterElements) {
       if (!beforeElements.has(elementPath)) changes.push({ path: elementPath, after: element });
@@ -316,29 +432,56 @@ export function diffValues(path: string, before: unknown, after: unknown): Attri
 
 /** Every leaf of a value with its path: how a created or destroyed block is listed. */
 function flatten(path: string, value: unknown): Array<{ path: string; value: unknown }> {
-  if (isRecord(value) && Object.keys(value).length > 0) return Object.entries(value).flatMap(([key, item]) => flatten(join(path, key), item));
-  if (isObjectList(value) && value.length > 0) return [...keyedElements(path, value, [])].flatMap(([elementPath, element]) => flatten(elementPath, element));
+  if (isRecord(value) && Object.keys(value).length > 0)
+    return Object.entries(value).flatMap(([key, item]) => flatten(join(path, key), item));
+  if (isObjectList(value) && value.length > 0)
+    return [...keyedElements(path, value, [])].flatMap(([elementPath, element]) => flatten(elementPath, element));
   return [{ path, value }];
 }
 
-const IDENTITY_KEYS = ["name", "title", "uid", "ref_id", "context", "key", "secret_name", "variable_name", "label", "container_path", "internal"];
+const IDENTITY_KEYS = [
+  "name",
+  "title",
+  "uid",
+  "ref_id",
+  "context",
+  "key",
+  "secret_name",
+  "variable_name",
+  "label",
+  "container_path",
+  "internal",
+];
 
 /** Elements of a list by path: `rule[name="HighErrorRate"]` when an identity attribute works for both lists, else `rule[2]`. */
-function keyedElements(path: string, list: readonly Record<string, unknown>[], other: readonly Record<string, unknown>[]): Map<string, Record<string, unknown>> {
+function keyedElements(
+  path: string,
+  list: readonly Record<string, unknown>[],
+  other: readonly Record<string, unknown>[],
+): Map<string, Record<string, unknown>> {
   const identity = IDENTITY_KEYS.find((key) => isIdentity(list, key) && isIdentity(other, key));
-  return new Map(list.map((element, index) => [identity ? `${path}[${identity}=${JSON.stringify(element[identity])}]` : `${path}[${index}]`, element]));
+  return new Map(
+    list.map((element, index) => [
+      identity ? `${path}[${identity}=${JSON.stringify(element[identity])}]` : `${path}[${index}]`,
+      element,
+    ]),
+  );
 }
 
 function isIdentity(list: readonly Record<string, unknown>[], key: string): boolean {
   const values = list.map((element) => element[key]);
-  return values.every((value) => typeof value === "string" || typeof value === "number") && new Set(values).size === values.length;
+  return (
+    values.every((value) => typeof value === "string" || typeof value === "number") &&
+    new Set(values).size === values.length
+  );
 }
 
 /** Adds a line diff when the values are documents: multi-line text, or JSON objects and lists held as strings. */
 function withDocument(change: AttributeChange): AttributeChange {
   const before = documentText(change.before);
   const after = documentText(change.after);
-  if ((before === undefined && change.before !== undefined) || (after === undefined && change.after !== undefined)) return change;
+  if ((before === undefined && change.before !== undefined) || (after === undefined && change.after !== undefined))
+    return change;
   if (before === undefined && after === undefined) return change;
   const language = before?.language ?? after!.language;
   const document: DocumentChange = { language, diff: unifiedDiff(before?.text ?? "", after?.text ?? "") };
@@ -355,7 +498,8 @@ export function documentText(value: unknown): { language: DocumentChange["langua
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      if (parsed !== null && typeof parsed === "object") return { language: "json", text: `${JSON.stringify(parsed, null, 2)}\n` };
+      if (parsed !== null && typeof parsed === "object")
+        return { language: "json", text: `${JSON.stringify(parsed, null, 2)}\n` };
     } catch {
       // Not JSON: a multi-line string is still shown as text below.
     }
@@ -364,7 +508,10 @@ export function documentText(value: unknown): { language: DocumentChange["langua
   return { language: /^(#.*\n|\s*\n)*[\w"'-]+:(\s|$)/.test(text) ? "yaml" : "text", text };
 }
 
-function diffArtifacts(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): ArtifactChange[] {
+function diffArtifacts(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): ArtifactChange[] {
   const paths = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const changes: ArtifactChange[] = [];
   for (const path of paths) {
@@ -380,8 +527,10 @@ function diffArtifacts(before: Readonly<Record<string, string>>, after: Readonly
 /** Structural equality; masked values are equal when their fingerprints are. */
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a instanceof Sensitive || b instanceof Sensitive) return a instanceof Sensitive && b instanceof Sensitive && a.fingerprint === b.fingerprint;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => equal(item, b[index]));
+  if (a instanceof Sensitive || b instanceof Sensitive)
+    return a instanceof Sensitive && b instanceof Sensitive && a.fingerprint === b.fingerprint;
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((item, index) => equal(item, b[index]));
   if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((key) => key in b && equal(a[key], b[key]));

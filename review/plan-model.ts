@@ -91,7 +91,12 @@ export interface ArtifactChange {
 
 /** Where one side of the comparison came from and whether it could be synthesized. */
 export type SideStatus =
-  | { readonly label: string; readonly commit?: string; readonly synthesized: true; /** Read from the review cache, synthesized by an earlier review. */ readonly cached?: boolean }
+  | {
+      readonly label: string;
+      readonly commit?: string;
+      readonly synthesized: true;
+      /** Read from the review cache, synthesized by an earlier review. */ readonly cached?: boolean;
+    }
   | { readonly label: string; readonly commit?: string; readonly synthesized: false; readonly reason: string };
 
 export interface PlanReview {

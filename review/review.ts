@@ -46,7 +46,10 @@ export async function reviewPlan(options: ReviewOptions): Promise<PlanReview> {
       if (!outcome.ok) stopBase.abort();
       return outcome;
     });
-    const [base, head] = await Promise.all([synthesizeGitRef(projectDir, options.base, path.join(scratch, "base"), { cache, signal: stopBase.signal }), headSide]);
+    const [base, head] = await Promise.all([
+      synthesizeGitRef(projectDir, options.base, path.join(scratch, "base"), { cache, signal: stopBase.signal }),
+      headSide,
+    ]);
     const baseStatus = sideStatus(options.base, base);
     const headStatus = sideStatus(options.head ?? "working tree", head);
     if (!head.ok) return { base: baseStatus, head: headStatus, stacks: [], artifacts: [] };
@@ -57,5 +60,7 @@ export async function reviewPlan(options: ReviewOptions): Promise<PlanReview> {
 }
 
 function sideStatus(label: string, outcome: SynthesisOutcome): SideStatus {
-  return outcome.ok ? { label, commit: outcome.commit, synthesized: true, cached: outcome.cached === true } : { label, commit: outcome.commit, synthesized: false, reason: outcome.reason };
+  return outcome.ok
+    ? { label, commit: outcome.commit, synthesized: true, cached: outcome.cached === true }
+    : { label, commit: outcome.commit, synthesized: false, reason: outcome.reason };
 }

@@ -31,26 +31,79 @@ const SENSITIVE_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   grafana_data_source: ["http_headers", "secure_json_data_encoded"],
   // grafana_contact_point: every integration's `settings`, and the credentials of each.
   grafana_contact_point: [
-    "alertmanager.basic_auth_password", "alertmanager.settings", "dingding.settings", "dingding.url", "discord.settings", "discord.url", "email.settings",
-    "googlechat.settings", "googlechat.url", "jira.api_token", "jira.password", "jira.settings", "jira.user", "kafka.password", "kafka.rest_proxy_url",
-    "kafka.settings", "line.settings", "line.token", "oncall.authorization_credentials", "oncall.basic_auth_password", "oncall.settings", "opsgenie.api_key",
-    "opsgenie.settings", "pagerduty.integration_key", "pagerduty.settings", "pushover.api_token", "pushover.settings", "pushover.user_key", "sensugo.api_key",
-    "sensugo.settings", "slack.settings", "slack.token", "slack.url", "sns.access_key", "sns.secret_key", "sns.settings", "teams.settings", "teams.url",
-    "telegram.settings", "telegram.token", "threema.api_secret", "threema.settings", "victorops.settings", "victorops.url", "webex.settings", "webex.token",
-    "webhook.authorization_credentials", "webhook.basic_auth_password", "webhook.settings", "webhook.tls_config", "webhook.hmac_config", "webhook.http_config",
-    "wecom.secret", "wecom.settings", "wecom.url",
+    "alertmanager.basic_auth_password",
+    "alertmanager.settings",
+    "dingding.settings",
+    "dingding.url",
+    "discord.settings",
+    "discord.url",
+    "email.settings",
+    "googlechat.settings",
+    "googlechat.url",
+    "jira.api_token",
+    "jira.password",
+    "jira.settings",
+    "jira.user",
+    "kafka.password",
+    "kafka.rest_proxy_url",
+    "kafka.settings",
+    "line.settings",
+    "line.token",
+    "oncall.authorization_credentials",
+    "oncall.basic_auth_password",
+    "oncall.settings",
+    "opsgenie.api_key",
+    "opsgenie.settings",
+    "pagerduty.integration_key",
+    "pagerduty.settings",
+    "pushover.api_token",
+    "pushover.settings",
+    "pushover.user_key",
+    "sensugo.api_key",
+    "sensugo.settings",
+    "slack.settings",
+    "slack.token",
+    "slack.url",
+    "sns.access_key",
+    "sns.secret_key",
+    "sns.settings",
+    "teams.settings",
+    "teams.url",
+    "telegram.settings",
+    "telegram.token",
+    "threema.api_secret",
+    "threema.settings",
+    "victorops.settings",
+    "victorops.url",
+    "webex.settings",
+    "webex.token",
+    "webhook.authorization_credentials",
+    "webhook.basic_auth_password",
+    "webhook.settings",
+    "webhook.tls_config",
+    "webhook.hmac_config",
+    "webhook.http_config",
+    "wecom.secret",
+    "wecom.settings",
+    "wecom.url",
   ],
 };
 
 /** Attribute names that hold credentials whatever the resource: masked even where a provider forgets to say so. */
-const CREDENTIAL_NAME = /^(password|passwd|token|secret|auth|api_key|private_key|pem_file|plaintext_value|encrypted_value|client_secret|access_key|secret_key|key_material|credentials?|authorization_credentials|http_headers)$|_(password|token|secret)$/;
+const CREDENTIAL_NAME =
+  /^(password|passwd|token|secret|auth|api_key|private_key|pem_file|plaintext_value|encrypted_value|client_secret|access_key|secret_key|key_material|credentials?|authorization_credentials|http_headers)$|_(password|token|secret)$/;
 
 /** Masks one block's body (a resource, provider or variable), walking it with its attribute paths. */
 export function maskSensitive(blockType: string, body: unknown, sensitiveVariables: ReadonlySet<string>): unknown {
   const declared = new Set(SENSITIVE_ATTRIBUTES[blockType] ?? []);
   const visit = (value: unknown, path: readonly string[]): unknown => {
     const name = path[path.length - 1];
-    if (value !== undefined && value !== null && path.length > 0 && (declared.has(path.join(".")) || CREDENTIAL_NAME.test(name))) {
+    if (
+      value !== undefined &&
+      value !== null &&
+      path.length > 0 &&
+      (declared.has(path.join(".")) || CREDENTIAL_NAME.test(name))
+    ) {
       return maskValue(value);
     }
     if (typeof value === "string") return maskInterpolations(value, sensitiveVariables);
@@ -70,7 +123,11 @@ export function maskValue(value: unknown): Sensitive {
 
 /** Names of the variables a stack declares `sensitive: true`. */
 export function sensitiveVariableNames(stack: { variable?: Record<string, { sensitive?: boolean }> }): Set<string> {
-  return new Set(Object.entries(stack.variable ?? {}).filter(([, variable]) => variable?.sensitive === true).map(([name]) => name));
+  return new Set(
+    Object.entries(stack.variable ?? {})
+      .filter(([, variable]) => variable?.sensitive === true)
+      .map(([name]) => name),
+  );
 }
 
 /** Replaces every `${…}` interpolation that reads a sensitive variable; a string without one is returned as is. */

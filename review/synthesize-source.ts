@@ -37,13 +37,18 @@ const SYNTH_TIMEOUT_MS = 10 * 60 * 1000;
 const FAILURE_TAIL_LINES = 30;
 
 /** Environment variables a synth child inherits; anything else (tokens, TF_VAR_ values, cloud credentials) is dropped. */
-const INHERITED_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_(?!REVIEW_CACHE$)[A-Z0-9_]+)$/;
+const INHERITED_VARIABLES =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|CI|PIPELINE_CONFIG|WTFB_(?!REVIEW_CACHE$)[A-Z0-9_]+)$/;
 
 /**
  * Synthesizes the project as it is on disk into `outdir`. A working tree with nothing to commit is its HEAD commit,
  * so with a cache its synth is kept as that commit's, for a later review whose base or head it is.
  */
-export async function synthesizeWorkingTree(projectDir: string, outdir: string, options: SynthesisOptions = {}): Promise<SynthesisOutcome> {
+export async function synthesizeWorkingTree(
+  projectDir: string,
+  outdir: string,
+  options: SynthesisOptions = {},
+): Promise<SynthesisOutcome> {
   const cacheEntry = options.cache ? cleanHeadEntry(projectDir, options.cache) : undefined;
   const failure = await runApp(projectDir, projectDir, outdir, options.signal);
   if (failure !== undefined) return { ok: false, reason: failure };
@@ -65,18 +70,33 @@ function cleanHeadEntry(projectDir: string, cache: string): string | undefined {
  * Synthesizes the project as it was at a git ref, working in `scratchDir`. With a cache, a commit synthesized before
  * with the same dependencies, Node and environment is read from it instead: synth is a pure function of those.
  */
-export async function synthesizeGitRef(projectDir: string, ref: string, scratchDir: string, options: SynthesisOptions = {}): Promise<SynthesisOutcome> {
+export async function synthesizeGitRef(
+  projectDir: string,
+  ref: string,
+  scratchDir: string,
+  options: SynthesisOptions = {},
+): Promise<SynthesisOutcome> {
   if (ref.startsWith("-")) return { ok: false, reason: `${JSON.stringify(ref)} is not a git ref` };
   const toplevel = git(projectDir, ["rev-parse", "--show-toplevel"]);
-  if (!toplevel.ok) return { ok: false, reason: `${projectDir} is not inside a git repository, so there is no ${ref} to compare with (${toplevel.output})` };
+  if (!toplevel.ok)
+    return {
+      ok: false,
+      reason: `${projectDir} is not inside a git repository, so there is no ${ref} to compare with (${toplevel.output})`,
+    };
   const commit = git(projectDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
   if (!commit.ok || commit.output === "") {
-    return { ok: false, reason: `${ref} is not a commit in this repository. In a shallow clone (CI), fetch it first, e.g. \`git fetch --depth=1 origin ${ref}\`.` };
+    return {
+      ok: false,
+      reason: `${ref} is not a commit in this repository. In a shallow clone (CI), fetch it first, e.g. \`git fetch --depth=1 origin ${ref}\`.`,
+    };
   }
   const sha = commit.output;
   const prefix = git(projectDir, ["rev-parse", "--show-prefix"]).output;
   const treeSha = git(projectDir, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${sha}^{tree}`]);
-  const cacheEntry = options.cache && treeSha.ok ? path.join(options.cache, synthesisCacheKey(projectDir, treeSha.output, prefix)) : undefined;
+  const cacheEntry =
+    options.cache && treeSha.ok
+      ? path.join(options.cache, synthesisCacheKey(projectDir, treeSha.output, prefix))
+      : undefined;
   if (cacheEntry !== undefined && fs.existsSync(path.join(cacheEntry, "manifest.json"))) {
     try {
       const app = readSynthesizedApp(cacheEntry);
@@ -94,14 +114,20 @@ export async function synthesizeGitRef(projectDir: string, ref: string, scratchD
   if (!exported.ok) return { ok: false, commit: sha, reason: `git archive ${sha} failed: ${exported.output}` };
   const unpacked = spawnSync("tar", ["-xf", archive, "-C", tree], { encoding: "utf8" });
   fs.rmSync(archive, { force: true });
-  if (unpacked.status !== 0) return { ok: false, commit: sha, reason: `unpacking ${sha} failed: ${unpacked.stderr || unpacked.error?.message}` };
+  if (unpacked.status !== 0)
+    return { ok: false, commit: sha, reason: `unpacking ${sha} failed: ${unpacked.stderr || unpacked.error?.message}` };
 
   const dir = path.join(tree, prefix);
   if (!fs.existsSync(path.join(dir, "cdktf.json"))) {
-    return { ok: false, commit: sha, reason: `${ref} has no ${prefix}cdktf.json: it predates the project (or the project lived elsewhere then).` };
+    return {
+      ok: false,
+      commit: sha,
+      reason: `${ref} has no ${prefix}cdktf.json: it predates the project (or the project lived elsewhere then).`,
+    };
   }
   // The base builds with today's dependencies: node_modules is shared, never installed.
-  if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+  if (!fs.existsSync(path.join(dir, "node_modules")))
+    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
   // Local overrides apply to both sides alike, so they never show up as a change.
   const dotEnv = path.join(projectDir, ".env");
   if (fs.existsSync(dotEnv)) fs.copyFileSync(dotEnv, path.join(dir, ".env"));
@@ -120,11 +146,22 @@ export async function synthesizeGitRef(projectDir: string, ref: string, scratchD
  * never reach the child, so they are not part of the key either.
  */
 export function synthesisCacheKey(projectDir: string, treeSha: string, prefix: string): string {
-  const digestOf = (file: string) => (fs.existsSync(file) ? createHash("sha256").update(fs.readFileSync(file)).digest("hex") : null);
+  const digestOf = (file: string) =>
+    fs.existsSync(file) ? createHash("sha256").update(fs.readFileSync(file)).digest("hex") : null;
   const environment = Object.entries(childEnvironment(projectDir))
     .filter(([name]) => !/^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP)$/.test(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const key = [CACHE_FORMAT, process.version, process.platform, process.arch, treeSha, prefix, digestOf(path.join(projectDir, "package-lock.json")), digestOf(path.join(projectDir, ".env")), environment];
+  const key = [
+    CACHE_FORMAT,
+    process.version,
+    process.platform,
+    process.arch,
+    treeSha,
+    prefix,
+    digestOf(path.join(projectDir, "package-lock.json")),
+    digestOf(path.join(projectDir, ".env")),
+    environment,
+  ];
   return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 32);
 }
 
@@ -143,7 +180,8 @@ function storeInCache(outdir: string, entry: string): void {
       .filter((candidate) => candidate.isDirectory() && /^[0-9a-f]{32}$/.test(candidate.name))
       .map((candidate) => ({ name: candidate.name, time: fs.statSync(path.join(cache, candidate.name)).mtimeMs }))
       .sort((a, b) => b.time - a.time);
-    for (const old of entries.slice(CACHE_ENTRIES_KEPT)) fs.rmSync(path.join(cache, old.name), { recursive: true, force: true });
+    for (const old of entries.slice(CACHE_ENTRIES_KEPT))
+      fs.rmSync(path.join(cache, old.name), { recursive: true, force: true });
   } catch {
     // A cache that cannot be written only costs the next review a synth.
     fs.rmSync(partial, { recursive: true, force: true });
@@ -155,13 +193,16 @@ export function readSynthesizedApp(outdir: string): SynthesizedApp {
   const manifestFile = path.join(outdir, "manifest.json");
   const stackFiles: Record<string, string> = {};
   if (fs.existsSync(manifestFile)) {
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks?: Record<string, { synthesizedStackPath?: string }> };
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
+      stacks?: Record<string, { synthesizedStackPath?: string }>;
+    };
     for (const [name, stack] of Object.entries(manifest.stacks ?? {})) {
       if (stack.synthesizedStackPath) stackFiles[name] = path.join(outdir, stack.synthesizedStackPath);
     }
   }
   const stacks: Record<string, StackJson> = {};
-  for (const [name, file] of Object.entries(stackFiles)) stacks[name] = JSON.parse(fs.readFileSync(file, "utf8")) as StackJson;
+  for (const [name, file] of Object.entries(stackFiles))
+    stacks[name] = JSON.parse(fs.readFileSync(file, "utf8")) as StackJson;
 
   const artifacts: Record<string, string> = {};
   const visit = (dir: string) => {
@@ -178,7 +219,12 @@ export function readSynthesizedApp(outdir: string): SynthesizedApp {
 }
 
 /** Runs a project's cdktf app into `outdir`; returns why it failed, or undefined. */
-async function runApp(dir: string, projectDir: string, outdir: string, signal?: AbortSignal): Promise<string | undefined> {
+async function runApp(
+  dir: string,
+  projectDir: string,
+  outdir: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const cdktfJson = path.join(dir, "cdktf.json");
   let app: unknown;
   try {
@@ -188,15 +234,27 @@ async function runApp(dir: string, projectDir: string, outdir: string, signal?: 
   }
   if (typeof app !== "string" || app.trim() === "") return `${cdktfJson} has no "app" command`;
 
-  const result = await run(app, dir, { ...childEnvironment(projectDir), CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" }, signal);
+  const result = await run(
+    app,
+    dir,
+    { ...childEnvironment(projectDir), CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    signal,
+  );
   if (result.aborted) return "not synthesized: the other side failed first, so there is nothing to compare";
   if (result.timedOut) return `\`${app}\` did not finish within ${SYNTH_TIMEOUT_MS / 60000} minutes`;
-  if (result.status !== 0) return `\`${app}\` failed (exit ${result.status}):\n${tail(result.output, FAILURE_TAIL_LINES)}`;
-  if (!fs.existsSync(path.join(outdir, "manifest.json"))) return `\`${app}\` succeeded but wrote no manifest.json into CDKTF_OUTDIR`;
+  if (result.status !== 0)
+    return `\`${app}\` failed (exit ${result.status}):\n${tail(result.output, FAILURE_TAIL_LINES)}`;
+  if (!fs.existsSync(path.join(outdir, "manifest.json")))
+    return `\`${app}\` succeeded but wrote no manifest.json into CDKTF_OUTDIR`;
   return undefined;
 }
 
-function run(command: string, cwd: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ status: number | null; output: string; timedOut: boolean; aborted: boolean }> {
+function run(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<{ status: number | null; output: string; timedOut: boolean; aborted: boolean }> {
   return new Promise((resolve) => {
     if (signal?.aborted) {
       resolve({ status: null, output: "", timedOut: false, aborted: true });
@@ -240,7 +298,9 @@ function run(command: string, cwd: string, env: NodeJS.ProcessEnv, signal?: Abor
 
 /** The synth child's environment: no credentials; PIPELINE_CONFIG inside the project made relative, so each side reads its own copy. */
 function childEnvironment(projectDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => INHERITED_VARIABLES.test(name)));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => INHERITED_VARIABLES.test(name)),
+  );
   const config = env.PIPELINE_CONFIG;
   if (config && path.isAbsolute(config)) {
     const relative = path.relative(projectDir, config);

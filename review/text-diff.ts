@@ -38,7 +38,10 @@ function diffLines(a: readonly string[], b: readonly string[]): Operation[] {
   for (let d = 0; d <= Math.min(max, MAX_EDIT_DISTANCE) && !found; d++) {
     trace.push(frontier.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && frontier[offset + k - 1] < frontier[offset + k + 1]) ? frontier[offset + k + 1] : frontier[offset + k - 1] + 1;
+      let x =
+        k === -d || (k !== d && frontier[offset + k - 1] < frontier[offset + k + 1])
+          ? frontier[offset + k + 1]
+          : frontier[offset + k - 1] + 1;
       let y = x - k;
       while (x < a.length && y < b.length && a[x] === b[y]) {
         x++;
@@ -51,7 +54,8 @@ function diffLines(a: readonly string[], b: readonly string[]): Operation[] {
       }
     }
   }
-  if (!found) return [...a.map((line) => ({ kind: "-" as const, line })), ...b.map((line) => ({ kind: "+" as const, line }))];
+  if (!found)
+    return [...a.map((line) => ({ kind: "-" as const, line })), ...b.map((line) => ({ kind: "+" as const, line }))];
 
   // Walk the trace backwards from the end to recover the edit script.
   const operations: Operation[] = [];

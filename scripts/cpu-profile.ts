@@ -49,7 +49,10 @@ export function packageOf(file: string, projectDist: string): string {
  * of their own, without the caller's script), or the package of its script; Node's native functions, such as the
  * file system's, are node builtins.
  */
-export function frameOwner(frame: { readonly functionName: string; readonly url: string }, projectDist: string): string {
+export function frameOwner(
+  frame: { readonly functionName: string; readonly url: string },
+  projectDist: string,
+): string {
   if (frame.url === "") {
     if (frame.functionName.startsWith("RegExp: ")) return "regular expressions (any package)";
     return PSEUDO_FRAMES[frame.functionName] ?? "node builtins";
@@ -63,9 +66,15 @@ export function frameOwner(frame: { readonly functionName: string; readonly url:
  * With `within`, only samples taken inside a call of the function of that name count, plus garbage collection,
  * which V8 reports outside every call.
  */
-export function selfTimeByOwner(profile: CpuProfile, projectDist: string, within?: string): Array<[owner: string, ms: number]> {
+export function selfTimeByOwner(
+  profile: CpuProfile,
+  projectDist: string,
+  within?: string,
+): Array<[owner: string, ms: number]> {
   if (profile.samples.length !== profile.timeDeltas.length) {
-    throw new Error(`not a CPU profile: ${profile.samples.length} samples but ${profile.timeDeltas.length} time deltas`);
+    throw new Error(
+      `not a CPU profile: ${profile.samples.length} samples but ${profile.timeDeltas.length} time deltas`,
+    );
   }
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
@@ -80,7 +89,8 @@ export function selfTimeByOwner(profile: CpuProfile, projectDist: string, within
   const totals = new Map<string, number>();
   profile.samples.forEach((id, index) => {
     const node = nodes.get(id);
-    if (node === undefined) throw new Error(`not a CPU profile: sample ${index} lands in node ${id}, which it does not list`);
+    if (node === undefined)
+      throw new Error(`not a CPU profile: sample ${index} lands in node ${id}, which it does not list`);
     if (!counts(id)) return;
     const owner = frameOwner(node.callFrame, projectDist);
     totals.set(owner, (totals.get(owner) ?? 0) + profile.timeDeltas[index] / 1000);

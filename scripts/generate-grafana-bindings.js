@@ -44,7 +44,9 @@ function readSchema(file) {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    fail(`cannot read the provider schema ${file} (${error.code || error.message}); pass the path of \`terraform providers schema -json\` output as the first argument`);
+    fail(
+      `cannot read the provider schema ${file} (${error.code || error.message}); pass the path of \`terraform providers schema -json\` output as the first argument`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -56,12 +58,18 @@ function readSchema(file) {
 /** Keeps only the Grafana provider and the listed resources and data sources; fails naming any that is missing. */
 function filterSchema(schema, file) {
   const providerKey = Object.keys(schema.provider_schemas || {}).find((key) => /(^|\/)grafana\/grafana$/.test(key));
-  if (!providerKey) fail(`${file} has no grafana/grafana provider under provider_schemas (found: ${Object.keys(schema.provider_schemas || {}).join(", ") || "none"})`);
+  if (!providerKey)
+    fail(
+      `${file} has no grafana/grafana provider under provider_schemas (found: ${Object.keys(schema.provider_schemas || {}).join(", ") || "none"})`,
+    );
   const provider = schema.provider_schemas[providerKey];
   const pick = (kind, all, names) =>
     Object.fromEntries(
       names.map((name) => {
-        if (!all || !all[name]) fail(`${file} has no ${kind} ${name}; is it the schema of grafana/grafana ${PROVIDER_CONSTRAINT.split("@")[1]}?`);
+        if (!all || !all[name])
+          fail(
+            `${file} has no ${kind} ${name}; is it the schema of grafana/grafana ${PROVIDER_CONSTRAINT.split("@")[1]}?`,
+          );
         return [name, all[name]];
       }),
     );
@@ -113,7 +121,9 @@ async function main() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-grafana-bindings-"));
   try {
     const generator = new TerraformProviderGenerator(new CodeMaker(), schema);
-    generator.generate(new ConstructsMakerProviderTarget(new TerraformProviderConstraint(PROVIDER_CONSTRAINT), Language.TYPESCRIPT));
+    generator.generate(
+      new ConstructsMakerProviderTarget(new TerraformProviderConstraint(PROVIDER_CONSTRAINT), Language.TYPESCRIPT),
+    );
     await generator.save(scratch);
 
     const generatedRoot = path.join(scratch, "providers", "grafana");
@@ -131,7 +141,9 @@ async function main() {
     fs.rmSync(outputDir, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(outputDir), { recursive: true });
     fs.renameSync(staged, outputDir);
-    console.log(`generated ${written} file(s) for ${RESOURCES.length} resource(s) and the provider into ${path.relative(process.cwd(), outputDir) || "."}/`);
+    console.log(
+      `generated ${written} file(s) for ${RESOURCES.length} resource(s) and the provider into ${path.relative(process.cwd(), outputDir) || "."}/`,
+    );
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

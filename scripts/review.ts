@@ -11,7 +11,8 @@ import * as fs from "fs";
 import { renderReviewMarkdown } from "../review/render-markdown";
 import { defaultReviewCache, reviewPlan } from "../review/review";
 
-const USAGE = "usage: npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>] [--full-output <file>] [--full-report-url <url>] [--no-cache]";
+const USAGE =
+  "usage: npm run review -- --base <git-ref> [--head <git-ref>] [--output <file>] [--max-length <characters>] [--full-output <file>] [--full-report-url <url>] [--no-cache]";
 
 interface Arguments {
   readonly base: string;
@@ -39,9 +40,19 @@ function parseArguments(argv: readonly string[]): Arguments | string {
   }
   if (!values.base) return "--base is required";
   const maxLength = values["max-length"] === undefined ? undefined : Number(values["max-length"]);
-  if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1000)) return "--max-length must be a whole number of characters, at least 1000";
-  if (values["full-report-url"] !== undefined && !/^https?:\/\/\S+$/.test(values["full-report-url"])) return "--full-report-url must be an http(s) URL";
-  return { base: values.base, head: values.head, output: values.output, maxLength, fullOutput: values["full-output"], fullReportUrl: values["full-report-url"], noCache };
+  if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1000))
+    return "--max-length must be a whole number of characters, at least 1000";
+  if (values["full-report-url"] !== undefined && !/^https?:\/\/\S+$/.test(values["full-report-url"]))
+    return "--full-report-url must be an http(s) URL";
+  return {
+    base: values.base,
+    head: values.head,
+    output: values.output,
+    maxLength,
+    fullOutput: values["full-output"],
+    fullReportUrl: values["full-report-url"],
+    noCache,
+  };
 }
 
 /** Why a ref is no commit here, or undefined when it is one: a review against nothing would report everything as added. */
@@ -51,7 +62,8 @@ function missingCommit(ref: string): string | undefined {
   if (result.error) return `git is not available to look up ${ref}: ${result.error.message}`;
   if (result.status === 0) return undefined;
   const inside = spawnSync("git", ["rev-parse", "--is-inside-work-tree"], { encoding: "utf8" });
-  if (inside.status !== 0) return `${process.cwd()} is not inside a git repository, so there is no ${ref} to compare with`;
+  if (inside.status !== 0)
+    return `${process.cwd()} is not inside a git repository, so there is no ${ref} to compare with`;
   return `${ref} is not a commit in this repository: check the name, or in a shallow clone (CI) fetch it first, e.g. \`git fetch --depth=1 origin ${ref}\``;
 }
 
@@ -61,7 +73,10 @@ async function main(): Promise<number> {
     console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  for (const [option, ref] of [["--base", args.base], ["--head", args.head]] as const) {
+  for (const [option, ref] of [
+    ["--base", args.base],
+    ["--head", args.head],
+  ] as const) {
     const problem = ref === undefined ? undefined : missingCommit(ref);
     if (problem) {
       console.error(`${option}: ${problem}`);
@@ -72,11 +87,17 @@ async function main(): Promise<number> {
   const review = await reviewPlan({ base: args.base, head: args.head, cache });
   for (const side of [review.base, review.head]) {
     if (side.synthesized && side.cached) {
-      console.error(`${side.label} (${side.commit?.slice(0, 7)}): read from the review cache in ${cache}, as an earlier review synthesized it with the same dependencies, Node and environment; --no-cache synthesizes it again`);
+      console.error(
+        `${side.label} (${side.commit?.slice(0, 7)}): read from the review cache in ${cache}, as an earlier review synthesized it with the same dependencies, Node and environment; --no-cache synthesizes it again`,
+      );
     }
   }
   const command = `npm run review -- --base ${args.base}${args.head ? ` --head ${args.head}` : ""}`;
-  const markdown = renderReviewMarkdown(review, { maxLength: args.maxLength, command, fullReportUrl: args.fullReportUrl });
+  const markdown = renderReviewMarkdown(review, {
+    maxLength: args.maxLength,
+    command,
+    fullReportUrl: args.fullReportUrl,
+  });
   if (args.fullOutput) fs.writeFileSync(args.fullOutput, renderReviewMarkdown(review, { command }));
   if (args.output) fs.writeFileSync(args.output, markdown);
   else process.stdout.write(markdown);

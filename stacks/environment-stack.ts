@@ -70,7 +70,13 @@ export class EnvironmentStack extends TerraformStack {
     // dozen; map's callback and Array.map add two frames to each of those captures, for every application.
     const services: ServiceDeployment[] = [];
     for (const application of config.applications) {
-      services.push(new ServiceDeployment(this, `service-${application.name}`, serviceDeploymentProps(application, profile, this.dockerHost, this.secrets)));
+      services.push(
+        new ServiceDeployment(
+          this,
+          `service-${application.name}`,
+          serviceDeploymentProps(application, profile, this.dockerHost, this.secrets),
+        ),
+      );
     }
     this.services = services;
 

@@ -28,10 +28,18 @@ export function movedGithubResources(stack: TerraformStack, profile: Environment
   });
   return [
     at("github_repository_environment", environment, "environment"),
-    ...profile.policyBranches.map((pattern) => at("github_repository_environment_deployment_policy", environment, `branch-policy-${pattern}`)),
-    ...profile.tags.map((pattern) => at("github_repository_environment_deployment_policy", environment, `tag-policy-${pattern}`)),
-    ...Object.keys(profile.settings).map((name) => at("github_actions_environment_variable", environment, `variable-${name}`)),
-    ...profile.secrets.filter((secret) => secret.managedBy !== "external").map((secret) => at("github_actions_environment_secret", secrets, `secret-${secret.name}`)),
+    ...profile.policyBranches.map((pattern) =>
+      at("github_repository_environment_deployment_policy", environment, `branch-policy-${pattern}`),
+    ),
+    ...profile.tags.map((pattern) =>
+      at("github_repository_environment_deployment_policy", environment, `tag-policy-${pattern}`),
+    ),
+    ...Object.keys(profile.settings).map((name) =>
+      at("github_actions_environment_variable", environment, `variable-${name}`),
+    ),
+    ...profile.secrets
+      .filter((secret) => secret.managedBy !== "external")
+      .map((secret) => at("github_actions_environment_secret", secrets, `secret-${secret.name}`)),
   ];
 }
 
@@ -42,6 +50,9 @@ export function movedGithubResources(stack: TerraformStack, profile: Environment
  * state does nothing, so new installations are unaffected.
  */
 export function forgetMovedGithubAdministration(stack: TerraformStack, profile: EnvironmentProfile): void {
-  const removed = movedGithubResources(stack, profile).map((resource) => ({ from: resource.address, lifecycle: { destroy: false } }));
+  const removed = movedGithubResources(stack, profile).map((resource) => ({
+    from: resource.address,
+    lifecycle: { destroy: false },
+  }));
   stack.addOverride("removed", removed);
 }

@@ -17,12 +17,16 @@ export const PROVIDER_VERSIONS: Readonly<Record<string, string>> = {
  * `versions` gets that version, whatever its bindings would write. Works for providers added before or after the
  * call (it runs at synth). The pipeline's stacks call it; call it on a stack you compose from the exported constructs.
  */
-export function pinProviderVersions(stack: TerraformStack, versions: Readonly<Record<string, string>> = PROVIDER_VERSIONS): void {
+export function pinProviderVersions(
+  stack: TerraformStack,
+  versions: Readonly<Record<string, string>> = PROVIDER_VERSIONS,
+): void {
   Aspects.of(stack).add({
     visit(node: IConstruct): void {
       if (!TerraformProvider.isTerraformProvider(node) || TerraformStack.of(node) !== stack) return;
       const version = versions[node.terraformResourceType];
-      if (version !== undefined) stack.addOverride(`terraform.required_providers.${node.terraformResourceType}.version`, version);
+      if (version !== undefined)
+        stack.addOverride(`terraform.required_providers.${node.terraformResourceType}.version`, version);
     },
   });
 }

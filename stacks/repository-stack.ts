@@ -4,7 +4,10 @@ import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../config/environments";
 import type { PipelineConfig } from "../config/types";
 import { DeploymentEnvironment } from "../constructs/github/deployment-environment";
-import { EnvironmentSecretValues, environmentSecretVariablePrefix } from "../constructs/github/environment-secret-values";
+import {
+  EnvironmentSecretValues,
+  environmentSecretVariablePrefix,
+} from "../constructs/github/environment-secret-values";
 import { ADMIN_ENVIRONMENT, RELEASE_ENVIRONMENT } from "../constructs/workflows/pipeline-secrets";
 import { ciRequiredChecks } from "../constructs/workflows/ci-workflow";
 import { PipelineWorkflows, pipelineWorkflows } from "../constructs/workflows/pipeline-workflows";
@@ -87,8 +90,13 @@ export class RepositoryStack extends TerraformStack {
       });
       return [environment, { deploymentEnvironment, secretValues }] as const;
     });
-    this.deploymentEnvironments = Object.fromEntries(environmentEntries.map(([name, e]) => [name, e.deploymentEnvironment])) as Record<EnvironmentName, DeploymentEnvironment>;
-    this.secretValues = Object.fromEntries(environmentEntries.map(([name, e]) => [name, e.secretValues])) as Record<EnvironmentName, EnvironmentSecretValues>;
+    this.deploymentEnvironments = Object.fromEntries(
+      environmentEntries.map(([name, e]) => [name, e.deploymentEnvironment]),
+    ) as Record<EnvironmentName, DeploymentEnvironment>;
+    this.secretValues = Object.fromEntries(environmentEntries.map(([name, e]) => [name, e.secretValues])) as Record<
+      EnvironmentName,
+      EnvironmentSecretValues
+    >;
 
     // The environments whose secrets are the pipeline's strongest tokens: the default branch only, and production's
     // reviewers (the config has no reviewers of their own; whoever may release to production approves these).
@@ -103,7 +111,10 @@ export class RepositoryStack extends TerraformStack {
         canAdminsBypass: production.canAdminsBypass,
         branchPatterns: [config.repository.defaultBranch],
       });
-    this.pipelineEnvironments = { repository: pipelineEnvironment(ADMIN_ENVIRONMENT), release: pipelineEnvironment(RELEASE_ENVIRONMENT) };
+    this.pipelineEnvironments = {
+      repository: pipelineEnvironment(ADMIN_ENVIRONMENT),
+      release: pipelineEnvironment(RELEASE_ENVIRONMENT),
+    };
 
     this.workflows = new PipelineWorkflows(this, "workflows", {
       repository: config.repository.name,

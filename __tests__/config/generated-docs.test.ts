@@ -19,7 +19,9 @@ describe("files generated from the config schema", () => {
   test("the README shows the pipeline diagram of the shipped config (run `npm run docs` after changing it)", () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     expect(readme).toBe(readmeWithPipelineDiagram(readme, shippedConfig()));
-    expect(readme).toMatch(/<!-- pipeline-diagram:start -->\n```mermaid\nflowchart TD\n[\s\S]*production_deploy\["deploy web<br>canary: 5% → 25% → 50% → 100%"\][\s\S]*```\n<!-- pipeline-diagram:end -->/);
+    expect(readme).toMatch(
+      /<!-- pipeline-diagram:start -->\n```mermaid\nflowchart TD\n[\s\S]*production_deploy\["deploy web<br>canary: 5% → 25% → 50% → 100%"\][\s\S]*```\n<!-- pipeline-diagram:end -->/,
+    );
   });
 
   test("the JSON Schema rejects unknown keys and knows the environments, as the zod schema does", () => {

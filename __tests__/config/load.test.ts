@@ -3,7 +3,6 @@ import * as path from "path";
 import { loadConfig, parseConfig } from "../../config/load";
 import { configIssues as issuesOf, shippedConfigJson, temporaryDirectory } from "../helpers";
 
-
 describe("pipeline config", () => {
   test("the shipped config is valid and resolves all three environments with SOP defaults", () => {
     // WHEN
@@ -45,7 +44,9 @@ describe("pipeline config", () => {
     clash.applications.push({ ...clash.applications[0], name: "api", image: "ghcr.io/wtfb/api" });
 
     // THEN
-    expect(() => parseConfig(wrongType)).toThrow(/applications\[0\]\.memoryMb[\s\S]*\n {2}\(once these are fixed, the checks across fields run too: /);
+    expect(() => parseConfig(wrongType)).toThrow(
+      /applications\[0\]\.memoryMb[\s\S]*\n {2}\(once these are fixed, the checks across fields run too: /,
+    );
     expect(() => parseConfig(clash)).toThrow(/hostPort/);
     expect(() => parseConfig(clash)).not.toThrow(/once these are fixed/);
   });
@@ -54,7 +55,10 @@ describe("pipeline config", () => {
     const raw = shippedConfigJson();
     raw.environments.production.waitTimerMinutes = "five";
     expect(issuesOf(raw)).toContainEqual(
-      expect.objectContaining({ path: "environments.production.waitTimerMinutes", message: expect.stringContaining("expected number") }),
+      expect.objectContaining({
+        path: "environments.production.waitTimerMinutes",
+        message: expect.stringContaining("expected number"),
+      }),
     );
   });
 
@@ -62,13 +66,23 @@ describe("pipeline config", () => {
     const raw = shippedConfigJson();
     raw.environments.production.reviewer = { users: ["someone"] };
     const issues = issuesOf(raw);
-    expect(issues).toContainEqual(expect.objectContaining({ path: "environments.production.reviewer", fix: expect.stringContaining('did you mean "reviewers"') }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        path: "environments.production.reviewer",
+        fix: expect.stringContaining('did you mean "reviewers"'),
+      }),
+    );
   });
 
   test("fails when production has an empty reviewer list", () => {
     const raw = shippedConfigJson();
     raw.environments.production.reviewers = { users: [], teams: [] };
-    expect(issuesOf(raw)).toEqual([expect.objectContaining({ path: "environments.production.reviewers", message: expect.stringContaining("at least one reviewer") })]);
+    expect(issuesOf(raw)).toEqual([
+      expect.objectContaining({
+        path: "environments.production.reviewers",
+        message: expect.stringContaining("at least one reviewer"),
+      }),
+    ]);
   });
 
   test("fails when production names no reviewers at all (the default is empty)", () => {
@@ -96,19 +110,34 @@ describe("pipeline config", () => {
   test("fails when a secret name is declared twice in one environment", () => {
     const raw = shippedConfigJson();
     raw.environments.staging.secrets = ["DATABASE_URL", { name: "DATABASE_URL", managedBy: "external" }];
-    expect(issuesOf(raw)).toContainEqual(expect.objectContaining({ path: "environments.staging.secrets[1]", message: expect.stringContaining("DATABASE_URL is declared twice") }));
+    expect(issuesOf(raw)).toContainEqual(
+      expect.objectContaining({
+        path: "environments.staging.secrets[1]",
+        message: expect.stringContaining("DATABASE_URL is declared twice"),
+      }),
+    );
   });
 
   test("fails when an environment outside development, staging and production is configured", () => {
     const raw = shippedConfigJson();
     raw.environments.qa = {};
-    expect(issuesOf(raw)).toContainEqual(expect.objectContaining({ path: "environments.qa", message: expect.stringContaining("development, staging and production") }));
+    expect(issuesOf(raw)).toContainEqual(
+      expect.objectContaining({
+        path: "environments.qa",
+        message: expect.stringContaining("development, staging and production"),
+      }),
+    );
   });
 
   test("fails when a credential is put in plain-text settings", () => {
     const raw = shippedConfigJson();
     raw.environments.development.settings.API_TOKEN = "abc";
-    expect(issuesOf(raw)).toContainEqual(expect.objectContaining({ path: "environments.development.settings.API_TOKEN", fix: expect.stringContaining("secrets") }));
+    expect(issuesOf(raw)).toContainEqual(
+      expect.objectContaining({
+        path: "environments.development.settings.API_TOKEN",
+        fix: expect.stringContaining("secrets"),
+      }),
+    );
   });
 
   test("reports every structural problem at once, not only the first", () => {
@@ -116,7 +145,11 @@ describe("pipeline config", () => {
     raw.repository.owner = "";
     raw.applications[0].name = "Web App";
     raw.monitoring.grafanaUrl = "not a url";
-    expect(issuesOf(raw).map((issue) => issue.path)).toEqual(["repository.owner", "applications[0].name", "monitoring.grafanaUrl"]);
+    expect(issuesOf(raw).map((issue) => issue.path)).toEqual([
+      "repository.owner",
+      "applications[0].name",
+      "monitoring.grafanaUrl",
+    ]);
   });
 });
 
@@ -129,7 +162,9 @@ describe("loading the config file", () => {
 
   test("fails when the file is malformed JSON, with the line and column", () => {
     const dir = projectWith('{\n  "repository": { "owner": "wtfb", },\n}');
-    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/pipeline\.config\.json: 1 problem[\s\S]*not valid JSON[\s\S]*line 2, column 36/);
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(
+      /pipeline\.config\.json: 1 problem[\s\S]*not valid JSON[\s\S]*line 2, column 36/,
+    );
   });
 
   test("fails when the file does not exist, saying how to point at another", () => {
@@ -152,7 +187,10 @@ describe("loading the config file", () => {
 
   test("environment variables override config fields, and their problems name the variable", () => {
     const dir = projectWith(JSON.stringify(shippedConfigJson()));
-    const loaded = loadConfig({ cwd: dir, env: { WTFB_STAGING_DOCKER_HOST: "ssh://ci@staging-2.wtfb.internal", WTFB_REPOSITORY_OWNER: "wtfb-labs" } });
+    const loaded = loadConfig({
+      cwd: dir,
+      env: { WTFB_STAGING_DOCKER_HOST: "ssh://ci@staging-2.wtfb.internal", WTFB_REPOSITORY_OWNER: "wtfb-labs" },
+    });
     expect(loaded.config.environments.staging.runtime.dockerHost).toBe("ssh://ci@staging-2.wtfb.internal");
     expect(loaded.config.repository.owner).toBe("wtfb-labs");
     expect(loaded.overriddenBy).toEqual(["WTFB_REPOSITORY_OWNER", "WTFB_STAGING_DOCKER_HOST"]);

@@ -3,7 +3,11 @@ import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { Artifacts } from "../../constructs/artifacts";
 import { escapeMermaidText } from "../../constructs/diagram/mermaid";
-import { PIPELINE_DIAGRAM_ARTIFACT, pipelineDiagramMarkdown, pipelineDiagramMermaid } from "../../constructs/diagram/pipeline-diagram";
+import {
+  PIPELINE_DIAGRAM_ARTIFACT,
+  pipelineDiagramMarkdown,
+  pipelineDiagramMermaid,
+} from "../../constructs/diagram/pipeline-diagram";
 import { addPipelineStacks } from "../../stacks/pipeline";
 import { shippedConfig } from "../helpers";
 
@@ -15,8 +19,12 @@ interface ParsedFlowchart {
 }
 
 const QUOTED = String.raw`"([^"]*)"`;
-const NODE_LINE = new RegExp(String.raw`^    ([A-Za-z][A-Za-z0-9_]*)(\(\[|\{\{|\{|\[|\()${QUOTED}(\]\)|\}\}|\}|\]|\))$`);
-const EDGE_LINE = new RegExp(String.raw`^  ([A-Za-z][A-Za-z0-9_]*) (-->|==>|-\.->)(?:\|${QUOTED}\|)? ([A-Za-z][A-Za-z0-9_]*)$`);
+const NODE_LINE = new RegExp(
+  String.raw`^    ([A-Za-z][A-Za-z0-9_]*)(\(\[|\{\{|\{|\[|\()${QUOTED}(\]\)|\}\}|\}|\]|\))$`,
+);
+const EDGE_LINE = new RegExp(
+  String.raw`^  ([A-Za-z][A-Za-z0-9_]*) (-->|==>|-\.->)(?:\|${QUOTED}\|)? ([A-Za-z][A-Za-z0-9_]*)$`,
+);
 const GROUP_LINE = new RegExp(String.raw`^  subgraph ([A-Za-z][A-Za-z0-9_]*)\[${QUOTED}\]$`);
 const SHAPE_PAIRS: Record<string, string> = { "([": "])", "{{": "}}", "{": "}", "[": "]", "(": ")" };
 
@@ -41,7 +49,12 @@ function parseFlowchart(text: string): ParsedFlowchart {
       expect(parsed.nodes.has(match[1])).toBe(false);
       parsed.nodes.set(match[1], { lines: match[3].split("<br>").map(decode), shape: match[2], group: group! });
     } else if ((match = EDGE_LINE.exec(line))) {
-      parsed.edges.push({ from: match[1], arrow: match[2], label: match[3] === undefined ? undefined : decode(match[3]), to: match[4] });
+      parsed.edges.push({
+        from: match[1],
+        arrow: match[2],
+        label: match[3] === undefined ? undefined : decode(match[3]),
+        to: match[4],
+      });
     } else {
       throw new Error(`line outside the flowchart grammar: ${JSON.stringify(line)}`);
     }
@@ -87,19 +100,61 @@ describe("pipeline diagram", () => {
     expect([...shipped.groups.keys()]).toEqual(["refs", "env_development", "env_staging", "env_production"]);
     for (const name of ENVIRONMENT_NAMES) {
       const ids = [...shipped.nodes].filter(([, node]) => node.group === `env_${name}`).map(([id]) => id);
-      expect(ids).toEqual(expect.arrayContaining([`${name}_ci`, `${name}_deploy`, `${name}_smoke`, `${name}_monitor`, `${name}_known_good`, `${name}_alert`, `${name}_rollback`]));
-      expect(shipped.edges).toContainEqual({ from: `${name}_monitor`, to: `${name}_known_good`, arrow: "-->", label: "healthy" });
-      expect(shipped.edges).toContainEqual({ from: `${name}_monitor`, to: `${name}_alert`, arrow: "-.->", label: "threshold crossed" });
-      expect(shipped.edges).toContainEqual({ from: `${name}_alert`, to: `${name}_rollback`, arrow: "-.->", label: "dispatch rollback.yml" });
-      expect(shipped.edges).toContainEqual({ from: `${name}_rollback`, to: `${name}_smoke`, arrow: "-.->", label: "verify again" });
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          `${name}_ci`,
+          `${name}_deploy`,
+          `${name}_smoke`,
+          `${name}_monitor`,
+          `${name}_known_good`,
+          `${name}_alert`,
+          `${name}_rollback`,
+        ]),
+      );
+      expect(shipped.edges).toContainEqual({
+        from: `${name}_monitor`,
+        to: `${name}_known_good`,
+        arrow: "-->",
+        label: "healthy",
+      });
+      expect(shipped.edges).toContainEqual({
+        from: `${name}_monitor`,
+        to: `${name}_alert`,
+        arrow: "-.->",
+        label: "threshold crossed",
+      });
+      expect(shipped.edges).toContainEqual({
+        from: `${name}_alert`,
+        to: `${name}_rollback`,
+        arrow: "-.->",
+        label: "dispatch rollback.yml",
+      });
+      expect(shipped.edges).toContainEqual({
+        from: `${name}_rollback`,
+        to: `${name}_smoke`,
+        arrow: "-.->",
+        label: "verify again",
+      });
     }
-    expect(shipped.edges).toContainEqual({ from: "development_known_good", to: "staging_ci", arrow: "==>", label: "promote" });
-    expect(shipped.edges).toContainEqual({ from: "staging_known_good", to: "production_ci", arrow: "==>", label: "promote" });
+    expect(shipped.edges).toContainEqual({
+      from: "development_known_good",
+      to: "staging_ci",
+      arrow: "==>",
+      label: "promote",
+    });
+    expect(shipped.edges).toContainEqual({
+      from: "staging_known_good",
+      to: "production_ci",
+      arrow: "==>",
+      label: "promote",
+    });
   });
 
   test("production's gates follow the config: reviewers, self-review, wait timer, then the deployment window", () => {
     // THEN
-    expect(label(shipped, "production_approval")).toBe("approval by any of\n@auggie, team project-leads\nnot by the deployer · then wait 5 min");
+    expect(label(shipped, "production_approval")).toBe(
+      "approval by any of\n@auggie, team project-leads\nnot by the deployer · then wait 5 min",
+    );
     expect(label(shipped, "production_window")).toBe("deployment window\ntue, wed, thu 07:00–10:00 UTC");
     expect(edgesFrom(shipped, "production_ci").map((edge) => edge.to)).toEqual(["production_approval"]);
     expect(edgesFrom(shipped, "production_approval").map((edge) => edge.to)).toEqual(["production_window"]);
@@ -113,7 +168,9 @@ describe("pipeline diagram", () => {
     expect(label(shipped, "production_deploy")).toBe("deploy web\ncanary: 5% → 25% → 50% → 100%");
     expect(label(shipped, "production_smoke")).toBe("smoke tests\nhealth endpoint answers");
     expect(label(shipped, "production_monitor")).toBe("monitor 60 min\n5xx rate ≤ 1% · p95 ≤ 0.5 s");
-    expect(label(shipped, "production_alert")).toMatch(/^rollback alert fires\n5xx rate > 1% for 5 min\np95 > 0\.5 s for 5 min(\n|$)/);
+    expect(label(shipped, "production_alert")).toMatch(
+      /^rollback alert fires\n5xx rate > 1% for 5 min\np95 > 0\.5 s for 5 min(\n|$)/,
+    );
     expect(label(shipped, "staging_alert")).toMatch(/^rollback alert fires\n5xx rate > 1% for 5 min(\n|$)/);
     expect(label(shipped, "production_known_good")).toBe("record known-good version\nKNOWN_GOOD_VERSION_WEB");
   });
@@ -144,7 +201,9 @@ describe("pipeline diagram", () => {
     // WHEN
     const chart = chartOf(config);
     // THEN
-    expect(label(chart, "staging_alert")).toBe("rollback alert fires\n5xx rate > 1% for 5 min\ncheckout flow broken for 3 min\nQueueBacklog");
+    expect(label(chart, "staging_alert")).toBe(
+      "rollback alert fires\n5xx rate > 1% for 5 min\ncheckout flow broken for 3 min\nQueueBacklog",
+    );
   });
 
   test("a reviewer change in the config changes the diagram", () => {
@@ -203,12 +262,17 @@ describe("pipeline diagram", () => {
     // GIVEN
     const config = shippedConfig((raw) => {
       const web = raw.applications[0];
-      raw.applications = [web, ...Array.from({ length: 49 }, (_, index) => ({ ...web, name: `app-${index + 1}`, hostPort: 9001 + index }))];
+      raw.applications = [
+        web,
+        ...Array.from({ length: 49 }, (_, index) => ({ ...web, name: `app-${index + 1}`, hostPort: 9001 + index })),
+      ];
     });
     // WHEN
     const chart = chartOf(config);
     // THEN
-    expect(label(chart, "production_deploy")).toBe("deploy web, app-1, app-2, app-3, app-4 +45 more\ncanary: 5% → 25% → 50% → 100%");
+    expect(label(chart, "production_deploy")).toBe(
+      "deploy web, app-1, app-2, app-3, app-4 +45 more\ncanary: 5% → 25% → 50% → 100%",
+    );
   });
 
   test("synth registers pipeline.md: a one-line explanation and the flowchart in a mermaid block", () => {

@@ -28,7 +28,8 @@ const SECOND = 1000;
 /** Every record of both load generators. */
 const allRecords = (measured: Measured): RequestRecord[] => MODES.flatMap(({ mode }) => measured.records[mode]);
 
-const versionsOf = (records: readonly RequestRecord[]) => [...new Set(records.map((record) => record.version ?? `no answer (${record.error ?? record.status})`))].sort();
+const versionsOf = (records: readonly RequestRecord[]) =>
+  [...new Set(records.map((record) => record.version ?? `no answer (${record.error ?? record.status})`))].sort();
 
 describeE2e("the runtime applied for real under load", () => {
   jest.setTimeout(240_000);
@@ -51,18 +52,30 @@ describeE2e("the runtime applied for real under load", () => {
   });
 
   describe("rolling, one replica", () => {
-    const environment = new E2eEnvironment("development", { type: "rolling", replicas: 1 }, 18281, options, APPLICATION);
+    const environment = new E2eEnvironment(
+      "development",
+      { type: "rolling", replicas: 1 },
+      18281,
+      options,
+      APPLICATION,
+    );
     environments.push(environment);
 
     beforeAll(async () => {
       await environment.reset();
-      const first = await environment.apply({ kind: "deploy", versions: environment.versions("1.0.0"), canaryWeight: 0 });
+      const first = await environment.apply({
+        kind: "deploy",
+        versions: environment.versions("1.0.0"),
+        canaryWeight: 0,
+      });
       if (!first.ok) throw new Error(`the first deploy failed:\n${first.output.slice(-3000)}`);
     }, 240_000);
 
     it("serves the new version once its apply returns", async () => {
       // WHEN 1.1.0 is deployed under load
-      const measured = await environment.measure("new version", async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions("1.1.0"), canaryWeight: 0 }) }));
+      const measured = await environment.measure("new version", async () => ({
+        apply: await environment.apply({ kind: "deploy", versions: environment.versions("1.1.0"), canaryWeight: 0 }),
+      }));
 
       // THEN the apply succeeds and every request after it is answered 200 by 1.1.0
       expect(measured.apply?.ok).toBe(true);
@@ -74,7 +87,13 @@ describeE2e("the runtime applied for real under load", () => {
 
     it("fails the apply of a failing migration, keeps the previous version serving and the backup in place", async () => {
       // WHEN a release whose migration exits 1 is deployed under load
-      const measured = await environment.measure("failing migration", async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions("9.9.9-migration-fails"), canaryWeight: 0 }) }));
+      const measured = await environment.measure("failing migration", async () => ({
+        apply: await environment.apply({
+          kind: "deploy",
+          versions: environment.versions("9.9.9-migration-fails"),
+          canaryWeight: 0,
+        }),
+      }));
 
       // THEN the apply fails, 1.1.0 answers every request, before and after, and the backup taken before it exists
       expect(measured.apply?.ok).toBe(false);
@@ -87,7 +106,13 @@ describeE2e("the runtime applied for real under load", () => {
 
     it("never routes a request to a release that never becomes healthy, and the previous version keeps serving", async () => {
       // WHEN a release whose health check always fails is deployed under load
-      const measured = await environment.measure("never healthy", async () => ({ apply: await environment.apply({ kind: "deploy", versions: environment.versions("9.9.9-broken"), canaryWeight: 0 }) }));
+      const measured = await environment.measure("never healthy", async () => ({
+        apply: await environment.apply({
+          kind: "deploy",
+          versions: environment.versions("9.9.9-broken"),
+          canaryWeight: 0,
+        }),
+      }));
 
       // THEN the apply fails, the broken release answers no request, and 1.1.0 still serves after the failure
       expect(measured.apply?.ok).toBe(false);
@@ -101,7 +126,13 @@ describeE2e("the runtime applied for real under load", () => {
   });
 
   describe("canary", () => {
-    const environment = new E2eEnvironment("production", { type: "canary", steps: [5, 25, 50, 100] }, 18284, options, APPLICATION);
+    const environment = new E2eEnvironment(
+      "production",
+      { type: "canary", steps: [5, 25, 50, 100] },
+      18284,
+      options,
+      APPLICATION,
+    );
     environments.push(environment);
 
     beforeAll(async () => {
@@ -111,7 +142,8 @@ describeE2e("the runtime applied for real under load", () => {
         { kind: "deploy", versions: environment.versions("1.1.0"), canaryWeight: 25 },
       ] as const) {
         const result = await environment.apply(step);
-        if (!result.ok) throw new Error(`${step.kind} ${JSON.stringify(step.versions)} failed:\n${result.output.slice(-3000)}`);
+        if (!result.ok)
+          throw new Error(`${step.kind} ${JSON.stringify(step.versions)} failed:\n${result.output.slice(-3000)}`);
       }
     }, 240_000);
 

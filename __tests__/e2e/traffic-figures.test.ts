@@ -4,9 +4,25 @@ import type { AddressInfo } from "net";
 import { startLoad, type RequestRecord } from "../../e2e/load";
 import { canaryShare, figuresOf, renderTable } from "../../e2e/report";
 
-const ok = (start: number, version = "1.0.0", duration = 5): RequestRecord => ({ start, end: start + duration, status: 200, version });
-const refused = (start: number): RequestRecord => ({ start, end: start + 1, status: 0, error: "refused", detail: "ECONNREFUSED" });
-const unavailable = (start: number, duration = 2000): RequestRecord => ({ start, end: start + duration, status: 503, version: undefined });
+const ok = (start: number, version = "1.0.0", duration = 5): RequestRecord => ({
+  start,
+  end: start + duration,
+  status: 200,
+  version,
+});
+const refused = (start: number): RequestRecord => ({
+  start,
+  end: start + 1,
+  status: 0,
+  error: "refused",
+  detail: "ECONNREFUSED",
+});
+const unavailable = (start: number, duration = 2000): RequestRecord => ({
+  start,
+  end: start + duration,
+  status: 503,
+  version: undefined,
+});
 
 describe("figuresOf", () => {
   it("counts failed requests, connection errors by kind and error statuses", () => {
@@ -14,7 +30,14 @@ describe("figuresOf", () => {
     const figures = figuresOf([ok(0), refused(10), unavailable(20, 5), ok(30, "1.1.0")]);
 
     // THEN
-    expect(figures).toMatchObject({ requests: 4, failed: 2, connectionErrors: 1, errorKinds: { refused: 1 }, statuses: { "503": 1 }, versions: { "1.0.0": 1, "1.1.0": 1 } });
+    expect(figures).toMatchObject({
+      requests: 4,
+      failed: 2,
+      connectionErrors: 1,
+      errorKinds: { refused: 1 },
+      statuses: { "503": 1 },
+      versions: { "1.0.0": 1, "1.1.0": 1 },
+    });
   });
 
   it("joins failures less than a second apart into one window, and splits on a longer gap", () => {
@@ -43,14 +66,25 @@ describe("figuresOf", () => {
 
 describe("canaryShare", () => {
   it("is the canary version's share of the answers that name a version", () => {
-    const records = [...Array.from({ length: 75 }, (_, index) => ok(index, "1.0.0")), ...Array.from({ length: 25 }, (_, index) => ok(index, "1.1.0")), refused(200)];
+    const records = [
+      ...Array.from({ length: 75 }, (_, index) => ok(index, "1.0.0")),
+      ...Array.from({ length: 25 }, (_, index) => ok(index, "1.1.0")),
+      refused(200),
+    ];
     expect(canaryShare(records, "1.1.0", 25)).toEqual({ weightPercent: 25, sharePercent: 25, requests: 100 });
   });
 });
 
 describe("renderTable", () => {
   it("prints a row per scenario and mode with the figures", () => {
-    const table = renderTable([{ scenario: "canary: 1.1.0 at 25%", mode: "keep-alive", figures: figuresOf([ok(0, "1.1.0"), refused(1)]), share: { weightPercent: 25, sharePercent: 24.5, requests: 10000 } }]);
+    const table = renderTable([
+      {
+        scenario: "canary: 1.1.0 at 25%",
+        mode: "keep-alive",
+        figures: figuresOf([ok(0, "1.1.0"), refused(1)]),
+        share: { weightPercent: 25, sharePercent: 24.5, requests: 10000 },
+      },
+    ]);
     expect(table.split("\n")).toHaveLength(3);
     expect(table).toContain("| canary: 1.1.0 at 25% | keep-alive | 2 | 1 | 1 (refused 1) |");
     expect(table).toContain("24.5% (25%) of 10000");
@@ -70,20 +104,29 @@ describe("the load generator", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it.each([true, false])("stops by itself after its request count and records each answer's version (keep-alive %s)", async (keepAlive) => {
-    // WHEN 50 requests are sent at 500 per second, with a time bound far away
-    const load = startLoad({ port, keepAlive, ratePerSecond: 500, maxRequests: 50, maxSeconds: 30 });
-    const records = await load.done();
+  it.each([true, false])(
+    "stops by itself after its request count and records each answer's version (keep-alive %s)",
+    async (keepAlive) => {
+      // WHEN 50 requests are sent at 500 per second, with a time bound far away
+      const load = startLoad({ port, keepAlive, ratePerSecond: 500, maxRequests: 50, maxSeconds: 30 });
+      const records = await load.done();
 
-    // THEN exactly 50 were sent, all answered 200, with or without keep-alive
-    expect(records).toHaveLength(50);
-    expect(new Set(records.map((record) => record.status))).toEqual(new Set([200]));
-    expect(new Set(records.map((record) => record.version))).toEqual(new Set([keepAlive ? "kept" : "closed"]));
-  });
+      // THEN exactly 50 were sent, all answered 200, with or without keep-alive
+      expect(records).toHaveLength(50);
+      expect(new Set(records.map((record) => record.status))).toEqual(new Set([200]));
+      expect(new Set(records.map((record) => record.version))).toEqual(new Set([keepAlive ? "kept" : "closed"]));
+    },
+  );
 
   it("stops by itself after its time bound", async () => {
     const started = Date.now();
-    const records = await startLoad({ port, keepAlive: true, ratePerSecond: 100, maxRequests: 1_000_000, maxSeconds: 0.5 }).done();
+    const records = await startLoad({
+      port,
+      keepAlive: true,
+      ratePerSecond: 100,
+      maxRequests: 1_000_000,
+      maxSeconds: 0.5,
+    }).done();
     expect(Date.now() - started).toBeLessThan(3000);
     expect(records.length).toBeGreaterThan(20);
     expect(records.length).toBeLessThan(100);
@@ -97,7 +140,13 @@ describe("the load generator", () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
 
     // WHEN
-    const records = await startLoad({ port: closedPort, keepAlive: false, ratePerSecond: 200, maxRequests: 5, maxSeconds: 10 }).done();
+    const records = await startLoad({
+      port: closedPort,
+      keepAlive: false,
+      ratePerSecond: 200,
+      maxRequests: 5,
+      maxSeconds: 10,
+    }).done();
 
     // THEN
     expect(records.map((record) => record.error)).toEqual(["refused", "refused", "refused", "refused", "refused"]);
@@ -109,7 +158,14 @@ describe("the load generator", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       // WHEN
-      const records = await startLoad({ port: (silent.address() as AddressInfo).port, keepAlive: true, ratePerSecond: 100, maxRequests: 3, maxSeconds: 10, timeoutMs: 200 }).done();
+      const records = await startLoad({
+        port: (silent.address() as AddressInfo).port,
+        keepAlive: true,
+        ratePerSecond: 100,
+        maxRequests: 3,
+        maxSeconds: 10,
+        timeoutMs: 200,
+      }).done();
 
       // THEN each is a timeout, ended at its deadline
       expect(records.map((record) => record.error)).toEqual(["timeout", "timeout", "timeout"]);

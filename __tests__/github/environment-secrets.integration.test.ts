@@ -38,7 +38,10 @@ function synthesizedSecrets(): any {
     }),
   );
   // The mirror holds one version: require it (the stacks' pin is the providers suite's concern).
-  return { ...stack, terraform: { required_providers: { github: { source: "integrations/github", version: GITHUB_VERSION } } } };
+  return {
+    ...stack,
+    terraform: { required_providers: { github: { source: "integrations/github", version: GITHUB_VERSION } } },
+  };
 }
 
 /** `override_data` of every data source of a type that the stack has (none when it has none). */
@@ -53,14 +56,30 @@ function terraformTest(stack: any, runs: string): { status: number; output: stri
   const directory = temporaryDirectory("secrets-tftest");
   fs.writeFileSync(path.join(directory, "main.tf.json"), JSON.stringify(stack, null, 2));
   fs.mkdirSync(path.join(directory, "tests"));
-  fs.writeFileSync(path.join(directory, "tests", "secrets.tftest.hcl"), `mock_provider "github" {}\nvariables {\n  secret_database_url = "not-a-secret"\n}\n\n${runs}`);
+  fs.writeFileSync(
+    path.join(directory, "tests", "secrets.tftest.hcl"),
+    `mock_provider "github" {}\nvariables {\n  secret_database_url = "not-a-secret"\n}\n\n${runs}`,
+  );
   // Test-only CLI config: the GitHub provider from the mirror, nothing from the network.
   const cliConfig = path.join(directory, "test.tfrc");
-  fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(MIRROR)}\n    include = ["registry.terraform.io/integrations/github"]\n  }\n}\n`);
+  fs.writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(MIRROR)}\n    include = ["registry.terraform.io/integrations/github"]\n  }\n}\n`,
+  );
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-  const init = spawnSync("terraform", ["init", "-input=false", "-no-color", "-backend=false"], { cwd: directory, env, encoding: "utf8", timeout: 120_000 });
+  const init = spawnSync("terraform", ["init", "-input=false", "-no-color", "-backend=false"], {
+    cwd: directory,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   if (init.status !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
-  const test = spawnSync("terraform", ["test", "-no-color"], { cwd: directory, env, encoding: "utf8", timeout: 120_000 });
+  const test = spawnSync("terraform", ["test", "-no-color"], {
+    cwd: directory,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { status: test.status ?? 1, output: `${test.stdout}\n${test.stderr}` };
 }
 
@@ -68,7 +87,8 @@ const EXISTING_ENVIRONMENT = `{ environments = [{ name = "production", node_id =
 
 describeWithTerraform("the external-secret check under Terraform", () => {
   const stack = synthesizedSecrets();
-  const secretsCheck = () => `data.github_actions_environment_secrets.${Object.keys(dataSourcesOf(stack, "github_actions_environment_secrets"))[0]}`;
+  const secretsCheck = () =>
+    `data.github_actions_environment_secrets.${Object.keys(dataSourcesOf(stack, "github_actions_environment_secrets"))[0]}`;
 
   test("the first apply of a fresh environment succeeds: the environment is created and nothing is checked yet", () => {
     // GIVEN the repository has no environments yet, so no secrets either

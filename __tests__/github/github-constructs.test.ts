@@ -7,7 +7,10 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { DeploymentEnvironment } from "../../constructs/github/deployment-environment";
 import { EnvironmentSecrets } from "../../constructs/github/environment-secrets";
-import { EnvironmentSecretValues, environmentSecretVariablePrefix } from "../../constructs/github/environment-secret-values";
+import {
+  EnvironmentSecretValues,
+  environmentSecretVariablePrefix,
+} from "../../constructs/github/environment-secret-values";
 import { RepositoryGovernance } from "../../constructs/github/repository-governance";
 import { dataSourcesOf, resourcesOf } from "../helpers";
 
@@ -45,9 +48,15 @@ describe("DeploymentEnvironment", () => {
     const [environment] = Object.values(resourcesOf(synthesized, "github_repository_environment"));
     const userId = Object.keys(dataSourcesOf(synthesized, "github_user"))[0];
     const teamId = Object.keys(dataSourcesOf(synthesized, "github_team"))[0];
-    expect(environment.reviewers).toEqual([{ users: [`\${data.github_user.${userId}.id}`], teams: [`\${data.github_team.${teamId}.id}`] }]);
-    expect(Object.values(dataSourcesOf(synthesized, "github_user"))).toEqual([expect.objectContaining({ username: "auggie" })]);
-    expect(Object.values(dataSourcesOf(synthesized, "github_team"))).toEqual([expect.objectContaining({ slug: "project-leads" })]);
+    expect(environment.reviewers).toEqual([
+      { users: [`\${data.github_user.${userId}.id}`], teams: [`\${data.github_team.${teamId}.id}`] },
+    ]);
+    expect(Object.values(dataSourcesOf(synthesized, "github_user"))).toEqual([
+      expect.objectContaining({ username: "auggie" }),
+    ]);
+    expect(Object.values(dataSourcesOf(synthesized, "github_team"))).toEqual([
+      expect.objectContaining({ slug: "project-leads" }),
+    ]);
   });
 
   test("adds one deployment policy per branch and tag pattern, and variables for settings", () => {
@@ -55,9 +64,17 @@ describe("DeploymentEnvironment", () => {
       productionEnvironment(scope as TerraformStack);
     });
     const policies = Object.values(resourcesOf(synthesized, "github_repository_environment_deployment_policy"));
-    expect(policies.map((policy) => policy.branch_pattern ?? `tag:${policy.tag_pattern}`).sort()).toEqual(["hotfix/*", "main", "tag:v*"]);
-    for (const policy of policies) expect(policy.environment).toMatch(/^\$\{github_repository_environment\..+\.environment\}$/);
-    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentVariable, { variable_name: "NODE_ENV", value: "production" });
+    expect(policies.map((policy) => policy.branch_pattern ?? `tag:${policy.tag_pattern}`).sort()).toEqual([
+      "hotfix/*",
+      "main",
+      "tag:v*",
+    ]);
+    for (const policy of policies)
+      expect(policy.environment).toMatch(/^\$\{github_repository_environment\..+\.environment\}$/);
+    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentVariable, {
+      variable_name: "NODE_ENV",
+      value: "production",
+    });
     expect(synthesized).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, { tag_pattern: "v*" });
   });
 
@@ -80,18 +97,39 @@ describe("EnvironmentSecretValues", () => {
       const environment = productionEnvironment(scope as TerraformStack);
       new EnvironmentSecretValues(scope, "secrets", {
         environment,
-        secrets: [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET", description: "cookie signing key" }, { name: "STRIPE_KEY", managedBy: "external" }],
+        secrets: [
+          { name: "DATABASE_URL" },
+          { name: "SESSION_SECRET", description: "cookie signing key" },
+          { name: "STRIPE_KEY", managedBy: "external" },
+        ],
         variablePrefix: environmentSecretVariablePrefix("production"),
       });
     });
 
     // THEN
-    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "DATABASE_URL", plaintext_value: "${var.production_secret_database_url}" });
-    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, { secret_name: "SESSION_SECRET", plaintext_value: "${var.production_secret_session_secret}" });
-    expect(Object.values(resourcesOf(JSON.parse(synthesized), "github_actions_environment_secret")).map((secret) => secret.secret_name)).toEqual(["DATABASE_URL", "SESSION_SECRET"]);
+    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, {
+      secret_name: "DATABASE_URL",
+      plaintext_value: "${var.production_secret_database_url}",
+    });
+    expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentSecret, {
+      secret_name: "SESSION_SECRET",
+      plaintext_value: "${var.production_secret_session_secret}",
+    });
+    expect(
+      Object.values(resourcesOf(JSON.parse(synthesized), "github_actions_environment_secret")).map(
+        (secret) => secret.secret_name,
+      ),
+    ).toEqual(["DATABASE_URL", "SESSION_SECRET"]);
     const variables = JSON.parse(synthesized).variable;
-    expect(Object.keys(variables).sort()).toEqual(["production_secret_database_url", "production_secret_session_secret"]);
-    expect(variables.production_secret_database_url).toMatchObject({ sensitive: true, nullable: false, type: "string" });
+    expect(Object.keys(variables).sort()).toEqual([
+      "production_secret_database_url",
+      "production_secret_session_secret",
+    ]);
+    expect(variables.production_secret_database_url).toMatchObject({
+      sensitive: true,
+      nullable: false,
+      type: "string",
+    });
     expect(variables.production_secret_session_secret.description).toContain("TF_VAR_production_secret_session_secret");
     expect(variables.production_secret_session_secret.default).toBeUndefined();
   });
@@ -115,13 +153,19 @@ describe("EnvironmentSecrets", () => {
   test("an externally managed secret gets no resource and no variable, only a plan-time check that it exists", () => {
     const synthesized = Testing.synthScope((scope) => {
       const environment = productionEnvironment(scope as TerraformStack);
-      new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "SENTRY_DSN", managedBy: "external" }] });
+      new EnvironmentSecrets(scope, "secrets", {
+        environment,
+        secrets: [{ name: "SENTRY_DSN", managedBy: "external" }],
+      });
     });
     expect(resourcesOf(synthesized, "github_actions_environment_secret")).toEqual({});
     expect(JSON.parse(synthesized).variable).toBeUndefined();
     const [check] = Object.values(dataSourcesOf(synthesized, "github_actions_environment_secrets"));
     expect(check.lifecycle.postcondition).toEqual([
-      expect.objectContaining({ condition: expect.stringContaining('"SENTRY_DSN"'), error_message: expect.stringContaining("gh secret set SENTRY_DSN --env production") }),
+      expect.objectContaining({
+        condition: expect.stringContaining('"SENTRY_DSN"'),
+        error_message: expect.stringContaining("gh secret set SENTRY_DSN --env production"),
+      }),
     ]);
   });
 
@@ -129,7 +173,10 @@ describe("EnvironmentSecrets", () => {
     // GIVEN / WHEN
     const synthesized = Testing.synthScope((scope) => {
       const environment = productionEnvironment(scope as TerraformStack);
-      new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "SENTRY_DSN", managedBy: "external" }] });
+      new EnvironmentSecrets(scope, "secrets", {
+        environment,
+        secrets: [{ name: "SENTRY_DSN", managedBy: "external" }],
+      });
     });
 
     // THEN the environments the repository has are listed at plan time (only constants in, no managed resource)
@@ -142,14 +189,19 @@ describe("EnvironmentSecrets", () => {
     expect(check.depends_on).toBeUndefined();
     expect(JSON.stringify(check)).not.toContain("github_repository_environment.");
     // only where the environment exists already: a fresh one has no secrets yet, and its first apply creates it
-    expect(check.count).toBe(`\${contains(data.github_repository_environments.${listId}.environments[*].name, "production") ? 1 : 0}`);
+    expect(check.count).toBe(
+      `\${contains(data.github_repository_environments.${listId}.environments[*].name, "production") ? 1 : 0}`,
+    );
     expect(check.lifecycle.postcondition).toHaveLength(1);
   });
 
   test("valueOf an external secret declares its variable for the deploy workflow to supply", () => {
     const synthesized = Testing.synthScope((scope) => {
       const environment = productionEnvironment(scope as TerraformStack);
-      const secrets = new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "SENTRY_DSN", managedBy: "external" }] });
+      const secrets = new EnvironmentSecrets(scope, "secrets", {
+        environment,
+        secrets: [{ name: "SENTRY_DSN", managedBy: "external" }],
+      });
       expect(secrets.valueOf("SENTRY_DSN")).toMatch(/^\$\{TfToken\[/);
     });
     expect(JSON.parse(synthesized).variable.secret_sentry_dsn).toMatchObject({ sensitive: true });
@@ -159,7 +211,10 @@ describe("EnvironmentSecrets", () => {
     expect(() =>
       Testing.synthScope((scope) => {
         const environment = productionEnvironment(scope as TerraformStack);
-        new EnvironmentSecrets(scope, "secrets", { environment, secrets: [{ name: "DATABASE_URL" }, { name: "DATABASE_URL" }] });
+        new EnvironmentSecrets(scope, "secrets", {
+          environment,
+          secrets: [{ name: "DATABASE_URL" }, { name: "DATABASE_URL" }],
+        });
       }),
     ).toThrow("secret DATABASE_URL is declared twice for production");
   });
@@ -177,7 +232,11 @@ describe("EnvironmentSecrets", () => {
 describe("RepositoryGovernance", () => {
   test("protects the default branch: reviewed pull requests, required checks, staging verified, no force-push or deletion", () => {
     const synthesized = Testing.synthScope((scope) => {
-      new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", requiredApprovals: 2, requiredChecks: ["ci / test", "ci / build"] });
+      new RepositoryGovernance(scope, "governance", {
+        repository: "wtfb-app",
+        requiredApprovals: 2,
+        requiredChecks: ["ci / test", "ci / build"],
+      });
     });
     expect(synthesized).toHaveResourceWithProperties(RepositoryRuleset, {
       target: "branch",
@@ -186,17 +245,28 @@ describe("RepositoryGovernance", () => {
       rules: expect.objectContaining({
         deletion: true,
         non_fast_forward: true,
-        pull_request: expect.objectContaining({ required_approving_review_count: 2, dismiss_stale_reviews_on_push: true }),
-        required_status_checks: expect.objectContaining({ required_check: [{ context: "ci / test" }, { context: "ci / build" }] }),
+        pull_request: expect.objectContaining({
+          required_approving_review_count: 2,
+          dismiss_stale_reviews_on_push: true,
+        }),
+        required_status_checks: expect.objectContaining({
+          required_check: [{ context: "ci / test" }, { context: "ci / build" }],
+        }),
         required_deployments: { required_deployment_environments: ["staging"] },
       }),
     });
-    expect(synthesized).toHaveResourceWithProperties(RepositoryRuleset, { target: "tag", conditions: { ref_name: { include: ["refs/tags/v*"], exclude: [] } } });
+    expect(synthesized).toHaveResourceWithProperties(RepositoryRuleset, {
+      target: "tag",
+      conditions: { ref_name: { include: ["refs/tags/v*"], exclude: [] } },
+    });
   });
 
   test("lets only the named actors bypass the default-branch ruleset, never the release tags", () => {
     const synthesized = Testing.synthScope((scope) => {
-      new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", bypassActors: [{ actorType: "Integration", actorId: 123456 }] });
+      new RepositoryGovernance(scope, "governance", {
+        repository: "wtfb-app",
+        bypassActors: [{ actorType: "Integration", actorId: 123456 }],
+      });
     });
     const rulesets = Object.values(resourcesOf(synthesized, "github_repository_ruleset"));
     const branch = rulesets.find((ruleset) => ruleset.target === "branch");
@@ -206,8 +276,10 @@ describe("RepositoryGovernance", () => {
   });
 
   test("fails when fewer than one approval is required", () => {
-    expect(() => Testing.synthScope((scope) => new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", requiredApprovals: 0 }))).toThrow(
-      "requiredApprovals is 0; a pull request needs at least 1 approval",
-    );
+    expect(() =>
+      Testing.synthScope(
+        (scope) => new RepositoryGovernance(scope, "governance", { repository: "wtfb-app", requiredApprovals: 0 }),
+      ),
+    ).toThrow("requiredApprovals is 0; a pull request needs at least 1 approval");
   });
 });

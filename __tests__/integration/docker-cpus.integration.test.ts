@@ -13,7 +13,13 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { Container } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
-import { DeploymentEnvironment, DeploymentStrategy, DockerHost, EnvironmentSecrets, ServiceDeployment } from "../../index";
+import {
+  DeploymentEnvironment,
+  DeploymentStrategy,
+  DockerHost,
+  EnvironmentSecrets,
+  ServiceDeployment,
+} from "../../index";
 import { pinProviderVersions } from "../../stacks/provider-versions";
 import { temporaryDirectory } from "../helpers";
 import { DOCKER_SOCKET, docker, dockerMissing, pushBusyboxImage } from "../support/docker";
@@ -25,11 +31,25 @@ const missing = dockerMissing();
 function runtimeCpus(cpus: number): string {
   const stack = new TerraformStack(new App({ outdir: temporaryDirectory("cpus-runtime") }), "runtime");
   new GithubProvider(stack, "github", { owner: "someone" });
-  const environment = new DeploymentEnvironment(stack, "environment", { repository: "shop", environmentName: "development" });
+  const environment = new DeploymentEnvironment(stack, "environment", {
+    repository: "shop",
+    environmentName: "development",
+  });
   const secrets = new EnvironmentSecrets(stack, "secrets", { environment, secrets: [] });
   const host = new DockerHost(stack, "host", { environmentName: "development" });
-  new ServiceDeployment(stack, "shop", { applicationName: "shop", image: "ghcr.io/someone/shop", strategy: DeploymentStrategy.rolling(), healthCheck: { command: ["true"] }, hostPort: 9000, cpus, host, secrets });
-  const containers = Object.values(JSON.parse(Testing.synth(stack)).resource.docker_container) as Array<{ cpus?: string }>;
+  new ServiceDeployment(stack, "shop", {
+    applicationName: "shop",
+    image: "ghcr.io/someone/shop",
+    strategy: DeploymentStrategy.rolling(),
+    healthCheck: { command: ["true"] },
+    hostPort: 9000,
+    cpus,
+    host,
+    secrets,
+  });
+  const containers = Object.values(JSON.parse(Testing.synth(stack)).resource.docker_container) as Array<{
+    cpus?: string;
+  }>;
   const written = new Set(containers.map((container) => container.cpus).filter((value) => value !== undefined));
   expect(written.size).toBe(1);
   return [...written][0]!;
@@ -41,8 +61,10 @@ describeWithRealProviders(missing)("a container with cpus, applied by the real D
 
   afterAll(() => {
     // Always leave the engine as found, whatever the test did.
-    if (directory !== undefined) runTerraform(directory, ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false"]);
-    if (missing === undefined) for (const key of ["whole", "fraction"]) spawnQuietly(["rm", "-f", `${containerName}-${key}`]);
+    if (directory !== undefined)
+      runTerraform(directory, ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false"]);
+    if (missing === undefined)
+      for (const key of ["whole", "fraction"]) spawnQuietly(["rm", "-f", `${containerName}-${key}`]);
   }, 120_000);
 
   test("terraform apply creates them with the CPU limits set, and a second plan keeps them (the 3.6.2 provider crashed here)", () => {
@@ -58,7 +80,16 @@ describeWithRealProviders(missing)("a container with cpus, applied by the real D
     const provider = new DockerProvider(stack, "docker", { host: DOCKER_SOCKET });
     const pulled = new Image(stack, "image", { provider, name: image.reference, keepLocally: true });
     for (const [key, cpus] of Object.entries(limits)) {
-      new Container(stack, key, { provider, name: `${containerName}-${key}`, image: pulled.imageId, cpus, memory: 64, memorySwap: 64, command: ["sleep", "600"], mustRun: true });
+      new Container(stack, key, {
+        provider,
+        name: `${containerName}-${key}`,
+        image: pulled.imageId,
+        cpus,
+        memory: 64,
+        memorySwap: 64,
+        command: ["sleep", "600"],
+        mustRun: true,
+      });
     }
     const json = JSON.parse(Testing.synth(stack));
     expect(json.resource.docker_container.fraction.cpus).toBe("1.5");
@@ -71,10 +102,17 @@ describeWithRealProviders(missing)("a container with cpus, applied by the real D
     // THEN Docker runs the containers with 1 and 1.5 CPUs (in nano-CPUs)
     const inspected = (key: string) => JSON.parse(docker("inspect", `${containerName}-${key}`))[0];
     expect([inspected("whole").State.Running, inspected("whole").HostConfig.NanoCpus]).toEqual([true, 1_000_000_000]);
-    expect([inspected("fraction").State.Running, inspected("fraction").HostConfig.NanoCpus, inspected("fraction").HostConfig.Memory]).toEqual([true, 1_500_000_000, 64 * 1024 * 1024]);
+    expect([
+      inspected("fraction").State.Running,
+      inspected("fraction").HostConfig.NanoCpus,
+      inspected("fraction").HostConfig.Memory,
+    ]).toEqual([true, 1_500_000_000, 64 * 1024 * 1024]);
     // and a second plan has nothing to change: Terraform reads back the values it wrote
     const plan = runTerraform(directory, ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"]);
-    expect({ status: plan.status, output: plan.status === 0 ? "" : plan.stdout + plan.stderr }).toEqual({ status: 0, output: "" });
+    expect({ status: plan.status, output: plan.status === 0 ? "" : plan.stdout + plan.stderr }).toEqual({
+      status: 0,
+      output: "",
+    });
   }, 300_000);
 });
 

@@ -36,14 +36,30 @@ function stateHolding(addresses: readonly string[]): unknown {
     outputs: {},
     resources: addresses.map((address) => {
       const [type, name] = address.split(".");
-      return { mode: "managed", type, name, provider: GITHUB_PROVIDER, instances: [{ schema_version: 0, attributes: { id: `wtfb-app:production:${name}`, repository: "wtfb-app", environment: "production" }, sensitive_attributes: [] }] };
+      return {
+        mode: "managed",
+        type,
+        name,
+        provider: GITHUB_PROVIDER,
+        instances: [
+          {
+            schema_version: 0,
+            attributes: { id: `wtfb-app:production:${name}`, repository: "wtfb-app", environment: "production" },
+            sensitive_attributes: [],
+          },
+        ],
+      };
     }),
   };
 }
 
 function plan(directory: string): any {
   const env = { GITHUB_TOKEN: "", GH_TOKEN: "" };
-  terraformOrThrow(directory, ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=plan.bin"], env);
+  terraformOrThrow(
+    directory,
+    ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=plan.bin"],
+    env,
+  );
   return JSON.parse(terraformOrThrow(directory, ["show", "-json", "plan.bin"], env));
 }
 
@@ -55,7 +71,9 @@ describeWithRealProviders()("upgrading an environment stack whose state holds th
     const directory = initStack(stack, { prefix: "moved-forget" });
     fs.writeFileSync(path.join(directory, "terraform.tfstate"), JSON.stringify(stateHolding(addresses)));
     const changes: { address: string; change: { actions: string[] } }[] = plan(directory).resource_changes ?? [];
-    expect(changes.map((change) => [change.address, change.change.actions]).sort()).toEqual(addresses.map((address) => [address, ["forget"]]).sort());
+    expect(changes.map((change) => [change.address, change.change.actions]).sort()).toEqual(
+      addresses.map((address) => [address, ["forget"]]).sort(),
+    );
   }, 180_000);
 
   test("on a state without them (a new installation) the removed blocks change nothing", () => {

@@ -7,13 +7,22 @@ import * as fs from "fs";
 import * as path from "path";
 import { replacementVerdict } from "../../review/replacement-rules";
 import { DOCKER_SOCKET, docker, dockerMissing, pushBusyboxImage } from "../support/docker";
-import { REAL_PROVIDERS, describeWithRealProviders, initStack, runTerraform, terraformOrThrow } from "../support/terraform";
+import {
+  REAL_PROVIDERS,
+  describeWithRealProviders,
+  initStack,
+  runTerraform,
+  terraformOrThrow,
+} from "../support/terraform";
 
 type Body = Record<string, unknown>;
 
 /** Changes of the attributes the runtime's containers set (healthcheck, limits, restart, labels, uploads, …). */
 const EDITS: ReadonlyArray<readonly [string, Body]> = [
-  ["the health check's retries", { healthcheck: [{ test: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 5, start_period: "5s" }] }],
+  [
+    "the health check's retries",
+    { healthcheck: [{ test: ["CMD", "true"], interval: "10s", timeout: "5s", retries: 5, start_period: "5s" }] },
+  ],
   ["the CPU limit", { cpus: "0.5" }],
   ["the memory limit, without swap", { memory: 96, memory_swap: 96 }],
   ["the restart policy", { restart: "always" }],
@@ -67,7 +76,8 @@ describeWithRealProviders(missing)("the review's replacement rules against the r
   }, 300_000);
 
   afterAll(() => {
-    if (directory !== undefined) runTerraform(directory, ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false"]);
+    if (directory !== undefined)
+      runTerraform(directory, ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false"]);
     try {
       docker("rm", "-f", name);
     } catch {
@@ -78,13 +88,22 @@ describeWithRealProviders(missing)("the review's replacement rules against the r
   /** Terraform's action for the container after an edit of the applied configuration: "replace", "update" or "none". */
   const plannedAction = (edit: Body): string => {
     const config = JSON.parse(fs.readFileSync(path.join(directory!, "main.tf.json"), "utf8"));
-    const edited = { ...config, resource: { ...config.resource, docker_container: { container: { ...base, ...edit } } } };
+    const edited = {
+      ...config,
+      resource: { ...config.resource, docker_container: { container: { ...base, ...edit } } },
+    };
     fs.writeFileSync(path.join(directory!, "main.tf.json"), JSON.stringify(edited));
     try {
       terraformOrThrow(directory!, ["plan", "-input=false", "-no-color", "-lock=false", "-out=edit.plan"]);
       const plan = JSON.parse(terraformOrThrow(directory!, ["show", "-json", "edit.plan"]));
-      const actions: string[] = plan.resource_changes.find((change: { address: string }) => change.address === "docker_container.container").change.actions;
-      return actions.includes("delete") && actions.includes("create") ? "replace" : actions[0] === "no-op" ? "none" : actions.join(",");
+      const actions: string[] = plan.resource_changes.find(
+        (change: { address: string }) => change.address === "docker_container.container",
+      ).change.actions;
+      return actions.includes("delete") && actions.includes("create")
+        ? "replace"
+        : actions[0] === "no-op"
+          ? "none"
+          : actions.join(",");
     } finally {
       fs.writeFileSync(path.join(directory!, "main.tf.json"), JSON.stringify(config));
     }
@@ -94,9 +113,19 @@ describeWithRealProviders(missing)("the review's replacement rules against the r
     expect(plannedAction({})).toBe("none");
   }, 120_000);
 
-  test.each(EDITS)("changing %s: Terraform and the review agree", (_what, edit) => {
-    const verdicts = Object.entries(edit).map(([attribute, after]) => replacementVerdict("docker_container", attribute, base[attribute], after));
-    const reviewed = verdicts.includes("replaces") ? "replace" : verdicts.every((verdict) => verdict === "in-place") ? "update" : "may replace";
-    expect({ edit, action: plannedAction(edit) }).toEqual({ edit, action: reviewed });
-  }, 120_000);
+  test.each(EDITS)(
+    "changing %s: Terraform and the review agree",
+    (_what, edit) => {
+      const verdicts = Object.entries(edit).map(([attribute, after]) =>
+        replacementVerdict("docker_container", attribute, base[attribute], after),
+      );
+      const reviewed = verdicts.includes("replaces")
+        ? "replace"
+        : verdicts.every((verdict) => verdict === "in-place")
+          ? "update"
+          : "may replace";
+      expect({ edit, action: plannedAction(edit) }).toEqual({ edit, action: reviewed });
+    },
+    120_000,
+  );
 });

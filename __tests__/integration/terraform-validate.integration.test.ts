@@ -14,10 +14,25 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
-import { DeploymentEnvironment, DeploymentStrategy, DockerHost, EnvironmentSecrets, ServiceDeployment, pinProviderVersions } from "../../index";
+import {
+  DeploymentEnvironment,
+  DeploymentStrategy,
+  DockerHost,
+  EnvironmentSecrets,
+  ServiceDeployment,
+  pinProviderVersions,
+} from "../../index";
 import { synthesizePipeline } from "../../stacks/synthesize";
 import { PROJECT_ROOT, readTree, shippedConfig, temporaryDirectory } from "../helpers";
-import { describeWithRealProviders, onlyProviders, realProviderSchemas, schemaProblems, validateStack, type ProviderSchema, type StackJson } from "../support/terraform";
+import {
+  describeWithRealProviders,
+  onlyProviders,
+  realProviderSchemas,
+  schemaProblems,
+  validateStack,
+  type ProviderSchema,
+  type StackJson,
+} from "../support/terraform";
 
 const GRAFANA_SCHEMA = path.resolve(PROJECT_ROOT, "..", "shared", "schemas", "grafana-provider.schema.json");
 
@@ -49,9 +64,17 @@ function composedStack(): [string, StackJson] {
   const stack = new TerraformStack(new App({ outdir: temporaryDirectory("composed") }), "composed");
   pinProviderVersions(stack);
   new GithubProvider(stack, "github", { owner: "someone" });
-  const environment = new DeploymentEnvironment(stack, "environment", { repository: "shop", environmentName: "staging", reviewerUsers: ["alice"] });
+  const environment = new DeploymentEnvironment(stack, "environment", {
+    repository: "shop",
+    environmentName: "staging",
+    reviewerUsers: ["alice"],
+  });
   const secrets = new EnvironmentSecrets(stack, "secrets", { environment, secrets: [{ name: "DATABASE_URL" }] });
-  const host = new DockerHost(stack, "host", { environmentName: "staging", host: "tcp://127.0.0.1:2375", registryAddresses: ["ghcr.io"] });
+  const host = new DockerHost(stack, "host", {
+    environmentName: "staging",
+    host: "tcp://127.0.0.1:2375",
+    registryAddresses: ["ghcr.io"],
+  });
   new ServiceDeployment(stack, "shop", {
     applicationName: "shop",
     image: "ghcr.io/someone/shop",
@@ -69,7 +92,11 @@ function composedStack(): [string, StackJson] {
 /** Every stack the suites check, synthesized once (and only when a suite runs). */
 let synthesized: Array<[string, StackJson]> | undefined;
 const allStacks = (): Array<[string, StackJson]> =>
-  (synthesized ??= [...synthesizedStacks("shipped"), ...synthesizedStacks("four-applications", fourApplications()), composedStack()]);
+  (synthesized ??= [
+    ...synthesizedStacks("shipped"),
+    ...synthesizedStacks("four-applications", fourApplications()),
+    composedStack(),
+  ]);
 
 describeWithRealProviders()("terraform validate with the real GitHub and Docker providers", () => {
   let stacks: Array<[string, StackJson]>;
@@ -80,11 +107,19 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
   test("every stack is valid, with no warning", () => {
     const results = stacks.map(([name, stack]) => {
       const result = validateStack(onlyProviders(stack, ["github", "docker"]), { prefix: "validate" });
-      return { name, valid: result.valid, diagnostics: result.diagnostics.map((diagnostic) => `${diagnostic.severity}: ${diagnostic.summary} ${diagnostic.detail ?? ""}`) };
+      return {
+        name,
+        valid: result.valid,
+        diagnostics: result.diagnostics.map(
+          (diagnostic) => `${diagnostic.severity}: ${diagnostic.summary} ${diagnostic.detail ?? ""}`,
+        ),
+      };
     });
     expect(results).toEqual(stacks.map(([name]) => ({ name, valid: true, diagnostics: [] })));
     // The count the issue asks for, in the test's output.
-    console.log(`terraform validate: ${results.length} stacks valid with integrations/github 6.6.0 and kreuzwerker/docker 4.6.0 (${results.map((result) => result.name).join(", ")})`);
+    console.log(
+      `terraform validate: ${results.length} stacks valid with integrations/github 6.6.0 and kreuzwerker/docker 4.6.0 (${results.map((result) => result.name).join(", ")})`,
+    );
     expect(results.length).toBe(9);
   }, 300_000);
 
@@ -93,7 +128,11 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
     let blocks = 0;
     for (const [name, stack] of stacks) {
       for (const provider of ["github", "docker"] as const) {
-        expect({ name, provider, problems: schemaProblems(stack, provider, schemas[provider]) }).toEqual({ name, provider, problems: [] });
+        expect({ name, provider, problems: schemaProblems(stack, provider, schemas[provider]) }).toEqual({
+          name,
+          provider,
+          problems: [],
+        });
         blocks += Object.entries(stack.resource ?? {}).filter(([type]) => type.startsWith(`${provider}_`)).length;
       }
     }
@@ -113,17 +152,26 @@ describeWithRealProviders()("terraform validate with the real GitHub and Docker 
     // WHEN validated by the real provider THEN both are errors naming the attribute
     const result = validateStack(broken, { prefix: "validate-broken" });
     expect(result.valid).toBe(false);
-    const messages = result.diagnostics.map((diagnostic) => `${diagnostic.summary}: ${diagnostic.detail ?? ""}`).join("\n");
+    const messages = result.diagnostics
+      .map((diagnostic) => `${diagnostic.summary}: ${diagnostic.detail ?? ""}`)
+      .join("\n");
     expect(messages).toContain('Extraneous JSON object property: No argument or block type is named "restart_policy".');
-    expect(messages).toContain('Incorrect attribute value type: Inappropriate value for attribute "memory": a number is required.');
+    expect(messages).toContain(
+      'Incorrect attribute value type: Inappropriate value for attribute "memory": a number is required.',
+    );
     // and the schema check names them too
     expect(schemaProblems(broken, "docker", realProviderSchemas().docker)).toEqual(
-      expect.arrayContaining(['docker_container.web_stable.restart_policy: not in the schema', 'docker_container.web_stable.memory: "a lot" does not fit "number"']),
+      expect.arrayContaining([
+        "docker_container.web_stable.restart_policy: not in the schema",
+        'docker_container.web_stable.memory: "a lot" does not fit "number"',
+      ]),
     );
   }, 120_000);
 });
 
-const grafanaSchemaMissing = fs.existsSync(GRAFANA_SCHEMA) ? undefined : `${GRAFANA_SCHEMA} is missing (the Grafana provider's published schema)`;
+const grafanaSchemaMissing = fs.existsSync(GRAFANA_SCHEMA)
+  ? undefined
+  : `${GRAFANA_SCHEMA} is missing (the Grafana provider's published schema)`;
 describeWithRealProviders(grafanaSchemaMissing)("the stand-in for the Grafana provider: its published schema", () => {
   let stacks: Array<[string, StackJson]>;
   beforeAll(() => {
@@ -131,7 +179,10 @@ describeWithRealProviders(grafanaSchemaMissing)("the stand-in for the Grafana pr
   }, 120_000);
 
   const grafana = (): ProviderSchema => {
-    const schemas = JSON.parse(fs.readFileSync(GRAFANA_SCHEMA, "utf8")).provider_schemas as Record<string, ProviderSchema>;
+    const schemas = JSON.parse(fs.readFileSync(GRAFANA_SCHEMA, "utf8")).provider_schemas as Record<
+      string,
+      ProviderSchema
+    >;
     return schemas[Object.keys(schemas).find((key) => key.endsWith("grafana/grafana"))!];
   };
 
@@ -140,7 +191,9 @@ describeWithRealProviders(grafanaSchemaMissing)("the stand-in for the Grafana pr
     let checked = 0;
     for (const [name, stack] of stacks) {
       expect({ name, problems: schemaProblems(stack, "grafana", schema) }).toEqual({ name, problems: [] });
-      checked += Object.entries(stack.resource ?? {}).filter(([type]) => type.startsWith("grafana_")).reduce((sum, [, blocks]) => sum + Object.keys(blocks as object).length, 0);
+      checked += Object.entries(stack.resource ?? {})
+        .filter(([type]) => type.startsWith("grafana_"))
+        .reduce((sum, [, blocks]) => sum + Object.keys(blocks as object).length, 0);
     }
     // The environment stacks' folders, data source, dashboards, rule groups, contact points, policy and template.
     expect(checked).toBeGreaterThan(30);
@@ -152,6 +205,11 @@ describeWithRealProviders(grafanaSchemaMissing)("the stand-in for the Grafana pr
     const [folder] = Object.values(broken.resource.grafana_folder) as Array<Record<string, unknown>>;
     delete folder.title;
     folder.colour = "blue";
-    expect(schemaProblems(broken, "grafana", grafana())).toEqual(expect.arrayContaining([expect.stringMatching(/^grafana_folder\.[^.]+\.title: required, not set$/), expect.stringMatching(/^grafana_folder\.[^.]+\.colour: not in the schema$/)]));
+    expect(schemaProblems(broken, "grafana", grafana())).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^grafana_folder\.[^.]+\.title: required, not set$/),
+        expect.stringMatching(/^grafana_folder\.[^.]+\.colour: not in the schema$/),
+      ]),
+    );
   });
 });

@@ -22,13 +22,34 @@ function environmentStacks(config: PipelineConfig): Record<string, any> {
 function richConfig(): PipelineConfig {
   return shippedConfig((raw) => {
     const template = raw.applications[0];
-    raw.applications = [template, ...["api", "worker"].map((name, index) => ({ ...template, name, image: `ghcr.io/wtfb/${name}`, hostPort: 9000 + index }))];
+    raw.applications = [
+      template,
+      ...["api", "worker"].map((name, index) => ({
+        ...template,
+        name,
+        image: `ghcr.io/wtfb/${name}`,
+        hostPort: 9000 + index,
+      })),
+    ];
     for (const environment of ["development", "staging", "production"]) {
       const monitoring = (raw.environments[environment].monitoring ??= {});
-      monitoring.criticalFlowProbes = [{ name: "signup", expr: 'probe_success{job="blackbox",instance="https://wtfb.example/signup"}', application: "api" }];
+      monitoring.criticalFlowProbes = [
+        {
+          name: "signup",
+          expr: 'probe_success{job="blackbox",instance="https://wtfb.example/signup"}',
+          application: "api",
+        },
+      ];
       monitoring.extraAlerts = [
         { name: "QueueBacklog", expr: "sum(jobs_waiting)", threshold: 100, application: "worker" },
-        { name: "SignupsStalled", expr: "sum(rate(signups_total[$__rate_interval]))", comparator: "below", threshold: 0.1, rollback: true, application: "api" },
+        {
+          name: "SignupsStalled",
+          expr: "sum(rate(signups_total[$__rate_interval]))",
+          comparator: "below",
+          threshold: 0.1,
+          rollback: true,
+          application: "api",
+        },
       ];
     }
   });
@@ -53,7 +74,12 @@ function allRules(): Array<{ where: string; stack: any; group: any; rule: any }>
 
 /** The dashboards of a stack by uid (the uid is inside config_json). */
 function dashboardsByUid(stack: any): Record<string, any> {
-  return Object.fromEntries(Object.values(resourcesOf(stack, "grafana_dashboard")).map((resource: any) => [JSON.parse(resource.config_json).uid, JSON.parse(resource.config_json)]));
+  return Object.fromEntries(
+    Object.values(resourcesOf(stack, "grafana_dashboard")).map((resource: any) => [
+      JSON.parse(resource.config_json).uid,
+      JSON.parse(resource.config_json),
+    ]),
+  );
 }
 
 describe("alert rules Grafana accepts", () => {
@@ -68,7 +94,8 @@ describe("alert rules Grafana accepts", () => {
       const annotations = rule.annotations ?? {};
       expect([where, "__dashboardUid__" in annotations]).toEqual([where, "__panelId__" in annotations]);
       // The same function parses the panel id as a base-10 int64 ("must be a valid integer Panel ID").
-      if ("__panelId__" in annotations) expect([where, annotations.__panelId__]).toEqual([where, expect.stringMatching(/^[1-9][0-9]*$/)]);
+      if ("__panelId__" in annotations)
+        expect([where, annotations.__panelId__]).toEqual([where, expect.stringMatching(/^[1-9][0-9]*$/)]);
     }
   });
 
@@ -90,7 +117,9 @@ describe("alert rules Grafana accepts", () => {
       for (const [uid, dashboard] of Object.entries(dashboardsByUid(stack))) {
         const ids = dashboard.panels.map((panel: any) => panel.id);
         expect([uid, new Set(ids).size]).toEqual([uid, ids.length]);
-        expect(dashboardsByUid(again[stackName])[uid].panels.map((panel: any) => [panel.id, panel.title])).toEqual(dashboard.panels.map((panel: any) => [panel.id, panel.title]));
+        expect(dashboardsByUid(again[stackName])[uid].panels.map((panel: any) => [panel.id, panel.title])).toEqual(
+          dashboard.panels.map((panel: any) => [panel.id, panel.title]),
+        );
       }
     }
   });
@@ -103,13 +132,18 @@ function seconds(duration: string): number {
   const match = PROMETHEUS_DURATION.exec(duration);
   if (!match || duration === "") throw new Error(`${JSON.stringify(duration)} is not a Prometheus duration`);
   const [, y, w, d, h, m, s, ms] = match.map((part) => Number(part ?? 0));
-  return ((((y * 365 + w * 7 + d) * 24 + h) * 60 + m) * 60) + s + ms / 1000;
+  return (((y * 365 + w * 7 + d) * 24 + h) * 60 + m) * 60 + s + ms / 1000;
 }
 
 /** Every resource of one type in every synthesized environment stack, with where it is. */
 function allOf(type: string): Array<{ where: string; resource: any }> {
   return SYNTHESIZED.flatMap(([configName, stacks]) =>
-    Object.entries(stacks).flatMap(([stackName, stack]) => Object.entries(resourcesOf(stack, type)).map(([id, resource]) => ({ where: `${configName} / ${stackName} / ${id}`, resource }))),
+    Object.entries(stacks).flatMap(([stackName, stack]) =>
+      Object.entries(resourcesOf(stack, type)).map(([id, resource]) => ({
+        where: `${configName} / ${stackName} / ${id}`,
+        resource,
+      })),
+    ),
   );
 }
 
@@ -151,7 +185,8 @@ describe("the other rules Grafana enforces on rule groups", () => {
       const key = `${where.split(" / ").slice(0, 2).join(" / ")} / ${group.folder_uid}`;
       titlesByFolder.set(key, [...(titlesByFolder.get(key) ?? []), rule.name]);
     }
-    for (const [folder, titles] of titlesByFolder) expect([folder, titles.filter((title, index) => titles.indexOf(title) !== index)]).toEqual([folder, []]);
+    for (const [folder, titles] of titlesByFolder)
+      expect([folder, titles.filter((title, index) => titles.indexOf(title) !== index)]).toEqual([folder, []]);
   });
 
   test("rule labels avoid the keys Grafana reserves, and every uid the stacks choose is a valid Grafana uid", () => {
@@ -160,7 +195,12 @@ describe("the other rules Grafana enforces on rule groups", () => {
     // (internal/resources/grafana/resource_folder.go folderUIDValidation).
     for (const { where, rule } of allRules()) {
       for (const key of Object.keys(rule.labels)) {
-        expect([where, key]).toEqual([where, expect.not.stringMatching(/^(__grafana_autogenerated__|__grafana_receiver__|__grafana_route_settings_hash__)$/)]);
+        expect([where, key]).toEqual([
+          where,
+          expect.not.stringMatching(
+            /^(__grafana_autogenerated__|__grafana_receiver__|__grafana_route_settings_hash__)$/,
+          ),
+        ]);
         expect([where, key]).toEqual([where, expect.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]*$/)]);
       }
     }
@@ -170,7 +210,8 @@ describe("the other rules Grafana enforces on rule groups", () => {
       ...allOf("grafana_dashboard").map(({ where, resource }) => [where, JSON.parse(resource.config_json).uid]),
     ];
     expect(uids.length).toBeGreaterThan(10);
-    for (const [where, uid] of uids) expect([where, uid]).toEqual([where, expect.stringMatching(/^[a-zA-Z0-9_-]{1,40}$/)]);
+    for (const [where, uid] of uids)
+      expect([where, uid]).toEqual([where, expect.stringMatching(/^[a-zA-Z0-9_-]{1,40}$/)]);
   });
 });
 
@@ -179,13 +220,45 @@ describe("contact points and the notification policy Grafana accepts", () => {
     // grafana/alerting receivers/webhook/v1/config.go: httpMethod POST or PUT; custom headers may not be one of
     // restrictedHeaders ("custom headers %q are not allowed"); basic auth and an Authorization header together are
     // refused ("both HTTP Basic Authentication and Authorization Header are set").
-    const restricted = ["Host", "Accept-Encoding", "Accept-Charset", "Content-Encoding", "Content-Length", "Authorization", "User-Agent", "Transfer-Encoding", "Connection", "Upgrade", "Trailer", "Te", "Proxy-Authorization", "Proxy-Authenticate", "Cookie", "Set-Cookie", "Referer", "Origin", "X-Forwarded-For", "X-Real-Ip", "Via", "Forwarded", "Expect", "Keep-Alive", "Date", "Max-Forwards"].map((header) => header.toLowerCase());
-    const webhooks = allOf("grafana_contact_point").flatMap(({ where, resource }) => (resource.webhook ?? []).map((webhook: any) => ({ where, webhook })));
+    const restricted = [
+      "Host",
+      "Accept-Encoding",
+      "Accept-Charset",
+      "Content-Encoding",
+      "Content-Length",
+      "Authorization",
+      "User-Agent",
+      "Transfer-Encoding",
+      "Connection",
+      "Upgrade",
+      "Trailer",
+      "Te",
+      "Proxy-Authorization",
+      "Proxy-Authenticate",
+      "Cookie",
+      "Set-Cookie",
+      "Referer",
+      "Origin",
+      "X-Forwarded-For",
+      "X-Real-Ip",
+      "Via",
+      "Forwarded",
+      "Expect",
+      "Keep-Alive",
+      "Date",
+      "Max-Forwards",
+    ].map((header) => header.toLowerCase());
+    const webhooks = allOf("grafana_contact_point").flatMap(({ where, resource }) =>
+      (resource.webhook ?? []).map((webhook: any) => ({ where, webhook })),
+    );
     expect(webhooks.length).toBeGreaterThanOrEqual(6);
     for (const { where, webhook } of webhooks) {
       expect([where, webhook.http_method]).toEqual([where, expect.stringMatching(/^(POST|PUT)$/)]);
-      for (const header of Object.keys(webhook.headers ?? {})) expect([where, restricted.includes(header.toLowerCase())]).toEqual([where, false]);
-      expect([where, webhook.basic_auth_user !== undefined && webhook.authorization_credentials !== undefined]).toEqual([where, false]);
+      for (const header of Object.keys(webhook.headers ?? {}))
+        expect([where, restricted.includes(header.toLowerCase())]).toEqual([where, false]);
+      expect([where, webhook.basic_auth_user !== undefined && webhook.authorization_credentials !== undefined]).toEqual(
+        [where, false],
+      );
     }
   });
 
@@ -206,10 +279,13 @@ describe("contact points and the notification policy Grafana accepts", () => {
       expect([where, new Set(groupBy).size]).toEqual([where, groupBy.length]);
       expect([where, groupBy.includes("...") && groupBy.length > 1]).toEqual([where, false]);
       for (const key of ["group_wait", "group_interval", "repeat_interval"]) {
-        if (route[key] !== undefined) expect([where, key, PROMETHEUS_DURATION.test(route[key])]).toEqual([where, key, true]);
+        if (route[key] !== undefined)
+          expect([where, key, PROMETHEUS_DURATION.test(route[key])]).toEqual([where, key, true]);
       }
-      for (const key of ["group_interval", "repeat_interval"]) if (route[key] !== undefined) expect([where, key, seconds(route[key]) > 0]).toEqual([where, key, true]);
-      for (const matcher of route.matcher ?? []) expect([where, matcher.match]).toEqual([where, expect.stringMatching(/^(=|!=|=~|!~)$/)]);
+      for (const key of ["group_interval", "repeat_interval"])
+        if (route[key] !== undefined) expect([where, key, seconds(route[key]) > 0]).toEqual([where, key, true]);
+      for (const matcher of route.matcher ?? [])
+        expect([where, matcher.match]).toEqual([where, expect.stringMatching(/^(=|!=|=~|!~)$/)]);
       for (const child of route.policy ?? []) checkRoute(where, child, false);
     };
     for (const { where, resource } of policies) checkRoute(where, resource, true);
@@ -218,10 +294,15 @@ describe("contact points and the notification policy Grafana accepts", () => {
 
 /** The provider schema lives beside the project (not copied into it). */
 const SCHEMA = path.resolve(PROJECT_ROOT, "../shared/schemas/grafana-provider.schema.json");
-const describeWithSchema = describeWhen(fs.existsSync(SCHEMA), `the Grafana attributes are not checked against the provider schema: ${SCHEMA} is missing (the project's shared/ folder belongs beside the clone)`);
+const describeWithSchema = describeWhen(
+  fs.existsSync(SCHEMA),
+  `the Grafana attributes are not checked against the provider schema: ${SCHEMA} is missing (the project's shared/ folder belongs beside the clone)`,
+);
 
 describeWithSchema("the Grafana provider's schema (v4.45.1)", () => {
-  const provider = fs.existsSync(SCHEMA) ? (Object.values(JSON.parse(fs.readFileSync(SCHEMA, "utf8")).provider_schemas)[0] as any) : undefined;
+  const provider = fs.existsSync(SCHEMA)
+    ? (Object.values(JSON.parse(fs.readFileSync(SCHEMA, "utf8")).provider_schemas)[0] as any)
+    : undefined;
 
   /** Problems of a written block against its schema block: unknown attributes and blocks, missing required attributes. */
   function problems(where: string, written: Record<string, unknown>, block: any): string[] {
@@ -236,7 +317,9 @@ describeWithSchema("the Grafana provider's schema (v4.45.1)", () => {
         continue;
       }
       const items = Array.isArray(value) ? value : [value];
-      items.forEach((item, index) => found.push(...problems(`${where}.${key}[${index}]`, item as Record<string, unknown>, nested.block)));
+      items.forEach((item, index) =>
+        found.push(...problems(`${where}.${key}[${index}]`, item as Record<string, unknown>, nested.block)),
+      );
     }
     for (const [key, attribute] of Object.entries<any>(block.attributes ?? {})) {
       if (attribute.required && !(key in written)) found.push(`${where}: required attribute ${key} is missing`);
@@ -258,7 +341,8 @@ describeWithSchema("the Grafana provider's schema (v4.45.1)", () => {
             found.push(...problems(`${configName} / ${stackName} / ${type}.${id}`, resource, schema.block));
           }
         }
-        for (const config of stack.provider.grafana) found.push(...problems(`${configName} / ${stackName} / provider.grafana`, config, provider.provider.block));
+        for (const config of stack.provider.grafana)
+          found.push(...problems(`${configName} / ${stackName} / provider.grafana`, config, provider.provider.block));
       }
     }
     expect(count).toBeGreaterThan(40);

@@ -188,7 +188,13 @@ describe("the published package", () => {
     ]);
     // Each application's own resources, named after it; slot and replica names end in their generation.
     expect(Object.keys(stack.resource.docker_container)).toEqual(
-      expect.arrayContaining(["ledger_api_stable", "ledger_api_canary", "ledger_api_proxy", "webhook_worker_2", "webhook_worker_proxy"]),
+      expect.arrayContaining([
+        "ledger_api_stable",
+        "ledger_api_canary",
+        "ledger_api_proxy",
+        "webhook_worker_2",
+        "webhook_worker_proxy",
+      ]),
     );
     const containerNames = values("docker_container").map((container) => String(container.name));
     expect(containerNames).toEqual(

@@ -10,7 +10,11 @@ import { synthesisCacheKey } from "../../review/synthesize-source";
 import { temporaryDirectory } from "../helpers";
 
 function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", ["-c", "user.name=Review Test", "-c", "user.email=review@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd, encoding: "utf8" });
+  const result = spawnSync(
+    "git",
+    ["-c", "user.name=Review Test", "-c", "user.email=review@example.invalid", "-c", "commit.gpgsign=false", ...args],
+    { cwd, encoding: "utf8" },
+  );
   if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -43,7 +47,8 @@ function project(): { dir: string; runs: string; cache: string; commit: (appComm
   };
 }
 
-const runCount = (runs: string) => (fs.existsSync(runs) ? fs.readFileSync(runs, "utf8").split("\n").filter(Boolean).length : 0);
+const runCount = (runs: string) =>
+  fs.existsSync(runs) ? fs.readFileSync(runs, "utf8").split("\n").filter(Boolean).length : 0;
 
 describe("the review's base synth", () => {
   test("is read from the cache when the same commit was synthesized before with the same inputs, and only then", async () => {
@@ -61,7 +66,9 @@ describe("the review's base synth", () => {
     expect(first.base).toMatchObject({ synthesized: true, cached: false });
     expect(second.base).toMatchObject({ synthesized: true, cached: true });
     expect(second.stacks).toEqual(first.stacks);
-    expect(second.stacks[0].changes.map((change) => `${change.action} ${change.address}`)).toEqual(["update terraform_data.marker"]);
+    expect(second.stacks[0].changes.map((change) => `${change.action} ${change.address}`)).toEqual([
+      "update terraform_data.marker",
+    ]);
 
     // AND a .env (which the synth reads) or no cache at all means synthesizing again
     fs.writeFileSync(path.join(dir, ".env"), "WTFB_GRAFANA_URL=https://grafana.example\n");
@@ -110,7 +117,10 @@ describe("the review's base synth", () => {
     // THEN the review ends with the head's failure, long before the base's synth would have
     expect(Date.now() - started).toBeLessThan(30000);
     expect(review.head).toMatchObject({ synthesized: false, reason: expect.stringContaining("config: broken") });
-    expect(review.base).toMatchObject({ synthesized: false, reason: "not synthesized: the other side failed first, so there is nothing to compare" });
+    expect(review.base).toMatchObject({
+      synthesized: false,
+      reason: "not synthesized: the other side failed first, so there is nothing to compare",
+    });
     expect(fs.readdirSync(cache)).toEqual([]);
   }, 60000);
 });
@@ -134,6 +144,8 @@ describe("the review's working tree synth", () => {
     // THEN HEAD's entry is still the committed synth, not the changed tree's
     const committed = await reviewPlan({ base: "HEAD~1", head: "HEAD", projectDir: dir, cache });
     expect(committed.head).toMatchObject({ synthesized: true, cached: true });
-    expect(committed.stacks[0].changes[0].attributes).toEqual([{ path: "input", before: "first", after: "second", replacement: "in-place" }]);
+    expect(committed.stacks[0].changes[0].attributes).toEqual([
+      { path: "input", before: "first", after: "second", replacement: "in-place" },
+    ]);
   }, 60000);
 });

@@ -64,7 +64,22 @@ describe("unified diff", () => {
     const diff = unifiedDiff(before, after);
     // THEN
     expect(diff.text).toBe(
-      ["@@ -1,5 +1,5 @@", " line 1", "-line 2", "+line two", " line 3", " line 4", " line 5", "@@ -15,6 +15,5 @@", " line 15", " line 16", " line 17", "-line 18", " line 19", " line 20"].join("\n"),
+      [
+        "@@ -1,5 +1,5 @@",
+        " line 1",
+        "-line 2",
+        "+line two",
+        " line 3",
+        " line 4",
+        " line 5",
+        "@@ -15,6 +15,5 @@",
+        " line 15",
+        " line 16",
+        " line 17",
+        "-line 18",
+        " line 19",
+        " line 20",
+      ].join("\n"),
     );
     expect(diff).toMatchObject({ addedLines: 1, removedLines: 2 });
   });

@@ -6,7 +6,11 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_SCRIPT, PROXY_SUPERVISOR_SCRIPT, ROUTING_PUBLISH_SCRIPT } from "../../constructs/runtime/private/shell-scripts";
+import {
+  BACKUP_SCRIPT,
+  PROXY_SUPERVISOR_SCRIPT,
+  ROUTING_PUBLISH_SCRIPT,
+} from "../../constructs/runtime/private/shell-scripts";
 
 let scratch: string;
 beforeEach(() => {
@@ -46,7 +50,12 @@ it.each([
 });
 
 describe("backup script", () => {
-  const env = () => ({ WTFB_BACKUP_DIR: scratch, WTFB_BACKUP_PREFIX: "web-staging", WTFB_RELEASE_VERSION: "1.4.2-3f9a2c1", WTFB_BACKUPS_KEPT: "2" });
+  const env = () => ({
+    WTFB_BACKUP_DIR: scratch,
+    WTFB_BACKUP_PREFIX: "web-staging",
+    WTFB_RELEASE_VERSION: "1.4.2-3f9a2c1",
+    WTFB_BACKUPS_KEPT: "2",
+  });
 
   it("dumps with pg_dump into a file stamped at run time, and keeps only the newest backups", () => {
     // GIVEN three older backups and a pg_dump that writes its --file
@@ -56,14 +65,25 @@ describe("backup script", () => {
       fs.writeFileSync(file, "old");
       fs.utimesSync(file, now - 300 + index * 100, now - 300 + index * 100);
     });
-    stub("pg_dump", 'for arg; do case "$arg" in --file=*) echo dump > "${arg#--file=}";; esac; done; echo "$@" > "$(dirname "$0")/pg_dump.args"');
+    stub(
+      "pg_dump",
+      'for arg; do case "$arg" in --file=*) echo dump > "${arg#--file=}";; esac; done; echo "$@" > "$(dirname "$0")/pg_dump.args"',
+    );
     // WHEN the backup runs
     const result = runScript(BACKUP_SCRIPT, [], { ...env(), WTFB_DATABASE_URL: "postgres://db/web" });
     // THEN the dump is complete under a UTC timestamp and the version, and the oldest backups are gone
     expect(result.status).toBe(0);
-    const files = fs.readdirSync(scratch).filter((file) => file.endsWith(".dump")).sort();
-    expect(files).toEqual([expect.stringMatching(/^web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump$/), "web-staging-old-c.dump"]);
-    expect(fs.readFileSync(path.join(scratch, "bin", "pg_dump.args"), "utf8")).toContain("--format=custom --no-owner --file=");
+    const files = fs
+      .readdirSync(scratch)
+      .filter((file) => file.endsWith(".dump"))
+      .sort();
+    expect(files).toEqual([
+      expect.stringMatching(/^web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump$/),
+      "web-staging-old-c.dump",
+    ]);
+    expect(fs.readFileSync(path.join(scratch, "bin", "pg_dump.args"), "utf8")).toContain(
+      "--format=custom --no-owner --file=",
+    );
     expect(fs.readFileSync(path.join(scratch, "bin", "pg_dump.args"), "utf8")).toContain("--dbname=postgres://db/web");
     expect(result.stdout).toContain("wtfb: removed old backup");
   });
@@ -78,12 +98,19 @@ describe("backup script", () => {
   it("fails when the backup command leaves no dump, so no migration runs without a backup", () => {
     const result = runScript(BACKUP_SCRIPT, ["true"], env());
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/wtfb: backup failed: .*web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump is missing or empty/);
+    expect(result.stderr).toMatch(
+      /wtfb: backup failed: .*web-staging-\d{8}T\d{6}Z-1\.4\.2-3f9a2c1\.dump is missing or empty/,
+    );
   });
 });
 
 describe("routing publisher", () => {
-  const env = () => ({ WTFB_ROUTING_DIR: path.join(scratch, "routing"), WTFB_CHECK_DIR: path.join(scratch, "check"), WTFB_ROUTING_TIMEOUT_SECONDS: "2", WTFB_PROXY_CONTAINER: "web-staging-proxy" });
+  const env = () => ({
+    WTFB_ROUTING_DIR: path.join(scratch, "routing"),
+    WTFB_CHECK_DIR: path.join(scratch, "check"),
+    WTFB_ROUTING_TIMEOUT_SECONDS: "2",
+    WTFB_PROXY_CONTAINER: "web-staging-proxy",
+  });
   const published = () => fs.readFileSync(path.join(scratch, "routing", "published"), "utf8").trim();
   beforeEach(() => {
     fs.mkdirSync(path.join(scratch, "routing"));
@@ -98,7 +125,9 @@ describe("routing publisher", () => {
     stub("nginx", 'echo "$@" >> "$(dirname "$0")/nginx.calls"');
     const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
     expect(result.status).toBe(0);
-    expect(fs.readFileSync(path.join(scratch, "bin", "nginx.calls"), "utf8")).toBe(`-t -q -c ${path.join(scratch, "check", "nginx.conf")}\n`);
+    expect(fs.readFileSync(path.join(scratch, "bin", "nginx.calls"), "utf8")).toBe(
+      `-t -q -c ${path.join(scratch, "check", "nginx.conf")}\n`,
+    );
     expect(fs.readFileSync(path.join(scratch, "routing", "routing.conf"), "utf8")).toBe("server green;\n");
     expect(fs.readFileSync(path.join(scratch, "routing", "nginx.conf"), "utf8")).toBe("main v2\n");
     expect(published()).toBe(checksumOf("main v2\nserver green;\n"));
@@ -117,7 +146,9 @@ describe("routing publisher", () => {
     // GIVEN a running proxy that acknowledges what it loads, a moment after the publication
     stub("nginx", "exit 0");
     fs.writeFileSync(path.join(scratch, "routing", "applied"), "old\n");
-    const publisher = spawn("/bin/sh", ["-c", ROUTING_PUBLISH_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env(), WTFB_ROUTING_TIMEOUT_SECONDS: "10" } });
+    const publisher = spawn("/bin/sh", ["-c", ROUTING_PUBLISH_SCRIPT], {
+      env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, ...env(), WTFB_ROUTING_TIMEOUT_SECONDS: "10" },
+    });
     const exited = new Promise<number | null>((resolve) => publisher.on("exit", resolve));
     await eventually(() => fs.existsSync(path.join(scratch, "routing", "published")), "the configuration is published");
     // WHEN the proxy has not acknowledged it yet, THEN the publisher is still waiting
@@ -133,13 +164,17 @@ describe("routing publisher", () => {
     fs.writeFileSync(path.join(scratch, "routing", "applied"), "stale\n");
     const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("wtfb: web-staging-proxy did not load the new routing within 2 seconds; see: docker logs web-staging-proxy");
+    expect(result.stderr).toContain(
+      "wtfb: web-staging-proxy did not load the new routing within 2 seconds; see: docker logs web-staging-proxy",
+    );
   });
 });
 
 /** What the publisher writes to `published` for a configuration's text. */
 function checksumOf(text: string): string {
-  return spawnSync("/bin/sh", ["-c", "printf '%s' \"$1\" | cksum | tr ' ' '-'", "cksum", text], { encoding: "utf8" }).stdout.trim();
+  return spawnSync("/bin/sh", ["-c", "printf '%s' \"$1\" | cksum | tr ' ' '-'", "cksum", text], {
+    encoding: "utf8",
+  }).stdout.trim();
 }
 
 /**
@@ -166,9 +201,19 @@ case "$*" in
   *"daemon off;"*) exec ${daemonStub(calls)} ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
+      env: {
+        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
+        WTFB_ROUTING_DIR: routingDir,
+        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
+        WTFB_RESOLVE_EVERY_SECONDS: "1",
+      },
+    });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
-    const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
+    const applied = () =>
+      fs.existsSync(path.join(routingDir, "applied"))
+        ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim()
+        : "";
     try {
       await eventually(() => applied() === "one", "the initial configuration is acknowledged");
       expect(fs.readFileSync(calls, "utf8")).toContain(`-c ${routingDir}/nginx.conf -g daemon off;\n`);
@@ -196,22 +241,42 @@ esac`,
     const routingDir = path.join(scratch, "routing");
     fs.mkdirSync(routingDir);
     fs.writeFileSync(path.join(routingDir, "published"), "one\n");
-    fs.writeFileSync(path.join(routingDir, "routing.conf"), "upstream wtfb_application {\n    server web-staging-blue-1a2b3c4d:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-staging-green-5e6f7a8b:3000 backup max_fails=1 fail_timeout=1s;\n}\n");
+    fs.writeFileSync(
+      path.join(routingDir, "routing.conf"),
+      "upstream wtfb_application {\n    server web-staging-blue-1a2b3c4d:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-staging-green-5e6f7a8b:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
+    );
     const hosts = path.join(scratch, "hosts");
     fs.writeFileSync(hosts, "172.18.0.5");
     const calls = path.join(scratch, "nginx.calls");
     stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
     stub("getent", `echo "getent $*" >> "${calls}"; echo "$(cat "${hosts}") $2"`);
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
+      env: {
+        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
+        WTFB_ROUTING_DIR: routingDir,
+        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
+        WTFB_RESOLVE_EVERY_SECONDS: "1",
+      },
+    });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     try {
       // WHEN the addresses stay the same for a check / THEN the router is not reloaded
-      await eventually(() => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "").split("getent hosts web-staging-green-5e6f7a8b").length > 2, "the names are resolved again", 10000);
+      await eventually(
+        () =>
+          (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "").split("getent hosts web-staging-green-5e6f7a8b")
+            .length > 2,
+        "the names are resolved again",
+        10000,
+      );
       expect(fs.readFileSync(calls, "utf8")).toContain("getent hosts web-staging-blue-1a2b3c4d\n");
       expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP");
       // WHEN a container comes back at another address / THEN the router is reloaded, the edge is not
       fs.writeFileSync(hosts, "172.18.0.9");
-      await eventually(() => fs.readFileSync(calls, "utf8").includes(`HUP ${routingDir}/nginx.conf`), "the router is reloaded", 10000);
+      await eventually(
+        () => fs.readFileSync(calls, "utf8").includes(`HUP ${routingDir}/nginx.conf`),
+        "the router is reloaded",
+        10000,
+      );
       expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
     } finally {
       supervisor.kill("SIGTERM");
@@ -232,11 +297,21 @@ case "$*" in
   *-t*) exit 1 ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], { env: { PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`, WTFB_ROUTING_DIR: routingDir, WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf", WTFB_RESOLVE_EVERY_SECONDS: "1" } });
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
+      env: {
+        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
+        WTFB_ROUTING_DIR: routingDir,
+        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
+        WTFB_RESOLVE_EVERY_SECONDS: "1",
+      },
+    });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     let stderr = "";
     supervisor.stderr.on("data", (chunk) => (stderr += chunk));
-    const applied = () => (fs.existsSync(path.join(routingDir, "applied")) ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim() : "");
+    const applied = () =>
+      fs.existsSync(path.join(routingDir, "applied"))
+        ? fs.readFileSync(path.join(routingDir, "applied"), "utf8").trim()
+        : "";
     try {
       await eventually(() => applied() === "one", "the initial configuration is acknowledged");
       fs.writeFileSync(path.join(routingDir, "published"), "broken\n");

@@ -47,9 +47,14 @@ export function synthDeployment(options: FixtureOptions = {}): DeploymentFixture
     environment,
     secrets: options.secrets ?? [{ name: "DATABASE_URL" }, { name: "SESSION_SECRET" }],
   });
-  const host = new DockerHost(stack, "docker-host", { environmentName, host: "ssh://deploy@staging.wtfb.internal", registryAddresses: ["ghcr.io"] });
+  const host = new DockerHost(stack, "docker-host", {
+    environmentName,
+    host: "ssh://deploy@staging.wtfb.internal",
+    registryAddresses: ["ghcr.io"],
+  });
   const { environmentName: _environmentName, secrets: _secrets, others = [], othersFirst = false, ...props } = options;
-  const deployOthers = () => others.forEach((other, index) => new ServiceDeployment(stack, `other-${index}`, { ...other, host, secrets }));
+  const deployOthers = () =>
+    others.forEach((other, index) => new ServiceDeployment(stack, `other-${index}`, { ...other, host, secrets }));
   if (othersFirst) deployOthers();
   const deployment = new ServiceDeployment(stack, "service-web", {
     applicationName: "web",
@@ -76,9 +81,19 @@ export function resourcesOf(json: TerraformJson, type: string): Record<string, R
 export function containerNamed(json: TerraformJson, name: string): Record<string, unknown> & { logicalId: string } {
   const matches = Object.entries(resourcesOf(json, "docker_container")).filter(([, container]) => {
     const actual = String(container.name);
-    return actual === name || (actual.startsWith(`${name}-`) && actual.slice(name.length + 1).startsWith("${substr(terraform_data."));
+    return (
+      actual === name ||
+      (actual.startsWith(`${name}-`) && actual.slice(name.length + 1).startsWith("${substr(terraform_data."))
+    );
   });
-  if (matches.length !== 1) throw new Error(`expected one container named ${name}, found ${matches.length}: ${Object.values(resourcesOf(json, "docker_container")).map((c) => c.name).join(", ")}`);
+  if (matches.length !== 1)
+    throw new Error(
+      `expected one container named ${name}, found ${matches.length}: ${Object.values(
+        resourcesOf(json, "docker_container"),
+      )
+        .map((c) => c.name)
+        .join(", ")}`,
+    );
   return { ...matches[0][1], logicalId: matches[0][0] };
 }
 
@@ -89,12 +104,16 @@ export function dependencyOn(json: TerraformJson, name: string): string {
 
 /** Labels of a container as a record. */
 export function labelsOf(container: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries((container.labels as Array<{ label: string; value: string }>).map(({ label, value }) => [label, value]));
+  return Object.fromEntries(
+    (container.labels as Array<{ label: string; value: string }>).map(({ label, value }) => [label, value]),
+  );
 }
 
 /** Content of an uploaded file of a container. */
 export function uploadedFile(container: Record<string, unknown>, file: string): string {
-  const upload = (container.upload as Array<{ file: string; content: string }> | undefined)?.find((entry) => entry.file === file);
+  const upload = (container.upload as Array<{ file: string; content: string }> | undefined)?.find(
+    (entry) => entry.file === file,
+  );
   if (!upload) throw new Error(`container ${String(container.name)} uploads no ${file}`);
   return upload.content;
 }
@@ -114,7 +133,9 @@ export function nginxTest(mainConfig: string, routingConfig: string): { ok: bool
     const fd = fs.openSync(log, "w");
     let status: number | null;
     try {
-      status = spawnSync(NGINX, ["-t", "-c", path.join(directory, "nginx.conf"), "-p", `${directory}/`], { stdio: ["ignore", fd, fd] }).status;
+      status = spawnSync(NGINX, ["-t", "-c", path.join(directory, "nginx.conf"), "-p", `${directory}/`], {
+        stdio: ["ignore", fd, fd],
+      }).status;
     } finally {
       fs.closeSync(fd);
     }

@@ -1,12 +1,21 @@
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { ROUTER_ADDRESS, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig } from "../../constructs/runtime/nginx-config";
+import {
+  ROUTER_ADDRESS,
+  ROUTING_INCLUDE,
+  renderEdgeConfig,
+  renderNginxConfig,
+  renderRoutingConfig,
+} from "../../constructs/runtime/nginx-config";
 import { EDGE_CONFIG_FILE, ROUTING_CHECK_DIR } from "../../constructs/runtime/private/shell-scripts";
 import { NGINX, containerNamed, nginxTest, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
 
 /** The files the routing container checks and publishes, as synthesized, with Terraform's values filled in. */
-function publishedProxyFiles(json: TerraformJson, variables: TemplateVariables): { nginxConf: string; routingConf: string } {
+function publishedProxyFiles(
+  json: TerraformJson,
+  variables: TemplateVariables,
+): { nginxConf: string; routingConf: string } {
   const routing = containerNamed(json, "web-staging-routing");
   return {
     nginxConf: renderTerraformTemplate(uploadedFile(routing, `${ROUTING_CHECK_DIR}/nginx.conf`), variables),
@@ -25,7 +34,10 @@ const NAMES = {
   "docker_container.web_3.name": "127.0.0.4",
 };
 
-const withNginx = describeWhen(NGINX !== undefined, "nginx is not installed, so the proxy configs are not checked with nginx -t; install Debian's nginx-light (.ci/run does)");
+const withNginx = describeWhen(
+  NGINX !== undefined,
+  "nginx is not installed, so the proxy configs are not checked with nginx -t; install Debian's nginx-light (.ci/run does)",
+);
 
 withNginx("the synthesized proxy configuration passes the real nginx -t", () => {
   const blueGreen = synthDeployment({ strategy: DeploymentStrategy.blueGreen() });
@@ -42,7 +54,9 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
     const result = nginxTest(files.nginxConf, files.routingConf);
     // THEN it is valid, every request goes to the active slot's container, and the other is the fallback
     expect(result).toEqual({ ok: true, output: expect.stringContaining("test is successful") });
-    expect(files.routingConf).toContain(`    server ${active}:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server ${idle}:3000 backup max_fails=1 fail_timeout=1s;\n`);
+    expect(files.routingConf).toContain(
+      `    server ${active}:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server ${idle}:3000 backup max_fails=1 fail_timeout=1s;\n`,
+    );
   });
 
   it.each([
@@ -57,7 +71,9 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
     const result = nginxTest(files.nginxConf, files.routingConf);
     // THEN it is valid, and the slots get exactly those weights (a slot without a share is the fallback: nginx has no weight 0)
     expect(result).toEqual({ ok: true, output: expect.stringContaining("test is successful") });
-    expect(files.routingConf).toContain(`    server 127.0.0.2:3000 ${stable} max_fails=1 fail_timeout=1s;\n    server 127.0.0.3:3000 ${canaryShare} max_fails=1 fail_timeout=1s;\n`);
+    expect(files.routingConf).toContain(
+      `    server 127.0.0.2:3000 ${stable} max_fails=1 fail_timeout=1s;\n    server 127.0.0.3:3000 ${canaryShare} max_fails=1 fail_timeout=1s;\n`,
+    );
   });
 
   it("rolling, balancing over the replicas' containers", () => {
@@ -65,7 +81,8 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
     const files = publishedProxyFiles(rolling.json, NAMES);
     // WHEN nginx checks it / THEN it is valid and lists every replica
     expect(nginxTest(files.nginxConf, files.routingConf).ok).toBe(true);
-    for (const address of ["127.0.0.2", "127.0.0.3", "127.0.0.4"]) expect(files.routingConf).toContain(`    server ${address}:3000 weight=1 max_fails=1 fail_timeout=1s;`);
+    for (const address of ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+      expect(files.routingConf).toContain(`    server ${address}:3000 weight=1 max_fails=1 fail_timeout=1s;`);
   });
 
   it("the edge in front of the router, as the proxy container holds it", () => {
@@ -78,7 +95,11 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
 
   it("fails when the routing names a container that does not resolve (the check can fail)", () => {
     // GIVEN a routing whose active container is not (yet) on the network
-    const files = publishedProxyFiles(blueGreen.json, { ...NAMES, "docker_container.web_blue.name": "web-staging-blue-0badf00d.invalid", web_active_slot: "blue" });
+    const files = publishedProxyFiles(blueGreen.json, {
+      ...NAMES,
+      "docker_container.web_blue.name": "web-staging-blue-0badf00d.invalid",
+      web_active_slot: "blue",
+    });
     // WHEN nginx checks it / THEN it is rejected, so the routing container fails and nothing is published
     const result = nginxTest(files.nginxConf, files.routingConf);
     expect(result.ok).toBe(false);
@@ -122,27 +143,48 @@ describe("renderNginxConfig", () => {
   });
 
   it("fails when Retry-After is not a whole number of seconds", () => {
-    expect(() => renderNginxConfig({ ...config, retryAfterSeconds: 0 })).toThrow("proxy of web: retryAfterSeconds is 0; use a whole number of seconds, at least 1");
+    expect(() => renderNginxConfig({ ...config, retryAfterSeconds: 0 })).toThrow(
+      "proxy of web: retryAfterSeconds is 0; use a whole number of seconds, at least 1",
+    );
   });
 });
 
 describe("renderRoutingConfig", () => {
   it("sends every request to the active slot, the other as fallback", () => {
-    expect(renderRoutingConfig({ kind: "active", activeSlot: "green", blueHost: "web-blue", greenHost: "web-green", port: 3000 })).toBe(
+    expect(
+      renderRoutingConfig({
+        kind: "active",
+        activeSlot: "green",
+        blueHost: "web-blue",
+        greenHost: "web-green",
+        port: 3000,
+      }),
+    ).toBe(
       "# Every request goes to the active slot; the other slot serves only when the active one fails.\nupstream wtfb_application {\n" +
         "    server web-green:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-blue:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
     );
   });
 
   it("weights stable and canary, with the slot without a share as fallback at 0 and 100", () => {
-    const weighted = (canaryWeightPercent: number) => renderRoutingConfig({ kind: "weighted", canaryWeightPercent, stableHost: "s", canaryHost: "c", port: 80 });
-    expect(weighted(25)).toContain("    server s:80 weight=75 max_fails=1 fail_timeout=1s;\n    server c:80 weight=25 max_fails=1 fail_timeout=1s;");
-    expect(weighted(0)).toContain("    server s:80 weight=100 max_fails=1 fail_timeout=1s;\n    server c:80 backup max_fails=1 fail_timeout=1s;");
-    expect(weighted(100)).toContain("    server s:80 backup max_fails=1 fail_timeout=1s;\n    server c:80 weight=100 max_fails=1 fail_timeout=1s;");
+    const weighted = (canaryWeightPercent: number) =>
+      renderRoutingConfig({ kind: "weighted", canaryWeightPercent, stableHost: "s", canaryHost: "c", port: 80 });
+    expect(weighted(25)).toContain(
+      "    server s:80 weight=75 max_fails=1 fail_timeout=1s;\n    server c:80 weight=25 max_fails=1 fail_timeout=1s;",
+    );
+    expect(weighted(0)).toContain(
+      "    server s:80 weight=100 max_fails=1 fail_timeout=1s;\n    server c:80 backup max_fails=1 fail_timeout=1s;",
+    );
+    expect(weighted(100)).toContain(
+      "    server s:80 backup max_fails=1 fail_timeout=1s;\n    server c:80 weight=100 max_fails=1 fail_timeout=1s;",
+    );
   });
 
   it("fails when a canary weight is outside 0–100, or a host is not a DNS name", () => {
-    expect(() => renderRoutingConfig({ kind: "weighted", canaryWeightPercent: 101, stableHost: "s", canaryHost: "c", port: 80 })).toThrow("canary weight 101 is not a whole percentage from 0 to 100");
-    expect(() => renderRoutingConfig({ kind: "replicas", hosts: ["web_1;"], port: 80 })).toThrow('routing: upstream host "web_1;" is not a DNS name');
+    expect(() =>
+      renderRoutingConfig({ kind: "weighted", canaryWeightPercent: 101, stableHost: "s", canaryHost: "c", port: 80 }),
+    ).toThrow("canary weight 101 is not a whole percentage from 0 to 100");
+    expect(() => renderRoutingConfig({ kind: "replicas", hosts: ["web_1;"], port: 80 })).toThrow(
+      'routing: upstream host "web_1;" is not a DNS name',
+    );
   });
 });

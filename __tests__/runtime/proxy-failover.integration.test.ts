@@ -20,7 +20,10 @@ import { EDGE_CONFIG_FILE } from "../../constructs/runtime/private/shell-scripts
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
 
-const describeTraffic = describeWhen(NGINX !== undefined, "the proxy failover tests need nginx; install Debian's nginx-light (.ci/run does)");
+const describeTraffic = describeWhen(
+  NGINX !== undefined,
+  "the proxy failover tests need nginx; install Debian's nginx-light (.ci/run does)",
+);
 
 /** The port the stand-in slots listen on (the deployment's containerPort). */
 const SLOT_PORT = 38517;
@@ -85,7 +88,14 @@ function get(port: number, pathname: string, agent: http.Agent | false = false):
     const request = http.get({ host: "127.0.0.1", port, path: pathname, agent, timeout: 15000 }, (response) => {
       let body = "";
       response.on("data", (chunk) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, retryAfter: response.headers["retry-after"] as string | undefined, milliseconds: Date.now() - started }));
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body,
+          retryAfter: response.headers["retry-after"] as string | undefined,
+          milliseconds: Date.now() - started,
+        }),
+      );
     });
     request.on("timeout", () => request.destroy(new Error("timed out")));
     request.on("error", reject);
@@ -93,14 +103,22 @@ function get(port: number, pathname: string, agent: http.Agent | false = false):
 }
 
 /** `count` requests, `concurrency` at a time; each outcome, errors as status 0 with the message as body. */
-async function load(port: number, count: number, concurrency: number, agent: http.Agent | false = false, during?: (sent: number) => void): Promise<Response[]> {
+async function load(
+  port: number,
+  count: number,
+  concurrency: number,
+  agent: http.Agent | false = false,
+  during?: (sent: number) => void,
+): Promise<Response[]> {
   const results: Response[] = [];
   let sent = 0;
   const worker = async () => {
     while (sent < count) {
       sent += 1;
       during?.(sent);
-      results.push(await get(port, "/", agent).catch((error: Error) => ({ status: 0, body: error.message, milliseconds: 0 })));
+      results.push(
+        await get(port, "/", agent).catch((error: Error) => ({ status: 0, body: error.message, milliseconds: 0 })),
+      );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -129,7 +147,9 @@ class RunningProxy {
     expect(nginxConf).toContain(`listen ${ROUTER_ADDRESS};`);
     fs.writeFileSync(
       path.join(proxy.directory, "nginx.conf"),
-      nginxConf.replace(`listen ${ROUTER_ADDRESS};`, `listen ${routerAddress};`).replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`),
+      nginxConf
+        .replace(`listen ${ROUTER_ADDRESS};`, `listen ${routerAddress};`)
+        .replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`),
     );
     fs.writeFileSync(
       path.join(proxy.directory, "edge.conf"),
@@ -141,7 +161,10 @@ class RunningProxy {
     proxy.writeRouting(variables);
     proxy.router = proxy.spawnNginx("nginx.conf", "router.log");
     proxy.edge = proxy.spawnNginx("edge.conf", "edge.log");
-    await proxy.until(async () => (await get(proxy.port, "/__wtfb/proxy-health").catch(() => ({ status: 0 }))).status === 200, "the proxy answers its health check through edge and router");
+    await proxy.until(
+      async () => (await get(proxy.port, "/__wtfb/proxy-health").catch(() => ({ status: 0 }))).status === 200,
+      "the proxy answers its health check through edge and router",
+    );
     return proxy;
   }
 
@@ -163,9 +186,15 @@ class RunningProxy {
   public reload(): void {
     // nginx opens /dev/stderr, which cannot be opened on the socket Node's pipes use: its output goes to a file.
     const log = fs.openSync(path.join(this.directory, "nginx-t.log"), "w");
-    const check = spawnSync(NGINX!, ["-t", "-q", "-c", path.join(this.directory, "nginx.conf"), "-p", `${this.directory}/`], { stdio: ["ignore", log, log] });
+    const check = spawnSync(
+      NGINX!,
+      ["-t", "-q", "-c", path.join(this.directory, "nginx.conf"), "-p", `${this.directory}/`],
+      { stdio: ["ignore", log, log] },
+    );
     fs.closeSync(log);
-    expect({ status: check.status, output: fs.readFileSync(path.join(this.directory, "nginx-t.log"), "utf8") }).toEqual({ status: 0, output: "" });
+    expect({ status: check.status, output: fs.readFileSync(path.join(this.directory, "nginx-t.log"), "utf8") }).toEqual(
+      { status: 0, output: "" },
+    );
     // Only the router reloads; the edge holding the clients' connections never does.
     this.router!.kill("SIGHUP");
   }
@@ -183,7 +212,11 @@ class RunningProxy {
 
   private spawnNginx(config: string, logFile: string): ChildProcess {
     const log = fs.openSync(path.join(this.directory, logFile), "w");
-    const child = spawn(NGINX!, ["-c", path.join(this.directory, config), "-p", `${this.directory}/`, "-g", "daemon off;"], { stdio: ["ignore", log, log] });
+    const child = spawn(
+      NGINX!,
+      ["-c", path.join(this.directory, config), "-p", `${this.directory}/`, "-g", "daemon off;"],
+      { stdio: ["ignore", log, log] },
+    );
     fs.closeSync(log);
     return child;
   }
@@ -197,7 +230,9 @@ class RunningProxy {
     const deadline = Date.now() + 10000;
     while (!(await condition())) {
       if (Date.now() > deadline) {
-        const logs = ["router.log", "edge.log"].map((file) => `${file}:\n${fs.readFileSync(path.join(this.directory, file), "utf8")}`).join("\n");
+        const logs = ["router.log", "edge.log"]
+          .map((file) => `${file}:\n${fs.readFileSync(path.join(this.directory, file), "utf8")}`)
+          .join("\n");
         throw new Error(`timed out waiting until ${what}; nginx logs:\n${logs}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -214,7 +249,8 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
 }
 
 const failed = (responses: readonly Response[]) => responses.filter((response) => response.status !== 200);
-const share = (responses: readonly Response[], body: string) => responses.filter((response) => response.body === body).length / responses.length;
+const share = (responses: readonly Response[], body: string) =>
+  responses.filter((response) => response.body === body).length / responses.length;
 
 describeTraffic("the synthesized proxy under real requests", () => {
   let slots: Slot[] = [];
@@ -263,21 +299,32 @@ describeTraffic("the synthesized proxy under real requests", () => {
     proxy = await RunningProxy.start(blueGreen(), { ...blueGreenNames, web_active_slot: "blue" });
     await Promise.all(slots.map((slot) => slot.kill()));
     const response = await get(proxy.port, "/");
-    expect(response).toMatchObject({ status: 503, retryAfter: "5", body: "web is being deployed; retry in a few seconds\n" });
+    expect(response).toMatchObject({
+      status: 503,
+      retryAfter: "5",
+      body: "web is being deployed; retry in a few seconds\n",
+    });
   });
 
   it("answers 503 with Retry-After when the router behind the edge is not running", async () => {
     proxy = await RunningProxy.start(blueGreen(), { ...blueGreenNames, web_active_slot: "blue" });
     await proxy.stopRouter();
-    expect(await get(proxy.port, "/")).toMatchObject({ status: 503, retryAfter: "5", body: "web is being deployed; retry in a few seconds\n" });
+    expect(await get(proxy.port, "/")).toMatchObject({
+      status: 503,
+      retryAfter: "5",
+      body: "web is being deployed; retry in a few seconds\n",
+    });
   });
 
-  it.each([5, 25, 50])("canary at %i%: the canary's share of 2,000 requests is within 1.5 points of the weight", async (weight) => {
-    proxy = await RunningProxy.start(canary(), { ...canaryNames, web_canary_weight: weight });
-    const responses = await load(proxy.port, 2000, 8);
-    expect(failed(responses)).toEqual([]);
-    expect(Math.abs(share(responses, "B") * 100 - weight)).toBeLessThanOrEqual(1.5);
-  });
+  it.each([5, 25, 50])(
+    "canary at %i%: the canary's share of 2,000 requests is within 1.5 points of the weight",
+    async (weight) => {
+      proxy = await RunningProxy.start(canary(), { ...canaryNames, web_canary_weight: weight });
+      const responses = await load(proxy.port, 2000, 8);
+      expect(failed(responses)).toEqual([]);
+      expect(Math.abs(share(responses, "B") * 100 - weight)).toBeLessThanOrEqual(1.5);
+    },
+  );
 
   it.each([
     [0, "A"],
@@ -313,12 +360,18 @@ describeTraffic("the synthesized proxy under real requests", () => {
     // WHEN the routing changes and nginx reloads five times while 3,000 requests are sent
     const weights = [50, 100, 0, 25, 50];
     const responses = await load(proxy.port, 3000, 8, agent, (sent) => {
-      if (sent % 500 === 0 && sent / 500 <= weights.length) proxy!.reroute({ ...canaryNames, web_canary_weight: weights[sent / 500 - 1] });
+      if (sent % 500 === 0 && sent / 500 <= weights.length)
+        proxy!.reroute({ ...canaryNames, web_canary_weight: weights[sent / 500 - 1] });
     });
     if (agent) agent.destroy();
     // THEN none fails
     const failures = failed(responses);
-    console.log(`reloads with keep-alive ${keepAlive}: ${responses.length} requests, ${failures.length} failed ${failures.slice(0, 3).map((failure) => failure.body).join("; ")}`);
+    console.log(
+      `reloads with keep-alive ${keepAlive}: ${responses.length} requests, ${failures.length} failed ${failures
+        .slice(0, 3)
+        .map((failure) => failure.body)
+        .join("; ")}`,
+    );
     expect(failures).toEqual([]);
   });
 });

@@ -5,7 +5,15 @@ import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy
 import { DockerHost } from "../../constructs/runtime/docker-host";
 import { ServiceDeployment } from "../../constructs/runtime/service-deployment";
 import type { DatabaseMigrationOptions } from "../../constructs/runtime/service-deployment";
-import { containerNamed, dependencyOn, labelsOf, resourcesOf, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
+import {
+  containerNamed,
+  dependencyOn,
+  labelsOf,
+  resourcesOf,
+  synthDeployment,
+  uploadedFile,
+  type TerraformJson,
+} from "./fixtures";
 
 const DATABASE: DatabaseMigrationOptions = {
   migrationCommand: ["npm", "run", "db:migrate"],
@@ -23,11 +31,18 @@ function digestExpression(variable: string, lookup: string): string {
 }
 
 /** The pinned image a container runs, and the registry lookup it is pinned by. */
-function imagePinOf(json: TerraformJson, container: Record<string, unknown>): { imageName: string; lookupName: string } {
+function imagePinOf(
+  json: TerraformJson,
+  container: Record<string, unknown>,
+): { imageName: string; lookupName: string } {
   const imageId = /^\$\{docker_image\.([^.]+)\.image_id\}$/.exec(String(container.image));
-  if (!imageId) throw new Error(`container ${String(container.name)} does not run a docker_image: ${String(container.image)}`);
+  if (!imageId)
+    throw new Error(`container ${String(container.name)} does not run a docker_image: ${String(container.image)}`);
   const imageName = String(resourcesOf(json, "docker_image")[imageId[1]].name);
-  const digest = /@\$\{try\(element\(regex\("@\(sha256:\[0-9a-f\]\{64\}\)\$", var\.[a-z0-9_]+\), 0\), data\.docker_registry_image\.([^.]+)\.sha256_digest\)\}$/.exec(imageName);
+  const digest =
+    /@\$\{try\(element\(regex\("@\(sha256:\[0-9a-f\]\{64\}\)\$", var\.[a-z0-9_]+\), 0\), data\.docker_registry_image\.([^.]+)\.sha256_digest\)\}$/.exec(
+      imageName,
+    );
   if (!digest) throw new Error(`image ${imageName} is not pinned by the version's digest or a registry digest`);
   return { imageName, lookupName: String(json.data!.docker_registry_image[digest[1]].name) };
 }
@@ -45,22 +60,39 @@ describe("ServiceDeployment with the blue-green strategy", () => {
         lookupName: `ghcr.io/wtfb/web:\${var.web_${slot}_version}`,
       });
       // AND changing the other slot's version cannot touch it
-      expect(variablesReferencedBy(container).filter((name) => name.startsWith("web_"))).toEqual([`web_${slot}_version`]);
+      expect(variablesReferencedBy(container).filter((name) => name.startsWith("web_"))).toEqual([
+        `web_${slot}_version`,
+      ]);
     }
-    expect(deployment.releaseVariables).toEqual({ strategy: "blue-green", blueVersion: "web_blue_version", greenVersion: "web_green_version", activeSlot: "web_active_slot" });
+    expect(deployment.releaseVariables).toEqual({
+      strategy: "blue-green",
+      blueVersion: "web_blue_version",
+      greenVersion: "web_green_version",
+      activeSlot: "web_active_slot",
+    });
   });
 
   it("runs the digest a version carries (tag@sha256:…, as CI records it), and accepts only a whole sha256 digest", () => {
     // GIVEN the version variable's validation, as Terraform checks it (RE2 reads this pattern as JavaScript does)
-    const condition = String((json.variable!.web_blue_version as { validation: Array<{ condition: string }> }).validation[0].condition);
+    const condition = String(
+      (json.variable!.web_blue_version as { validation: Array<{ condition: string }> }).validation[0].condition,
+    );
     const pattern = new RegExp(/regex\("([^"]+)"/.exec(condition)![1]);
     // THEN a tag, or a tag with its digest, passes; anything else fails before a plan
     expect(pattern.test("1.4.2-abc1234")).toBe(true);
     expect(pattern.test(`1.4.2-abc1234@sha256:${"3f".repeat(32)}`)).toBe(true);
-    for (const bad of ["1.4.2@sha256:abc", `1.4.2@sha512:${"3f".repeat(32)}`, `1.4.2@sha256:${"3f".repeat(32)}x`, "1.4.2 x"]) expect(pattern.test(bad)).toBe(false);
+    for (const bad of [
+      "1.4.2@sha256:abc",
+      `1.4.2@sha512:${"3f".repeat(32)}`,
+      `1.4.2@sha256:${"3f".repeat(32)}x`,
+      "1.4.2 x",
+    ])
+      expect(pattern.test(bad)).toBe(false);
     // AND the image, its label and any migration take the version's own digest first; the tag lookup only when it has none
     const container = containerNamed(json, "web-staging-blue");
-    expect(imagePinOf(json, container).imageName).toBe(`ghcr.io/wtfb/web@${digestExpression("web_blue_version", "web_blue")}`);
+    expect(imagePinOf(json, container).imageName).toBe(
+      `ghcr.io/wtfb/web@${digestExpression("web_blue_version", "web_blue")}`,
+    );
     expect(labelsOf(container)["wtfb.image-digest"]).toBe(digestExpression("web_blue_version", "web_blue"));
   });
 
@@ -72,14 +104,21 @@ describe("ServiceDeployment with the blue-green strategy", () => {
       "wtfb.role": "app",
       "wtfb.slot": "green",
       "wtfb.version": '${element(split("@", var.web_green_version), 0)}',
-      "wtfb.commit": '${try(element(regex("(?:^|-)([0-9a-f]{7,40})$", element(split("@", var.web_green_version), 0)), 0), "unknown")}',
+      "wtfb.commit":
+        '${try(element(regex("(?:^|-)([0-9a-f]{7,40})$", element(split("@", var.web_green_version), 0)), 0), "unknown")}',
       "wtfb.image-digest": digestExpression("web_green_version", "web_green"),
     });
   });
 
   it("health-checks the slots and waits for healthy, with limits, restart policy and log rotation", () => {
     expect(containerNamed(json, "web-staging-blue")).toMatchObject({
-      healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"], interval: "10s", timeout: "5s", retries: 3, start_period: "15s" },
+      healthcheck: {
+        test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"],
+        interval: "10s",
+        timeout: "5s",
+        retries: 3,
+        start_period: "15s",
+      },
       wait: true,
       wait_timeout: 75,
       restart: "unless-stopped",
@@ -116,21 +155,37 @@ describe("ServiceDeployment with the blue-green strategy", () => {
       'server ${(var.web_active_slot == "blue") ? docker_container.web_blue.name : docker_container.web_green.name}:3000 weight=1 max_fails=1 fail_timeout=1s;\n' +
         '    server ${(var.web_active_slot == "blue") ? docker_container.web_green.name : docker_container.web_blue.name}:3000 backup max_fails=1 fail_timeout=1s;',
     );
-    expect(json.variable!.web_active_slot).toMatchObject({ type: "string", validation: [{ condition: '${contains(["blue", "green"], var.web_active_slot)}' }] });
+    expect(json.variable!.web_active_slot).toMatchObject({
+      type: "string",
+      validation: [{ condition: '${contains(["blue", "green"], var.web_active_slot)}' }],
+    });
     // AND the proxy refers to no release variable, so switching never restarts it
     expect(variablesReferencedBy(proxy)).toEqual([]);
     // AND new routing is published only once both slots are healthy, before the proxy starts
-    expect(routing.depends_on).toEqual([dependencyOn(json, "web-staging-blue"), dependencyOn(json, "web-staging-green")]);
+    expect(routing.depends_on).toEqual([
+      dependencyOn(json, "web-staging-blue"),
+      dependencyOn(json, "web-staging-green"),
+    ]);
     expect(proxy.depends_on).toEqual([dependencyOn(json, "web-staging-routing")]);
     expect(proxy.ports).toEqual([{ internal: 8080, external: 8080 }]);
   });
 
   it("backs up, then migrates, then starts each slot, one slot's migration after the other's", () => {
-    expect(containerNamed(json, "web-staging-blue-migrate").depends_on).toEqual([dependencyOn(json, "web-staging-blue-backup")]);
-    expect(containerNamed(json, "web-staging-blue").depends_on).toEqual([dependencyOn(json, "web-staging-blue-migrate")]);
-    expect(containerNamed(json, "web-staging-green-backup").depends_on).toEqual([dependencyOn(json, "web-staging-blue-migrate")]);
-    expect(containerNamed(json, "web-staging-green-migrate").depends_on).toEqual([dependencyOn(json, "web-staging-green-backup")]);
-    expect(containerNamed(json, "web-staging-green").depends_on).toEqual([dependencyOn(json, "web-staging-green-migrate")]);
+    expect(containerNamed(json, "web-staging-blue-migrate").depends_on).toEqual([
+      dependencyOn(json, "web-staging-blue-backup"),
+    ]);
+    expect(containerNamed(json, "web-staging-blue").depends_on).toEqual([
+      dependencyOn(json, "web-staging-blue-migrate"),
+    ]);
+    expect(containerNamed(json, "web-staging-green-backup").depends_on).toEqual([
+      dependencyOn(json, "web-staging-blue-migrate"),
+    ]);
+    expect(containerNamed(json, "web-staging-green-migrate").depends_on).toEqual([
+      dependencyOn(json, "web-staging-green-backup"),
+    ]);
+    expect(containerNamed(json, "web-staging-green").depends_on).toEqual([
+      dependencyOn(json, "web-staging-green-migrate"),
+    ]);
   });
 
   it("runs the migration in the slot's image with a timeout, as a one-off the apply waits for and fails on", () => {
@@ -147,31 +202,57 @@ describe("ServiceDeployment with the blue-green strategy", () => {
 
   it("writes a timestamped backup of DATABASE_URL to a volume that survives a destroy", () => {
     const backup = containerNamed(json, "web-staging-blue-backup");
-    expect(backup.env).toEqual(expect.arrayContaining(["WTFB_DATABASE_URL=${var.secret_database_url}", 'WTFB_RELEASE_VERSION=${element(split("@", var.web_blue_version), 0)}', "WTFB_BACKUP_PREFIX=web-staging"]));
+    expect(backup.env).toEqual(
+      expect.arrayContaining([
+        "WTFB_DATABASE_URL=${var.secret_database_url}",
+        'WTFB_RELEASE_VERSION=${element(split("@", var.web_blue_version), 0)}',
+        "WTFB_BACKUP_PREFIX=web-staging",
+      ]),
+    );
     // The timestamp is taken by the container when it runs, never at synth.
     expect((backup.entrypoint as string[])[2]).toContain("stamp=$(date -u +%Y%m%dT%H%M%SZ)");
-    expect(backup.mounts).toEqual([{ type: "volume", source: expect.stringMatching(/^\$\{docker_volume\./), target: "/backups" }]);
-    expect(Object.values(resourcesOf(json, "docker_volume")).filter((volume) => volume.name === "web-staging-backups")).toEqual([
-      expect.objectContaining({ lifecycle: { prevent_destroy: true } }),
+    expect(backup.mounts).toEqual([
+      { type: "volume", source: expect.stringMatching(/^\$\{docker_volume\./), target: "/backups" },
     ]);
+    expect(
+      Object.values(resourcesOf(json, "docker_volume")).filter((volume) => volume.name === "web-staging-backups"),
+    ).toEqual([expect.objectContaining({ lifecycle: { prevent_destroy: true } })]);
     // A new build of the same tag re-runs the backup: its digest is part of the container.
-    expect(labelsOf(backup)["wtfb.image-digest"]).toBe(labelsOf(containerNamed(json, "web-staging-blue"))["wtfb.image-digest"]);
+    expect(labelsOf(backup)["wtfb.image-digest"]).toBe(
+      labelsOf(containerNamed(json, "web-staging-blue"))["wtfb.image-digest"],
+    );
   });
-
 });
 
 describe("ServiceDeployment with the canary strategy", () => {
-  const { json, synthesized } = synthDeployment({ strategy: DeploymentStrategy.canary(), database: DATABASE, environmentName: "production" });
+  const { json, synthesized } = synthDeployment({
+    strategy: DeploymentStrategy.canary(),
+    database: DATABASE,
+    environmentName: "production",
+  });
 
   it("runs stable and canary slots, each with its own version, behind a proxy with the weight", () => {
-    expect(variablesReferencedBy(containerNamed(json, "web-production-stable")).filter((name) => name.startsWith("web_"))).toEqual(["web_stable_version"]);
-    expect(variablesReferencedBy(containerNamed(json, "web-production-canary")).filter((name) => name.startsWith("web_"))).toEqual(["web_canary_version"]);
+    expect(
+      variablesReferencedBy(containerNamed(json, "web-production-stable")).filter((name) => name.startsWith("web_")),
+    ).toEqual(["web_stable_version"]);
+    expect(
+      variablesReferencedBy(containerNamed(json, "web-production-canary")).filter((name) => name.startsWith("web_")),
+    ).toEqual(["web_canary_version"]);
     const routing = uploadedFile(containerNamed(json, "web-production-routing"), "/wtfb/check/routing.conf");
-    expect(routing).toContain('server ${docker_container.web_stable.name}:3000 ${(var.web_canary_weight >= 100) ? "backup" : "weight=${(100 - var.web_canary_weight)}"} max_fails=1 fail_timeout=1s;');
-    expect(routing).toContain('server ${docker_container.web_canary.name}:3000 ${(var.web_canary_weight < 1) ? "backup" : "weight=${var.web_canary_weight}"} max_fails=1 fail_timeout=1s;');
+    expect(routing).toContain(
+      'server ${docker_container.web_stable.name}:3000 ${(var.web_canary_weight >= 100) ? "backup" : "weight=${(100 - var.web_canary_weight)}"} max_fails=1 fail_timeout=1s;',
+    );
+    expect(routing).toContain(
+      'server ${docker_container.web_canary.name}:3000 ${(var.web_canary_weight < 1) ? "backup" : "weight=${var.web_canary_weight}"} max_fails=1 fail_timeout=1s;',
+    );
     expect(json.variable!.web_canary_weight).toMatchObject({
       type: "number",
-      validation: [{ condition: "${var.web_canary_weight >= 0 && var.web_canary_weight <= 100 && floor(var.web_canary_weight) == var.web_canary_weight}" }],
+      validation: [
+        {
+          condition:
+            "${var.web_canary_weight >= 0 && var.web_canary_weight <= 100 && floor(var.web_canary_weight) == var.web_canary_weight}",
+        },
+      ],
     });
     expect(variablesReferencedBy(containerNamed(json, "web-production-proxy"))).toEqual([]);
   });
@@ -189,31 +270,58 @@ describe("ServiceDeployment with the canary strategy", () => {
         triggers_replace: {
           image: `\${docker_image.web_${slot}.image_id}`,
           version: `\${var.web_${slot}_version}`,
-          environment: ["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"],
+          environment: [
+            "NODE_ENV=production",
+            "DATABASE_URL=${var.secret_database_url}",
+            "SESSION_SECRET=${var.secret_session_secret}",
+          ],
         },
       });
     }
     // AND the routing names the containers, so it moves to the new ones only once they exist and are healthy
-    expect(containerNamed(json, "web-production-routing").depends_on).toEqual(["docker_container.web_stable", "docker_container.web_canary"]);
+    expect(containerNamed(json, "web-production-routing").depends_on).toEqual([
+      "docker_container.web_stable",
+      "docker_container.web_canary",
+    ]);
   });
 
   it("backs up and migrates before each slot", () => {
-    expect(containerNamed(json, "web-production-stable").depends_on).toEqual([dependencyOn(json, "web-production-stable-migrate")]);
-    expect(containerNamed(json, "web-production-canary").depends_on).toEqual([dependencyOn(json, "web-production-canary-migrate")]);
-    expect(containerNamed(json, "web-production-canary-migrate").depends_on).toEqual([dependencyOn(json, "web-production-canary-backup")]);
-    expect(containerNamed(json, "web-production-canary-backup").depends_on).toEqual([dependencyOn(json, "web-production-stable-migrate")]);
+    expect(containerNamed(json, "web-production-stable").depends_on).toEqual([
+      dependencyOn(json, "web-production-stable-migrate"),
+    ]);
+    expect(containerNamed(json, "web-production-canary").depends_on).toEqual([
+      dependencyOn(json, "web-production-canary-migrate"),
+    ]);
+    expect(containerNamed(json, "web-production-canary-migrate").depends_on).toEqual([
+      dependencyOn(json, "web-production-canary-backup"),
+    ]);
+    expect(containerNamed(json, "web-production-canary-backup").depends_on).toEqual([
+      dependencyOn(json, "web-production-stable-migrate"),
+    ]);
   });
 });
 
 describe("ServiceDeployment with the rolling strategy", () => {
-  const { json } = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development" });
+  const { json } = synthDeployment({
+    strategy: DeploymentStrategy.rolling({ replicas: 3 }),
+    database: DATABASE,
+    environmentName: "development",
+  });
 
   it("chains the replicas: each is replaced only after the previous one is healthy, the first after the migration", () => {
-    expect(containerNamed(json, "web-development-1").depends_on).toEqual([dependencyOn(json, "web-development-migrate")]);
+    expect(containerNamed(json, "web-development-1").depends_on).toEqual([
+      dependencyOn(json, "web-development-migrate"),
+    ]);
     expect(containerNamed(json, "web-development-2").depends_on).toEqual([dependencyOn(json, "web-development-1")]);
     expect(containerNamed(json, "web-development-3").depends_on).toEqual([dependencyOn(json, "web-development-2")]);
-    expect(containerNamed(json, "web-development-migrate").depends_on).toEqual([dependencyOn(json, "web-development-backup")]);
-    for (const replica of [1, 2, 3]) expect(containerNamed(json, `web-development-${replica}`)).toMatchObject({ wait: true, healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"] } });
+    expect(containerNamed(json, "web-development-migrate").depends_on).toEqual([
+      dependencyOn(json, "web-development-backup"),
+    ]);
+    for (const replica of [1, 2, 3])
+      expect(containerNamed(json, `web-development-${replica}`)).toMatchObject({
+        wait: true,
+        healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:3000/healthz"] },
+      });
   });
 
   it("starts new replicas before removing old ones, under names made unique by a generation", () => {
@@ -223,10 +331,19 @@ describe("ServiceDeployment with the rolling strategy", () => {
     expect(generations.web_generation.triggers_replace).toMatchObject({
       image: "${docker_image.web.image_id}",
       version: "${var.web_version}",
-      environment: ["NODE_ENV=production", "DATABASE_URL=${var.secret_database_url}", "SESSION_SECRET=${var.secret_session_secret}"],
+      environment: [
+        "NODE_ENV=production",
+        "DATABASE_URL=${var.secret_database_url}",
+        "SESSION_SECRET=${var.secret_session_secret}",
+      ],
     });
     // THEN replicas and one-offs are created before their predecessors are destroyed, under generation names
-    for (const name of ["web-development-1", "web-development-3", "web-development-backup", "web-development-migrate"]) {
+    for (const name of [
+      "web-development-1",
+      "web-development-3",
+      "web-development-backup",
+      "web-development-migrate",
+    ]) {
       const container = containerNamed(json, name);
       expect(container.name).toBe(`${name}-\${substr(terraform_data.web_generation.id, 0, 8)}`);
       expect(container.lifecycle).toMatchObject({ create_before_destroy: true });
@@ -235,9 +352,19 @@ describe("ServiceDeployment with the rolling strategy", () => {
 
   it("replaces the generation when a container setting changes, and only then", () => {
     // GIVEN the same deployment synthesized again, and once with another memory limit
-    const fingerprintOf = (fixture: { json: TerraformJson }) => (resourcesOf(fixture.json, "terraform_data").web_generation.triggers_replace as Record<string, unknown>).spec;
-    const again = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development" });
-    const moreMemory = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 3 }), database: DATABASE, environmentName: "development", memoryMb: 1024 });
+    const fingerprintOf = (fixture: { json: TerraformJson }) =>
+      (resourcesOf(fixture.json, "terraform_data").web_generation.triggers_replace as Record<string, unknown>).spec;
+    const again = synthDeployment({
+      strategy: DeploymentStrategy.rolling({ replicas: 3 }),
+      database: DATABASE,
+      environmentName: "development",
+    });
+    const moreMemory = synthDeployment({
+      strategy: DeploymentStrategy.rolling({ replicas: 3 }),
+      database: DATABASE,
+      environmentName: "development",
+      memoryMb: 1024,
+    });
     // THEN the fingerprint is stable across synths and follows the setting
     expect(fingerprintOf(again)).toBe(fingerprintOf({ json }));
     expect(fingerprintOf(moreMemory)).not.toBe(fingerprintOf({ json }));
@@ -250,23 +377,42 @@ describe("ServiceDeployment with the rolling strategy", () => {
     // No shared network alias: a replica gets traffic only once the routing lists it, which waits for it to be healthy.
     for (const replica of replicas) expect(replica.networks_advanced).toEqual([{ name: expect.any(String) }]);
     expect(uploadedFile(containerNamed(json, "web-development-routing"), "/wtfb/check/routing.conf")).toContain(
-      [1, 2, 3].map((replica) => `    server \${docker_container.web_${replica}.name}:3000 weight=1 max_fails=1 fail_timeout=1s;`).join("\n"),
+      [1, 2, 3]
+        .map(
+          (replica) => `    server \${docker_container.web_${replica}.name}:3000 weight=1 max_fails=1 fail_timeout=1s;`,
+        )
+        .join("\n"),
     );
-    expect(containerNamed(json, "web-development-routing").depends_on).toEqual([1, 2, 3].map((replica) => dependencyOn(json, `web-development-${replica}`)));
+    expect(containerNamed(json, "web-development-routing").depends_on).toEqual(
+      [1, 2, 3].map((replica) => dependencyOn(json, `web-development-${replica}`)),
+    );
   });
 });
 
 describe("ServiceDeployment with scaleDownDuringMigration", () => {
-  const { json } = synthDeployment({ strategy: DeploymentStrategy.rolling({ replicas: 2 }), database: { ...DATABASE, scaleDownDuringMigration: true }, environmentName: "development" });
+  const { json } = synthDeployment({
+    strategy: DeploymentStrategy.rolling({ replicas: 2 }),
+    database: { ...DATABASE, scaleDownDuringMigration: true },
+    environmentName: "development",
+  });
 
   it("removes the replicas before the migration and re-creates them after it (SOP §4.2 steps 2 and 6)", () => {
     // Destroy-before-create with the replicas depending on the migration: Terraform stops them first.
-    for (const name of ["web-development-1", "web-development-2", "web-development-migrate", "web-development-backup"]) {
+    for (const name of [
+      "web-development-1",
+      "web-development-2",
+      "web-development-migrate",
+      "web-development-backup",
+    ]) {
       const container = containerNamed(json, name);
       expect(container.name).toBe(name);
-      expect(container.lifecycle === undefined || !("create_before_destroy" in (container.lifecycle as object))).toBe(true);
+      expect(container.lifecycle === undefined || !("create_before_destroy" in (container.lifecycle as object))).toBe(
+        true,
+      );
     }
-    expect(containerNamed(json, "web-development-1").depends_on).toEqual([dependencyOn(json, "web-development-migrate")]);
+    expect(containerNamed(json, "web-development-1").depends_on).toEqual([
+      dependencyOn(json, "web-development-migrate"),
+    ]);
     expect(resourcesOf(json, "terraform_data")).toEqual({});
   });
 });
@@ -275,10 +421,22 @@ describe("ServiceDeployment without a database", () => {
   const { json } = synthDeployment({ strategy: DeploymentStrategy.blueGreen() });
 
   it("has no backup, migration or backup volume, and the slots depend on nothing", () => {
-    const names = Object.values(resourcesOf(json, "docker_container")).map((container) => String(container.name).replace(/-\$\{substr\(terraform_data\.web_(blue|green)_generation\.id, 0, 8\)\}$/, "-<generation>"));
-    expect(names.sort()).toEqual(["web-staging-blue-<generation>", "web-staging-green-<generation>", "web-staging-proxy", "web-staging-routing"]);
+    const names = Object.values(resourcesOf(json, "docker_container")).map((container) =>
+      String(container.name).replace(
+        /-\$\{substr\(terraform_data\.web_(blue|green)_generation\.id, 0, 8\)\}$/,
+        "-<generation>",
+      ),
+    );
+    expect(names.sort()).toEqual([
+      "web-staging-blue-<generation>",
+      "web-staging-green-<generation>",
+      "web-staging-proxy",
+      "web-staging-routing",
+    ]);
     expect(containerNamed(json, "web-staging-blue").depends_on).toBeUndefined();
-    expect(Object.values(resourcesOf(json, "docker_volume")).map((volume) => volume.name)).toEqual(["web-staging-routing"]);
+    expect(Object.values(resourcesOf(json, "docker_volume")).map((volume) => volume.name)).toEqual([
+      "web-staging-routing",
+    ]);
   });
 });
 
@@ -289,7 +447,9 @@ describe("ServiceDeployment with a custom backup command", () => {
     const backup = containerNamed(json, "web-staging-blue-backup");
     expect(backup.image).toBe(containerNamed(json, "web-staging-blue").image);
     expect(backup.command).toEqual(["npm", "run", "db:dump"]);
-    expect(backup.env).toEqual(expect.arrayContaining(["DATABASE_URL=${var.secret_database_url}", "WTFB_BACKUP_DIR=/backups"]));
+    expect(backup.env).toEqual(
+      expect.arrayContaining(["DATABASE_URL=${var.secret_database_url}", "WTFB_BACKUP_DIR=/backups"]),
+    );
   });
 });
 
@@ -298,7 +458,12 @@ describe("DockerHost", () => {
 
   it("connects to the environment's host, logs in to the registry with sensitive variables, and owns the network", () => {
     expect(json.provider!.docker).toEqual([
-      { host: "ssh://deploy@staging.wtfb.internal", registry_auth: [{ address: "ghcr.io", username: "${var.registry_username}", password: "${var.registry_password}" }] },
+      {
+        host: "ssh://deploy@staging.wtfb.internal",
+        registry_auth: [
+          { address: "ghcr.io", username: "${var.registry_username}", password: "${var.registry_password}" },
+        ],
+      },
     ]);
     expect(json.variable!.registry_password).toMatchObject({ sensitive: true, nullable: false });
     expect(Object.values(resourcesOf(json, "docker_network")).map((network) => network.name)).toEqual(["wtfb-staging"]);
@@ -307,30 +472,47 @@ describe("DockerHost", () => {
 
 describe("bad input", () => {
   it("fails when scaleDownDuringMigration is combined with blue-green", () => {
-    expect(() => synthDeployment({ strategy: DeploymentStrategy.blueGreen(), database: { ...DATABASE, scaleDownDuringMigration: true } })).toThrow(
-      /scaleDownDuringMigration needs the rolling strategy; blue-green keeps the previous release serving/,
-    );
+    expect(() =>
+      synthDeployment({
+        strategy: DeploymentStrategy.blueGreen(),
+        database: { ...DATABASE, scaleDownDuringMigration: true },
+      }),
+    ).toThrow(/scaleDownDuringMigration needs the rolling strategy; blue-green keeps the previous release serving/);
   });
 
   it("fails when the default backup's database URL secret is not declared", () => {
-    expect(() => synthDeployment({ database: DATABASE, secrets: [{ name: "SESSION_SECRET" }] })).toThrow(/dumps the database at secret DATABASE_URL, which the environment does not declare/);
+    expect(() => synthDeployment({ database: DATABASE, secrets: [{ name: "SESSION_SECRET" }] })).toThrow(
+      /dumps the database at secret DATABASE_URL, which the environment does not declare/,
+    );
   });
 
   it("fails when the health check has no command", () => {
-    expect(() => synthDeployment({ healthCheck: { command: [] } })).toThrow("ServiceDeployment web: healthCheck.command is empty; give the command that exits 0 when the application is healthy");
+    expect(() => synthDeployment({ healthCheck: { command: [] } })).toThrow(
+      "ServiceDeployment web: healthCheck.command is empty; give the command that exits 0 when the application is healthy",
+    );
   });
 
   it("fails when a rolling deployment has fewer than 1 replica", () => {
-    expect(() => DeploymentStrategy.rolling({ replicas: 0 })).toThrow("DeploymentStrategy.rolling: replicas is 0; use a whole number of at least 1");
+    expect(() => DeploymentStrategy.rolling({ replicas: 0 })).toThrow(
+      "DeploymentStrategy.rolling: replicas is 0; use a whole number of at least 1",
+    );
   });
 
   it("fails when a canary weight is outside 0–100", () => {
-    expect(() => DeploymentStrategy.canary({ steps: [5, 150] })).toThrow("DeploymentStrategy.canary: steps[1] is 150; a canary weight is a whole percentage from 0 to 100");
+    expect(() => DeploymentStrategy.canary({ steps: [5, 150] })).toThrow(
+      "DeploymentStrategy.canary: steps[1] is 150; a canary weight is a whole percentage from 0 to 100",
+    );
   });
 });
 
 describe("ServiceDeployments sharing a Docker host", () => {
-  const API = { applicationName: "api", image: "ghcr.io/wtfb/api", strategy: DeploymentStrategy.blueGreen(), healthCheck: { command: ["./healthcheck"] }, containerPort: 8000 };
+  const API = {
+    applicationName: "api",
+    image: "ghcr.io/wtfb/api",
+    strategy: DeploymentStrategy.blueGreen(),
+    healthCheck: { command: ["./healthcheck"] },
+    containerPort: 8000,
+  };
   const { json, deployment } = synthDeployment({ database: DATABASE, others: [API] });
 
   it("each own their resources, named after the application", () => {
@@ -351,43 +533,70 @@ describe("ServiceDeployments sharing a Docker host", () => {
     ]);
     expect(Object.keys(json.resource!.docker_volume).sort()).toEqual(["api_routing", "web_backups", "web_routing"]);
     // AND each is the application's own: its name, port and published host port
-    expect(containerNamed(json, "api-staging-blue")).toMatchObject({ labels: expect.arrayContaining([{ label: "wtfb.application", value: "api" }]) });
-    expect(uploadedFile(containerNamed(json, "api-staging-routing"), "/wtfb/check/routing.conf")).toContain('server ${(var.api_active_slot == "blue") ? docker_container.api_blue.name : docker_container.api_green.name}:8000 weight=1');
+    expect(containerNamed(json, "api-staging-blue")).toMatchObject({
+      labels: expect.arrayContaining([{ label: "wtfb.application", value: "api" }]),
+    });
+    expect(uploadedFile(containerNamed(json, "api-staging-routing"), "/wtfb/check/routing.conf")).toContain(
+      'server ${(var.api_active_slot == "blue") ? docker_container.api_blue.name : docker_container.api_green.name}:8000 weight=1',
+    );
     expect(containerNamed(json, "web-staging-proxy").ports).toEqual([{ internal: 8080, external: 8080 }]);
     expect(containerNamed(json, "api-staging-proxy").ports).toBeUndefined();
   });
 
   it("order nothing of one application after another's, so one's failed health gate never holds up the other", () => {
     // GIVEN every reference and depends_on of every resource
-    const ownerOf = (address: string) => /^(?:docker_container|docker_volume|docker_image|terraform_data|data\.docker_registry_image)\.(web|api)_/.exec(address)?.[1];
+    const ownerOf = (address: string) =>
+      /^(?:docker_container|docker_volume|docker_image|terraform_data|data\.docker_registry_image)\.(web|api)_/.exec(
+        address,
+      )?.[1];
     for (const [type, resources] of Object.entries(json.resource!)) {
       for (const [name, body] of Object.entries(resources)) {
         const owner = ownerOf(`${type}.${name}`);
         if (!owner) continue;
         const text = JSON.stringify(body);
-        const references = [...text.matchAll(/(?:data\.)?(?:docker_[a-z_]+|terraform_data)\.[A-Za-z0-9_-]+/g)].map((match) => match[0]);
+        const references = [...text.matchAll(/(?:data\.)?(?:docker_[a-z_]+|terraform_data)\.[A-Za-z0-9_-]+/g)].map(
+          (match) => match[0],
+        );
         // THEN each refers only to its own application's resources (or the host's network and shared images)
         for (const reference of references) expect([owner, undefined]).toContain(ownerOf(reference));
       }
     }
-    expect(containerNamed(json, "api-staging-routing").depends_on).toEqual(["docker_container.api_blue", "docker_container.api_green"]);
+    expect(containerNamed(json, "api-staging-routing").depends_on).toEqual([
+      "docker_container.api_blue",
+      "docker_container.api_green",
+    ]);
   });
 
   it("let a team reach its own resources (escape hatch) and test them with cdktf's matchers", () => {
     // GIVEN the deployment's containers, images and volumes
-    expect(deployment.containers.map((container) => container.node.path.split("/").slice(1).join("/"))).toEqual(["service-web/blue/container-blue", "service-web/green/container-green"]);
+    expect(deployment.containers.map((container) => container.node.path.split("/").slice(1).join("/"))).toEqual([
+      "service-web/blue/container-blue",
+      "service-web/green/container-green",
+    ]);
     expect(deployment.images).toHaveLength(2);
     expect(deployment.volumes.map((volume) => volume.friendlyUniqueId).sort()).toEqual(["web_backups", "web_routing"]);
     expect(deployment.proxy.proxy.friendlyUniqueId).toBe("web_proxy");
     // WHEN a team overrides one of them
     const synthesized = Testing.synthScope((scope) => {
       const host = new DockerHost(scope, "host", { environmentName: "staging" });
-      const web = new ServiceDeployment(scope, "web", { host, applicationName: "web", image: "ghcr.io/wtfb/web", strategy: DeploymentStrategy.blueGreen(), healthCheck: { command: ["true"] } });
+      const web = new ServiceDeployment(scope, "web", {
+        host,
+        applicationName: "web",
+        image: "ghcr.io/wtfb/web",
+        strategy: DeploymentStrategy.blueGreen(),
+        healthCheck: { command: ["true"] },
+      });
       web.containers[0].addOverride("shm_size", 256);
     });
     // THEN the synthesized container carries it, and only that one
-    expect(synthesized).toHaveResourceWithProperties(Container, { name: "web-staging-blue-${substr(terraform_data.web_blue_generation.id, 0, 8)}", shm_size: 256 });
-    expect(synthesized).not.toHaveResourceWithProperties(Container, { name: "web-staging-green-${substr(terraform_data.web_green_generation.id, 0, 8)}", shm_size: 256 });
+    expect(synthesized).toHaveResourceWithProperties(Container, {
+      name: "web-staging-blue-${substr(terraform_data.web_blue_generation.id, 0, 8)}",
+      shm_size: 256,
+    });
+    expect(synthesized).not.toHaveResourceWithProperties(Container, {
+      name: "web-staging-green-${substr(terraform_data.web_green_generation.id, 0, 8)}",
+      shm_size: 256,
+    });
     expect(synthesized).toHaveResourceWithProperties(Volume, { name: "web-staging-routing" });
   });
 
@@ -399,32 +608,51 @@ describe("ServiceDeployments sharing a Docker host", () => {
 
   it("fails when two applications' Terraform names would collide", () => {
     // web's blue slot and an application named web-blue both want web_blue_…
-    expect(() => synthDeployment({ others: [{ ...API, applicationName: "web-blue", strategy: DeploymentStrategy.rolling() }] })).toThrow(
+    expect(() =>
+      synthDeployment({ others: [{ ...API, applicationName: "web-blue", strategy: DeploymentStrategy.rolling() }] }),
+    ).toThrow(
       "ServiceDeployment web-blue: its Terraform name web_blue is already taken by the application web; rename one of them, or give each Docker host of one stack its own addressPrefix",
     );
   });
 });
 
 describe("Docker hosts in one stack", () => {
-  const deploy = (hosts: ReadonlyArray<{ environmentName: string; addressPrefix?: string }>, applicationName?: string) => {
+  const deploy = (
+    hosts: ReadonlyArray<{ environmentName: string; addressPrefix?: string }>,
+    applicationName?: string,
+  ) => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "regions");
     hosts.forEach(({ environmentName, addressPrefix }) => {
       const host = new DockerHost(stack, `host-${environmentName}`, { environmentName, addressPrefix });
-      new ServiceDeployment(stack, `web-${environmentName}`, { host, applicationName: applicationName ?? `web-${environmentName}`, image: "ghcr.io/wtfb/web", healthCheck: { command: ["true"] } });
+      new ServiceDeployment(stack, `web-${environmentName}`, {
+        host,
+        applicationName: applicationName ?? `web-${environmentName}`,
+        image: "ghcr.io/wtfb/web",
+        healthCheck: { command: ["true"] },
+      });
     });
     return JSON.parse(Testing.synth(stack)) as TerraformJson;
   };
 
   it("keep their resources apart by each host's addressPrefix", () => {
     const json = deploy([{ environmentName: "eu" }, { environmentName: "us", addressPrefix: "us_" }]);
-    expect(Object.keys(json.resource!.docker_container).sort()).toEqual(["us_web_us_1", "us_web_us_proxy", "us_web_us_routing", "web_eu_1", "web_eu_proxy", "web_eu_routing"]);
+    expect(Object.keys(json.resource!.docker_container).sort()).toEqual([
+      "us_web_us_1",
+      "us_web_us_proxy",
+      "us_web_us_routing",
+      "web_eu_1",
+      "web_eu_proxy",
+      "web_eu_routing",
+    ]);
   });
 
   it("fail when one application's names on two hosts collide, or a prefix is not a name part", () => {
     expect(() => deploy([{ environmentName: "eu" }, { environmentName: "us" }], "web")).toThrow(
       "ServiceDeployment web: its Terraform name web_proxy is already taken by web on another Docker host of this stack; rename one of them, or give each Docker host of one stack its own addressPrefix",
     );
-    expect(() => deploy([{ environmentName: "eu", addressPrefix: "EU-" }])).toThrow('DockerHost eu: addressPrefix "EU-" must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")');
+    expect(() => deploy([{ environmentName: "eu", addressPrefix: "EU-" }])).toThrow(
+      'DockerHost eu: addressPrefix "EU-" must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")',
+    );
   });
 });

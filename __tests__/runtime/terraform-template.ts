@@ -73,7 +73,8 @@ class ExpressionParser {
   public parseAll(): string | number | boolean {
     const value = this.conditional();
     this.skipSpace();
-    if (this.position !== this.text.length) throw new Error(`unsupported expression ${JSON.stringify(this.text)} at ${this.position}`);
+    if (this.position !== this.text.length)
+      throw new Error(`unsupported expression ${JSON.stringify(this.text)} at ${this.position}`);
     return value;
   }
 
@@ -92,7 +93,9 @@ class ExpressionParser {
   private comparison(): string | number | boolean {
     const left = this.difference();
     this.skipSpace();
-    const operator = ["==", "!=", ">=", "<=", ">", "<"].find((candidate) => this.text.startsWith(candidate, this.position));
+    const operator = ["==", "!=", ">=", "<=", ">", "<"].find((candidate) =>
+      this.text.startsWith(candidate, this.position),
+    );
     if (!operator) return left;
     this.position += operator.length;
     const right = this.difference();
@@ -118,7 +121,8 @@ class ExpressionParser {
     while (this.text.startsWith("- ", this.position)) {
       this.position += 1;
       const right = this.primary();
-      if (typeof value !== "number" || typeof right !== "number") throw new Error(`subtraction of non-numbers in ${JSON.stringify(this.text)}`);
+      if (typeof value !== "number" || typeof right !== "number")
+        throw new Error(`subtraction of non-numbers in ${JSON.stringify(this.text)}`);
       value -= right;
       this.skipSpace();
     }
@@ -136,7 +140,10 @@ class ExpressionParser {
     }
     if (rest.startsWith('"')) {
       const end = stringEnd(this.text, this.position);
-      const raw = this.text.slice(this.position + 1, end).replace(/\\(["\\])/g, "$1").replace(/\\n/g, "\n");
+      const raw = this.text
+        .slice(this.position + 1, end)
+        .replace(/\\(["\\])/g, "$1")
+        .replace(/\\n/g, "\n");
       this.position = end + 1;
       return renderTerraformTemplate(raw, this.variables);
     }
@@ -164,7 +171,8 @@ class ExpressionParser {
 
   private expect(token: string): void {
     this.skipSpace();
-    if (!this.text.startsWith(token, this.position)) throw new Error(`expected ${token} in ${JSON.stringify(this.text)} at ${this.position}`);
+    if (!this.text.startsWith(token, this.position))
+      throw new Error(`expected ${token} in ${JSON.stringify(this.text)} at ${this.position}`);
     this.position += token.length;
   }
 

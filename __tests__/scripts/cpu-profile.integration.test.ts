@@ -24,7 +24,9 @@ describe("packageOf", () => {
 
   it("is self-contained, as the bench's module probe needs: its source alone gives the same answers", () => {
     const rebuilt = new Function(`return ${packageOf.toString()}`)() as typeof packageOf;
-    expect(rebuilt("/work/project/node_modules/@grafana/grafana-foundation-sdk/dist/index.js", DIST)).toBe("@grafana/grafana-foundation-sdk");
+    expect(rebuilt("/work/project/node_modules/@grafana/grafana-foundation-sdk/dist/index.js", DIST)).toBe(
+      "@grafana/grafana-foundation-sdk",
+    );
     expect(rebuilt("/work/project/dist/config/load.js", DIST)).toBe("project config");
   });
 });
@@ -36,7 +38,12 @@ describe("frameOwner", () => {
     expect(frameOwner({ functionName: "RegExp: ^a+$", url: "" }, DIST)).toBe("regular expressions (any package)");
     expect(frameOwner({ functionName: "writeFileUtf8", url: "" }, DIST)).toBe("node builtins");
     expect(frameOwner({ functionName: "readFileSync", url: "node:fs" }, DIST)).toBe("node builtins");
-    expect(frameOwner({ functionName: "resolve", url: pathToFileURL("/work/project/node_modules/yaml/dist/index.js").href }, DIST)).toBe("yaml");
+    expect(
+      frameOwner(
+        { functionName: "resolve", url: pathToFileURL("/work/project/node_modules/yaml/dist/index.js").href },
+        DIST,
+      ),
+    ).toBe("yaml");
   });
 });
 
@@ -46,8 +53,18 @@ describe("selfTimeByOwner", () => {
     nodes: [
       { id: 1, callFrame: { functionName: "(root)", url: "" }, children: [2, 5, 6] },
       { id: 2, callFrame: { functionName: "main", url: "file:///work/project/dist/main.js" }, children: [3] },
-      { id: 3, callFrame: { functionName: "synthesizePipeline", url: "file:///work/project/dist/stacks/synthesize.js" }, children: [4] },
-      { id: 4, callFrame: { functionName: "resolve", url: "file:///work/project/node_modules/cdktf/lib/tokens/private/resolve.js" } },
+      {
+        id: 3,
+        callFrame: { functionName: "synthesizePipeline", url: "file:///work/project/dist/stacks/synthesize.js" },
+        children: [4],
+      },
+      {
+        id: 4,
+        callFrame: {
+          functionName: "resolve",
+          url: "file:///work/project/node_modules/cdktf/lib/tokens/private/resolve.js",
+        },
+      },
       { id: 5, callFrame: { functionName: "wrapSafe", url: "node:internal/modules/cjs/loader" } },
       { id: 6, callFrame: { functionName: "(garbage collector)", url: "" } },
     ],
@@ -93,7 +110,11 @@ describe("selfTimeByOwner", () => {
         path.join(dist, "main.js"),
         "const { spin } = require('../node_modules/busy-package');\nfunction synthesizePipeline() { return spin(150); }\nsynthesizePipeline();\nspin(100);\n",
       );
-      const result = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", path.join(directory, "profile"), path.join(dist, "main.js")], { encoding: "utf8" });
+      const result = spawnSync(
+        process.execPath,
+        ["--cpu-prof", "--cpu-prof-dir", path.join(directory, "profile"), path.join(dist, "main.js")],
+        { encoding: "utf8" },
+      );
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const [file] = fs.readdirSync(path.join(directory, "profile"));

@@ -21,12 +21,19 @@ describe("provider versions", () => {
     const stacks = Object.entries(readTree(outdir)).filter(([file]) => file.endsWith("cdk.tf.json"));
 
     // THEN every required provider names an exact version, the one PROVIDER_VERSIONS holds
-    expect(stacks.map(([file]) => file).sort()).toEqual(["development", "production", "repository", "staging"].map((name) => path.join("stacks", name, "cdk.tf.json")));
+    expect(stacks.map(([file]) => file).sort()).toEqual(
+      ["development", "production", "repository", "staging"].map((name) => path.join("stacks", name, "cdk.tf.json")),
+    );
     for (const [file, text] of stacks) {
-      const required: Record<string, { source: string; version: string }> = JSON.parse(text).terraform.required_providers;
+      const required: Record<string, { source: string; version: string }> =
+        JSON.parse(text).terraform.required_providers;
       expect(Object.keys(required).length).toBeGreaterThan(0);
       for (const [name, requirement] of Object.entries(required)) {
-        expect({ file, name, version: requirement.version }).toEqual({ file, name, version: expect.stringMatching(EXACT_VERSION) });
+        expect({ file, name, version: requirement.version }).toEqual({
+          file,
+          name,
+          version: expect.stringMatching(EXACT_VERSION),
+        });
         expect({ file, name, version: requirement.version }).toEqual({ file, name, version: PROVIDER_VERSIONS[name] });
       }
     }
@@ -70,7 +77,11 @@ describe("provider versions", () => {
     expect(/^readonly GITHUB_VERSION=(.+)$/m.exec(buildScript)?.[1]).toBe(PROVIDER_VERSIONS.github);
     expect(/^readonly DOCKER_VERSION=(.+)$/m.exec(buildScript)?.[1]).toBe(PROVIDER_VERSIONS.docker);
     // cdktf.json is what `cdktf get` would generate the Grafana bindings with online.
-    expect(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")).terraformProviders).toEqual([`grafana/grafana@${PROVIDER_VERSIONS.grafana}`]);
-    expect(fs.readFileSync(path.join(PROJECT_ROOT, "gen", "providers", "grafana", "provider", "index.ts"), "utf8")).toContain(`providerVersionConstraint: '${PROVIDER_VERSIONS.grafana}'`);
+    expect(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")).terraformProviders).toEqual([
+      `grafana/grafana@${PROVIDER_VERSIONS.grafana}`,
+    ]);
+    expect(
+      fs.readFileSync(path.join(PROJECT_ROOT, "gen", "providers", "grafana", "provider", "index.ts"), "utf8"),
+    ).toContain(`providerVersionConstraint: '${PROVIDER_VERSIONS.grafana}'`);
   });
 });

@@ -9,7 +9,9 @@ import { resourcesOf, shippedConfig, temporaryDirectory } from "../helpers";
 function synthesizeAll(config: PipelineConfig): Record<string, any> {
   const app = Testing.app();
   const stacks = addPipelineStacks(app, config);
-  return Object.fromEntries([...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
+  return Object.fromEntries(
+    [...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]),
+  );
 }
 
 const shipped = synthesizeAll(shippedConfig());
@@ -45,7 +47,9 @@ function policiesOf(stack: any, environment: string): string[] {
 
 /** The reviewers of one GitHub environment in a stack, by the usernames and team slugs their ids are read from. */
 function reviewersOf(stack: any, environment: string): { users: string[]; teams: string[] } | undefined {
-  const resource = Object.values(resourcesOf(stack, "github_repository_environment")).find((e) => e.environment === environment);
+  const resource = Object.values(resourcesOf(stack, "github_repository_environment")).find(
+    (e) => e.environment === environment,
+  );
   if (!resource) throw new Error(`no GitHub environment ${environment} in the stack`);
   const lookup = (type: string, key: string) => (reference: string) => {
     const match = new RegExp(`^\\$\\{data\\.${type}\\.([^.}]+)\\.id\\}$`).exec(reference);
@@ -53,7 +57,12 @@ function reviewersOf(stack: any, environment: string): { users: string[]; teams:
     return stack.data[type][match[1]][key];
   };
   const reviewers = resource.reviewers?.[0];
-  return reviewers && { users: reviewers.users.map(lookup("github_user", "username")), teams: reviewers.teams.map(lookup("github_team", "slug")) };
+  return (
+    reviewers && {
+      users: reviewers.users.map(lookup("github_user", "username")),
+      teams: reviewers.teams.map(lookup("github_team", "slug")),
+    }
+  );
 }
 
 describe("the pipeline's stacks", () => {
@@ -63,17 +72,28 @@ describe("the pipeline's stacks", () => {
 
   test("production: environment with reviewers, self-review prevented, no admin bypass, policies for main, v* and hotfix/*", () => {
     const repository = shipped.repository;
-    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).filter((e) => e.environment === "production");
+    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).filter(
+      (e) => e.environment === "production",
+    );
     expect(environments).toHaveLength(1);
-    expect(environments[0]).toMatchObject({ environment: "production", prevent_self_review: true, can_admins_bypass: false });
-    expect(environments[0].reviewers[0].users.length + environments[0].reviewers[0].teams.length).toBeGreaterThanOrEqual(1);
+    expect(environments[0]).toMatchObject({
+      environment: "production",
+      prevent_self_review: true,
+      can_admins_bypass: false,
+    });
+    expect(
+      environments[0].reviewers[0].users.length + environments[0].reviewers[0].teams.length,
+    ).toBeGreaterThanOrEqual(1);
     expect(policiesOf(repository, "production").sort()).toEqual(["hotfix/*", "main", "tag v*"]);
   });
 
   test("every environment secret's value is a reference to a sensitive variable, never a literal", () => {
     const stack = shipped.repository;
     const secrets = Object.values(resourcesOf(stack, "github_actions_environment_secret"));
-    for (const name of ENVIRONMENT_NAMES) expect(secrets.filter((secret) => resolveReference(stack, secret.environment) === name).length).toBeGreaterThan(0);
+    for (const name of ENVIRONMENT_NAMES)
+      expect(secrets.filter((secret) => resolveReference(stack, secret.environment) === name).length).toBeGreaterThan(
+        0,
+      );
     for (const secret of secrets) {
       const match = /^\$\{var\.([a-z0-9_]+)\}$/.exec(secret.plaintext_value);
       expect(match).not.toBeNull();
@@ -98,7 +118,19 @@ describe("the pipeline's stacks", () => {
 
   test("each Terraform object has exactly one owning stack", () => {
     // A remote object's identity: where it lives (the provider's host, owner or Grafana URL) and what names it there.
-    const identityKeys = ["repository", "environment", "secret_name", "variable_name", "file", "branch_pattern", "tag_pattern", "name", "title", "uid", "org_id"];
+    const identityKeys = [
+      "repository",
+      "environment",
+      "secret_name",
+      "variable_name",
+      "file",
+      "branch_pattern",
+      "tag_pattern",
+      "name",
+      "title",
+      "uid",
+      "org_id",
+    ];
     const owners = new Map<string, string>();
     for (const [stackName, stack] of Object.entries(shipped)) {
       for (const [type, resources] of Object.entries<Record<string, any>>(stack.resource ?? {})) {
@@ -107,7 +139,8 @@ describe("the pipeline's stacks", () => {
           const names = identityKeys.map((key) => resolveReference(stack, resource[key]) ?? null);
           const identity = JSON.stringify([type, providerLocation(stack, type, resource), ...names, dashboardUid]);
           const owner = owners.get(identity);
-          if (owner !== undefined && owner !== stackName) throw new Error(`${identity} is managed by both ${owner} and ${stackName}`);
+          if (owner !== undefined && owner !== stackName)
+            throw new Error(`${identity} is managed by both ${owner} and ${stackName}`);
           owners.set(identity, stackName);
         }
       }
@@ -116,15 +149,26 @@ describe("the pipeline's stacks", () => {
   });
 
   test("the repository stack lets repository admins bypass the default-branch ruleset by default, or the configured GitHub App", () => {
-    const defaultBranch = (stack: any) => Object.values(resourcesOf(stack, "github_repository_ruleset")).find((ruleset) => ruleset.target === "branch");
-    expect(defaultBranch(shipped.repository).bypass_actors).toEqual([{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }]);
-    const withApp = synthesizeAll(shippedConfig((raw) => (raw.repository.rulesetBypass = { type: "github-app", appId: 98765 })));
-    expect(defaultBranch(withApp.repository).bypass_actors).toEqual([{ actor_type: "Integration", actor_id: 98765, bypass_mode: "always" }]);
+    const defaultBranch = (stack: any) =>
+      Object.values(resourcesOf(stack, "github_repository_ruleset")).find((ruleset) => ruleset.target === "branch");
+    expect(defaultBranch(shipped.repository).bypass_actors).toEqual([
+      { actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" },
+    ]);
+    const withApp = synthesizeAll(
+      shippedConfig((raw) => (raw.repository.rulesetBypass = { type: "github-app", appId: 98765 })),
+    );
+    expect(defaultBranch(withApp.repository).bypass_actors).toEqual([
+      { actor_type: "Integration", actor_id: 98765, bypass_mode: "always" },
+    ]);
   });
 
   test("state: local state lives beside the project, written relative to the stack directory; production uses its S3 backend", () => {
     expect(shipped.development.terraform.backend.local.path).toBe("../../../terraform.development.tfstate");
-    expect(shipped.production.terraform.backend.s3).toMatchObject({ bucket: "wtfb-terraform-state", key: "wtfb-deploy/production.tfstate", encrypt: true });
+    expect(shipped.production.terraform.backend.s3).toMatchObject({
+      bucket: "wtfb-terraform-state",
+      key: "wtfb-deploy/production.tfstate",
+      encrypt: true,
+    });
   });
 
   test.each([...ENVIRONMENT_NAMES, "repository"])("%s stack matches its snapshot", (name) => {
@@ -136,31 +180,59 @@ describe("GitHub administration lives in the repository stack only (issue 22)", 
   test("no environment stack holds a GitHub environment, its deployment policies, or anything that writes to GitHub", () => {
     for (const name of ENVIRONMENT_NAMES) {
       const stack = shipped[name];
-      for (const type of ["github_repository_environment", "github_repository_environment_deployment_policy", "github_actions_environment_secret", "github_actions_environment_variable"]) {
-        expect({ stack: name, type, resources: resourcesOf(stack, type) }).toEqual({ stack: name, type, resources: {} });
+      for (const type of [
+        "github_repository_environment",
+        "github_repository_environment_deployment_policy",
+        "github_actions_environment_secret",
+        "github_actions_environment_variable",
+      ]) {
+        expect({ stack: name, type, resources: resourcesOf(stack, type) }).toEqual({
+          stack: name,
+          type,
+          resources: {},
+        });
       }
       // The GitHub provider only reads there (the external-secret check): no managed github_* resource at all.
-      expect({ stack: name, github: Object.keys(stack.resource ?? {}).filter((type) => type.startsWith("github_")) }).toEqual({ stack: name, github: [] });
+      expect({
+        stack: name,
+        github: Object.keys(stack.resource ?? {}).filter((type) => type.startsWith("github_")),
+      }).toEqual({ stack: name, github: [] });
     }
   });
 
   test("the repository stack declares every environment, repository and release included, with the config's reviewers", () => {
     const config = shippedConfig();
     const repository = shipped.repository;
-    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).map((e) => e.environment);
+    const environments = Object.values(resourcesOf(repository, "github_repository_environment")).map(
+      (e) => e.environment,
+    );
     expect(environments.sort()).toEqual(["development", "production", "release", "repository", "staging"]);
     for (const name of ENVIRONMENT_NAMES) {
       const { users, teams } = config.environments[name].reviewers;
-      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({ environment: name, reviewers: users.length + teams.length > 0 ? { users, teams } : undefined });
-      const environment = Object.values(resourcesOf(repository, "github_repository_environment")).find((e) => e.environment === name);
-      expect(environment).toMatchObject({ prevent_self_review: config.environments[name].preventSelfReview, wait_timer: config.environments[name].waitTimerMinutes });
+      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({
+        environment: name,
+        reviewers: users.length + teams.length > 0 ? { users, teams } : undefined,
+      });
+      const environment = Object.values(resourcesOf(repository, "github_repository_environment")).find(
+        (e) => e.environment === name,
+      );
+      expect(environment).toMatchObject({
+        prevent_self_review: config.environments[name].preventSelfReview,
+        wait_timer: config.environments[name].waitTimerMinutes,
+      });
     }
     // The environments holding the admin and release tokens: production's reviewers, the default branch only.
     const production = config.environments.production.reviewers;
     expect(production.users.length + production.teams.length).toBeGreaterThan(0);
     for (const name of ["repository", "release"]) {
-      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({ environment: name, reviewers: { users: production.users, teams: production.teams } });
-      expect({ environment: name, policies: policiesOf(repository, name) }).toEqual({ environment: name, policies: [config.repository.defaultBranch] });
+      expect({ environment: name, reviewers: reviewersOf(repository, name) }).toEqual({
+        environment: name,
+        reviewers: { users: production.users, teams: production.teams },
+      });
+      expect({ environment: name, policies: policiesOf(repository, name) }).toEqual({
+        environment: name,
+        policies: [config.repository.defaultBranch],
+      });
     }
   });
 
@@ -179,7 +251,11 @@ describe("GitHub administration lives in the repository stack only (issue 22)", 
         "github_actions_environment_secret.secrets_secret-SESSION_SECRET_9C2643BA",
       ].map((from) => ({ from, lifecycle: { destroy: false } })),
     );
-    for (const name of ENVIRONMENT_NAMES) expect(shipped[name].removed).toContainEqual({ from: "github_repository_environment.environment_782F3C0C", lifecycle: { destroy: false } });
+    for (const name of ENVIRONMENT_NAMES)
+      expect(shipped[name].removed).toContainEqual({
+        from: "github_repository_environment.environment_782F3C0C",
+        lifecycle: { destroy: false },
+      });
   });
 });
 
@@ -189,9 +265,16 @@ describe("Artifacts", () => {
     const stack = new TerraformStack(app, "stack");
     Artifacts.useDirectory(stack, "");
     const artifacts = Artifacts.of(stack);
-    for (const file of ["workflows/b.yml", "alerts/a.yml", "runtime/x.y", "alerts/Z.yml", "runtime/x-y"]) artifacts.add(file, file);
+    for (const file of ["workflows/b.yml", "alerts/a.yml", "runtime/x.y", "alerts/Z.yml", "runtime/x-y"])
+      artifacts.add(file, file);
     // A locale-aware sort would put "alerts/a.yml" before "alerts/Z.yml".
-    expect(artifacts.entries().map(([file]) => file)).toEqual(["alerts/Z.yml", "alerts/a.yml", "runtime/x-y", "runtime/x.y", "workflows/b.yml"]);
+    expect(artifacts.entries().map(([file]) => file)).toEqual([
+      "alerts/Z.yml",
+      "alerts/a.yml",
+      "runtime/x-y",
+      "runtime/x.y",
+      "workflows/b.yml",
+    ]);
   });
 
   test("puts a stack's files in a folder named after the stack unless the stack sets its directory", () => {
@@ -201,7 +284,11 @@ describe("Artifacts", () => {
     Artifacts.useDirectory(pipeline, "team-b");
     expect(Artifacts.of(own).add("alerts/staging.rules.yml", "a")).toBe("billing-staging/alerts/staging.rules.yml");
     expect(Artifacts.of(pipeline).add("alerts/staging.rules.yml", "b")).toBe("team-b/alerts/staging.rules.yml");
-    expect(Artifacts.of(app).entries().map(([file]) => file)).toEqual(["billing-staging/alerts/staging.rules.yml", "team-b/alerts/staging.rules.yml"]);
+    expect(
+      Artifacts.of(app)
+        .entries()
+        .map(([file]) => file),
+    ).toEqual(["billing-staging/alerts/staging.rules.yml", "team-b/alerts/staging.rules.yml"]);
   });
 
   test.each([
@@ -219,6 +306,8 @@ describe("Artifacts", () => {
     const stack = new TerraformStack(new App({ outdir: temporaryDirectory("artifacts-twice") }), "stack");
     Artifacts.of(stack).add("a.yml", "one");
     expect(Artifacts.of(stack).add("a.yml", "one")).toBe("stack/a.yml");
-    expect(() => Artifacts.of(stack).add("a.yml", "two")).toThrow("artifact stack/a.yml was registered twice with different content");
+    expect(() => Artifacts.of(stack).add("a.yml", "two")).toThrow(
+      "artifact stack/a.yml was registered twice with different content",
+    );
   });
 });

@@ -7,7 +7,15 @@ import { readTree, shippedConfig, temporaryDirectory } from "../helpers";
 export function equivalenceConfigs(): PipelineConfig[] {
   const fiveApplications = shippedConfig((raw) => {
     const template = raw.applications[0];
-    raw.applications = [template, ...["api", "worker", "admin", "docs"].map((name, index) => ({ ...template, name, image: `ghcr.io/wtfb/${name}`, hostPort: 9000 + index }))];
+    raw.applications = [
+      template,
+      ...["api", "worker", "admin", "docs"].map((name, index) => ({
+        ...template,
+        name,
+        image: `ghcr.io/wtfb/${name}`,
+        hostPort: 9000 + index,
+      })),
+    ];
   });
   return [shippedConfig(), fiveApplications];
 }
@@ -22,5 +30,6 @@ export function synthesizedFiles(config: PipelineConfig, prefix: string): Record
 /** The same files with the same bytes; a difference names its file. */
 export function expectSameFiles(actual: Record<string, string>, expected: Record<string, string>): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-  for (const file of Object.keys(expected)) expect({ file, content: actual[file] }).toEqual({ file, content: expected[file] });
+  for (const file of Object.keys(expected))
+    expect({ file, content: actual[file] }).toEqual({ file, content: expected[file] });
 }

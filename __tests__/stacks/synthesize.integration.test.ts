@@ -11,22 +11,39 @@ describe("synthesizePipeline into an existing output", () => {
     // GIVEN an output synthesized from five applications
     const outdir = path.join(temporaryDirectory("synth-reuse"), "cdktf.out");
     const first = synthesizePipeline({ config: fiveApplications, outdir });
-    const before = new Map(first.artifacts.map((artifact) => [artifact, { stat: fs.statSync(path.join(outdir, artifact)), content: fs.readFileSync(path.join(outdir, artifact), "utf8") }]));
+    const before = new Map(
+      first.artifacts.map((artifact) => [
+        artifact,
+        {
+          stat: fs.statSync(path.join(outdir, artifact)),
+          content: fs.readFileSync(path.join(outdir, artifact), "utf8"),
+        },
+      ]),
+    );
 
     // WHEN the config goes back to one application and synth runs again into the same folder
     const second = synthesizePipeline({ config: shipped, outdir });
 
     // THEN the output is exactly a fresh synth's: the four dropped applications' files are gone
     expectSameFiles(readTree(outdir), synthesizedFiles(shipped, "synth-reuse-fresh"));
-    const unchanged = second.artifacts.filter((artifact) => before.get(artifact)?.content === fs.readFileSync(path.join(outdir, artifact), "utf8"));
+    const unchanged = second.artifacts.filter(
+      (artifact) => before.get(artifact)?.content === fs.readFileSync(path.join(outdir, artifact), "utf8"),
+    );
     const changed = second.artifacts.filter((artifact) => !unchanged.includes(artifact));
-    expect(unchanged).toEqual(expect.arrayContaining(["workflows/plan-review.yml", "runtime/production/web.nginx.conf"]));
+    expect(unchanged).toEqual(
+      expect.arrayContaining(["workflows/plan-review.yml", "runtime/production/web.nginx.conf"]),
+    );
     expect(changed).toEqual(expect.arrayContaining(["workflows/ci.yml", "alerts/production.rules.yml"]));
     // an unchanged artifact is the previous file itself, a changed one a new file; none is linked twice
     for (const artifact of second.artifacts) {
       const stat = fs.statSync(path.join(outdir, artifact));
       const previous = before.get(artifact)!.stat;
-      expect({ artifact, sameFile: stat.ino === previous.ino, sameTime: stat.mtimeMs === previous.mtimeMs, links: stat.nlink }).toEqual({
+      expect({
+        artifact,
+        sameFile: stat.ino === previous.ino,
+        sameTime: stat.mtimeMs === previous.mtimeMs,
+        links: stat.nlink,
+      }).toEqual({
         artifact,
         sameFile: unchanged.includes(artifact),
         sameTime: unchanged.includes(artifact) ? true : expect.any(Boolean),

@@ -15,7 +15,8 @@ export const HARNESS_CACHE = process.env.WTFB_CACHE_DIR ?? path.join(os.homedir(
 /** The filesystem mirror (unpacked layout) holding the built providers. */
 export const PROVIDER_MIRROR = process.env.WTFB_PROVIDER_MIRROR ?? path.join(HARNESS_CACHE, "providers");
 /** The test-only Terraform CLI config the build script writes: the mirror for the built providers, direct for the rest. */
-export const TERRAFORM_CLI_CONFIG = process.env.WTFB_TERRAFORM_CLI_CONFIG ?? path.join(HARNESS_CACHE, "terraform-test.tfrc");
+export const TERRAFORM_CLI_CONFIG =
+  process.env.WTFB_TERRAFORM_CLI_CONFIG ?? path.join(HARNESS_CACHE, "terraform-test.tfrc");
 
 /** The providers the harness builds, at the versions the stacks pin. */
 export const REAL_PROVIDERS = {
@@ -42,21 +43,33 @@ function onPath(name: string): string | undefined {
  * only when no terraform is on PATH).
  */
 export const TERRAFORM_BINARY: string | undefined =
-  process.env.WTFB_TERRAFORM_BINARY || onPath("terraform") || [path.join(HARNESS_CACHE, "bin", "tofu")].find((candidate) => fs.existsSync(candidate));
+  process.env.WTFB_TERRAFORM_BINARY ||
+  onPath("terraform") ||
+  [path.join(HARNESS_CACHE, "bin", "tofu")].find((candidate) => fs.existsSync(candidate));
 
 /** The binary of a built provider in the mirror. */
 export function providerBinary(name: keyof typeof REAL_PROVIDERS): string {
   const { source, version } = REAL_PROVIDERS[name];
-  return path.join(PROVIDER_MIRROR, "registry.terraform.io", source, version, "linux_amd64", `terraform-provider-${name}_v${version}`);
+  return path.join(
+    PROVIDER_MIRROR,
+    "registry.terraform.io",
+    source,
+    version,
+    "linux_amd64",
+    `terraform-provider-${name}_v${version}`,
+  );
 }
 
 /** Why the harness cannot run on this machine (naming what is missing and the fix), or undefined when it can. */
 export function realProvidersMissing(): string | undefined {
-  if (TERRAFORM_BINARY === undefined) return "neither terraform on PATH nor a built OpenTofu: run tools/providers/build.sh";
+  if (TERRAFORM_BINARY === undefined)
+    return "neither terraform on PATH nor a built OpenTofu: run tools/providers/build.sh";
   for (const name of Object.keys(REAL_PROVIDERS) as Array<keyof typeof REAL_PROVIDERS>) {
-    if (!fs.existsSync(providerBinary(name))) return `the ${name} provider is not built (${providerBinary(name)} is missing): run tools/providers/build.sh`;
+    if (!fs.existsSync(providerBinary(name)))
+      return `the ${name} provider is not built (${providerBinary(name)} is missing): run tools/providers/build.sh`;
   }
-  if (!fs.existsSync(TERRAFORM_CLI_CONFIG)) return `the test-only Terraform CLI config ${TERRAFORM_CLI_CONFIG} is missing: run tools/providers/build.sh`;
+  if (!fs.existsSync(TERRAFORM_CLI_CONFIG))
+    return `the test-only Terraform CLI config ${TERRAFORM_CLI_CONFIG} is missing: run tools/providers/build.sh`;
   return undefined;
 }
 
@@ -77,13 +90,26 @@ export interface TerraformResult {
 
 /** The environment terraform runs with: the test-only CLI config, no telemetry, no prompts. */
 export function terraformEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_CLI_CONFIG_FILE: TERRAFORM_CLI_CONFIG, ...extra };
+  return {
+    ...process.env,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    TF_CLI_CONFIG_FILE: TERRAFORM_CLI_CONFIG,
+    ...extra,
+  };
 }
 
 /** Runs terraform in a directory; never throws on a non-zero exit (see `terraformOrThrow`). */
 export function runTerraform(directory: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): TerraformResult {
   if (TERRAFORM_BINARY === undefined) throw new Error(realProvidersMissing());
-  const result = spawnSync(TERRAFORM_BINARY, args, { cwd: directory, encoding: "utf8", env: terraformEnvironment(env), maxBuffer: 256 * 1024 * 1024, timeout: 300_000 });
+  const result = spawnSync(TERRAFORM_BINARY, args, {
+    cwd: directory,
+    encoding: "utf8",
+    env: terraformEnvironment(env),
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 300_000,
+  });
   if (result.error) throw result.error;
   return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -91,7 +117,10 @@ export function runTerraform(directory: string, args: readonly string[], env: No
 /** Runs terraform and returns its stdout; a non-zero exit throws with both outputs. */
 export function terraformOrThrow(directory: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
   const result = runTerraform(directory, args, env);
-  if (result.status !== 0) throw new Error(`terraform ${args.join(" ")} failed (${result.status}) in ${directory}:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(
+      `terraform ${args.join(" ")} failed (${result.status}) in ${directory}:\n${result.stdout}\n${result.stderr}`,
+    );
   return result.stdout;
 }
 
@@ -102,11 +131,18 @@ export type StackJson = Record<string, any>;
  * `terraform init` there, offline through the mirror. The backend is dropped (`-backend=false` for validate; a plan
  * keeps its state in the directory). Variables, when given, are written as `fixture.auto.tfvars.json`.
  */
-export function initStack(stack: StackJson, options: { readonly variables?: Record<string, unknown>; readonly prefix?: string } = {}): string {
+export function initStack(
+  stack: StackJson,
+  options: { readonly variables?: Record<string, unknown>; readonly prefix?: string } = {},
+): string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `wtfb-${options.prefix ?? "terraform"}-`));
   const { backend: _backend, ...terraformBlock } = stack.terraform ?? {};
-  fs.writeFileSync(path.join(directory, "main.tf.json"), JSON.stringify({ ...stack, terraform: terraformBlock }, null, 2));
-  if (options.variables !== undefined) fs.writeFileSync(path.join(directory, "fixture.auto.tfvars.json"), JSON.stringify(options.variables, null, 2));
+  fs.writeFileSync(
+    path.join(directory, "main.tf.json"),
+    JSON.stringify({ ...stack, terraform: terraformBlock }, null, 2),
+  );
+  if (options.variables !== undefined)
+    fs.writeFileSync(path.join(directory, "fixture.auto.tfvars.json"), JSON.stringify(options.variables, null, 2));
   terraformOrThrow(directory, ["init", "-input=false", "-no-color", "-backend=false"]);
   return directory;
 }
@@ -115,14 +151,23 @@ export interface ValidateOutput {
   readonly valid: boolean;
   readonly error_count: number;
   readonly warning_count: number;
-  readonly diagnostics: ReadonlyArray<{ readonly severity: string; readonly summary: string; readonly detail?: string; readonly address?: string }>;
+  readonly diagnostics: ReadonlyArray<{
+    readonly severity: string;
+    readonly summary: string;
+    readonly detail?: string;
+    readonly address?: string;
+  }>;
 }
 
 /** `terraform init` + `terraform validate -json` of a stack; returns the validation result (an invalid stack does not throw). */
-export function validateStack(stack: StackJson, options: { readonly prefix?: string } = {}): ValidateOutput & { readonly directory: string } {
+export function validateStack(
+  stack: StackJson,
+  options: { readonly prefix?: string } = {},
+): ValidateOutput & { readonly directory: string } {
   const directory = initStack(stack, { prefix: options.prefix ?? "validate" });
   const result = runTerraform(directory, ["validate", "-json", "-no-color"]);
-  if (result.stdout.trim() === "") throw new Error(`terraform validate printed nothing (${result.status}):\n${result.stderr}`);
+  if (result.stdout.trim() === "")
+    throw new Error(`terraform validate printed nothing (${result.status}):\n${result.stderr}`);
   return { ...(JSON.parse(result.stdout) as ValidateOutput), directory };
 }
 
@@ -132,7 +177,11 @@ export function validateStack(stack: StackJson, options: { readonly prefix?: str
  */
 export function planStack(
   stack: StackJson,
-  options: { readonly variables?: Record<string, unknown>; readonly env?: NodeJS.ProcessEnv; readonly prefix?: string } = {},
+  options: {
+    readonly variables?: Record<string, unknown>;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly prefix?: string;
+  } = {},
 ): { readonly directory: string; readonly plan: any } {
   const directory = initStack(stack, { variables: options.variables, prefix: options.prefix ?? "plan" });
   terraformOrThrow(directory, ["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"], options.env);
@@ -153,8 +202,10 @@ function providerOfType(type: string): string {
 export function onlyProviders(stack: StackJson, keep: readonly string[]): StackJson {
   // Terraform's built-in terraform_data needs no provider: always kept.
   const keeps = (type: string) => type === "terraform_data" || keep.includes(providerOfType(type));
-  const kept = (blocks: Record<string, unknown> | undefined) => (blocks === undefined ? undefined : Object.fromEntries(Object.entries(blocks).filter(([type]) => keeps(type))));
-  const dropped = (blocks: Record<string, unknown> | undefined) => Object.keys(blocks ?? {}).filter((type) => !keeps(type));
+  const kept = (blocks: Record<string, unknown> | undefined) =>
+    blocks === undefined ? undefined : Object.fromEntries(Object.entries(blocks).filter(([type]) => keeps(type)));
+  const dropped = (blocks: Record<string, unknown> | undefined) =>
+    Object.keys(blocks ?? {}).filter((type) => !keeps(type));
   const droppedTypes = [...dropped(stack.resource), ...dropped(stack.data).map((type) => `data.${type}`)];
   const { required_providers: requiredProviders, ...terraformBlock } = stack.terraform ?? {};
   const copy: StackJson = {
@@ -167,18 +218,37 @@ export function onlyProviders(stack: StackJson, keep: readonly string[]): StackJ
     removed: (stack.removed ?? []).filter((block: { from: string }) => keeps(block.from.split(".")[0])),
   };
   delete copy.output;
-  for (const key of ["provider", "resource", "data", "moved", "removed"]) if (copy[key] === undefined || (Array.isArray(copy[key]) && copy[key].length === 0)) delete copy[key];
+  for (const key of ["provider", "resource", "data", "moved", "removed"])
+    if (copy[key] === undefined || (Array.isArray(copy[key]) && copy[key].length === 0)) delete copy[key];
   const text = JSON.stringify({ resource: copy.resource, data: copy.data, provider: copy.provider });
   for (const type of droppedTypes) {
-    if (new RegExp(`(?<![\\w.])${type.replace(".", "\\.")}\\.`).test(text)) throw new Error(`a kept block refers to ${type}, which onlyProviders(${keep.join(", ")}) dropped`);
+    if (new RegExp(`(?<![\\w.])${type.replace(".", "\\.")}\\.`).test(text))
+      throw new Error(`a kept block refers to ${type}, which onlyProviders(${keep.join(", ")}) dropped`);
   }
   return copy;
 }
 
 /** One block of a provider schema, as `terraform providers schema -json` prints it. */
 export interface SchemaBlock {
-  readonly attributes?: Record<string, { readonly type: unknown; readonly required?: boolean; readonly optional?: boolean; readonly computed?: boolean; readonly deprecated?: boolean }>;
-  readonly block_types?: Record<string, { readonly nesting_mode: string; readonly block: SchemaBlock; readonly min_items?: number; readonly max_items?: number }>;
+  readonly attributes?: Record<
+    string,
+    {
+      readonly type: unknown;
+      readonly required?: boolean;
+      readonly optional?: boolean;
+      readonly computed?: boolean;
+      readonly deprecated?: boolean;
+    }
+  >;
+  readonly block_types?: Record<
+    string,
+    {
+      readonly nesting_mode: string;
+      readonly block: SchemaBlock;
+      readonly min_items?: number;
+      readonly max_items?: number;
+    }
+  >;
 }
 
 /** One provider's part of `terraform providers schema -json`. */
@@ -192,7 +262,10 @@ export interface ProviderSchema {
 export function realProviderSchemas(): Record<keyof typeof REAL_PROVIDERS, ProviderSchema> {
   const required = Object.fromEntries(Object.entries(REAL_PROVIDERS).map(([name, requirement]) => [name, requirement]));
   const directory = initStack({ terraform: { required_providers: required } }, { prefix: "schema" });
-  const schemas = JSON.parse(terraformOrThrow(directory, ["providers", "schema", "-json"])).provider_schemas as Record<string, ProviderSchema>;
+  const schemas = JSON.parse(terraformOrThrow(directory, ["providers", "schema", "-json"])).provider_schemas as Record<
+    string,
+    ProviderSchema
+  >;
   const of = (source: string) => {
     const key = Object.keys(schemas).find((candidate) => candidate.endsWith(`/${source}`));
     if (key === undefined) throw new Error(`terraform providers schema -json printed no ${source}`);
@@ -202,24 +275,51 @@ export function realProviderSchemas(): Record<keyof typeof REAL_PROVIDERS, Provi
 }
 
 /** Meta-arguments and cdktf's metadata: not the provider's. */
-const META_ARGUMENTS = new Set(["//", "provider", "for_each", "count", "depends_on", "lifecycle", "connection", "provisioner", "alias"]);
+const META_ARGUMENTS = new Set([
+  "//",
+  "provider",
+  "for_each",
+  "count",
+  "depends_on",
+  "lifecycle",
+  "connection",
+  "provisioner",
+  "alias",
+]);
 
 /** Does a JSON value fit a Terraform type? A value holding an expression fits any type (Terraform checks it later). */
 function fits(type: unknown, value: unknown): boolean {
   if (value === null || (typeof value === "string" && value.includes("${"))) return true;
   if (type === "dynamic") return true;
   if (type === "string") return ["string", "number", "boolean"].includes(typeof value);
-  if (type === "number") return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)));
+  if (type === "number")
+    return (
+      typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+    );
   if (type === "bool") return typeof value === "boolean" || value === "true" || value === "false";
   if (!Array.isArray(type)) return false;
   const [kind, element] = type as [string, unknown];
   if (kind === "list" || kind === "set") return Array.isArray(value) && value.every((item) => fits(element, item));
-  if (kind === "map") return typeof value === "object" && !Array.isArray(value) && Object.values(value as object).every((item) => fits(element, item));
+  if (kind === "map")
+    return (
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      Object.values(value as object).every((item) => fits(element, item))
+    );
   if (kind === "object") {
     const attributes = element as Record<string, unknown>;
-    return typeof value === "object" && !Array.isArray(value) && Object.entries(value as object).every(([key, item]) => key in attributes && fits(attributes[key], item));
+    return (
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      Object.entries(value as object).every(([key, item]) => key in attributes && fits(attributes[key], item))
+    );
   }
-  if (kind === "tuple") return Array.isArray(value) && value.length === (element as unknown[]).length && value.every((item, index) => fits((element as unknown[])[index], item));
+  if (kind === "tuple")
+    return (
+      Array.isArray(value) &&
+      value.length === (element as unknown[]).length &&
+      value.every((item, index) => fits((element as unknown[])[index], item))
+    );
   return false;
 }
 
@@ -238,13 +338,16 @@ function blockProblems(block: SchemaBlock, value: Record<string, unknown>, at: s
     const attribute = block.attributes?.[key];
     const nested = block.block_types?.[key];
     if (attribute !== undefined) {
-      if (attribute.computed && !attribute.optional && !attribute.required) problems.push(`${at}.${key}: computed by the provider, cannot be set`);
+      if (attribute.computed && !attribute.optional && !attribute.required)
+        problems.push(`${at}.${key}: computed by the provider, cannot be set`);
       if (attribute.deprecated) problems.push(`${at}.${key}: deprecated`);
-      if (!fits(attribute.type, item)) problems.push(`${at}.${key}: ${JSON.stringify(item)} does not fit ${JSON.stringify(attribute.type)}`);
+      if (!fits(attribute.type, item))
+        problems.push(`${at}.${key}: ${JSON.stringify(item)} does not fit ${JSON.stringify(attribute.type)}`);
     } else if (nested !== undefined) {
       if (typeof item === "string" && item.includes("${")) continue;
       const items = (Array.isArray(item) ? item : [item]) as Array<Record<string, unknown>>;
-      if (nested.max_items !== undefined && nested.max_items > 0 && items.length > nested.max_items) problems.push(`${at}.${key}: ${items.length} blocks, at most ${nested.max_items}`);
+      if (nested.max_items !== undefined && nested.max_items > 0 && items.length > nested.max_items)
+        problems.push(`${at}.${key}: ${items.length} blocks, at most ${nested.max_items}`);
       items.forEach((element, index) => blockProblems(nested.block, element, `${at}.${key}[${index}]`, problems));
     } else {
       problems.push(`${at}.${key}: not in the schema`);
@@ -254,7 +357,8 @@ function blockProblems(block: SchemaBlock, value: Record<string, unknown>, at: s
     if (attribute.required && !(key in value)) problems.push(`${at}.${key}: required, not set`);
   }
   for (const [key, nested] of Object.entries(block.block_types ?? {})) {
-    if ((nested.min_items ?? 0) > 0 && !(key in value) && !(key in dynamic)) problems.push(`${at}.${key}: required block, not set`);
+    if ((nested.min_items ?? 0) > 0 && !(key in value) && !(key in dynamic))
+      problems.push(`${at}.${key}: required block, not set`);
   }
 }
 
@@ -265,16 +369,25 @@ function blockProblems(block: SchemaBlock, value: Record<string, unknown>, at: s
  */
 export function schemaProblems(stack: StackJson, providerName: string, schema: ProviderSchema): string[] {
   const problems: string[] = [];
-  for (const configuration of (stack.provider?.[providerName] ?? []) as Array<Record<string, unknown>>) blockProblems(schema.provider.block, configuration, `provider.${providerName}`, problems);
-  for (const [kind, schemas] of [["resource", schema.resource_schemas], ["data", schema.data_source_schemas ?? {}]] as const) {
-    for (const [type, blocks] of Object.entries((stack[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
+  for (const configuration of (stack.provider?.[providerName] ?? []) as Array<Record<string, unknown>>)
+    blockProblems(schema.provider.block, configuration, `provider.${providerName}`, problems);
+  for (const [kind, schemas] of [
+    ["resource", schema.resource_schemas],
+    ["data", schema.data_source_schemas ?? {}],
+  ] as const) {
+    for (const [type, blocks] of Object.entries(
+      (stack[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>,
+    )) {
       if (providerOfType(type) !== providerName) continue;
       const typeSchema = schemas[type];
       if (typeSchema === undefined) {
-        problems.push(`${kind === "data" ? "data." : ""}${type}: not a ${kind === "data" ? "data source" : "resource"} of the provider`);
+        problems.push(
+          `${kind === "data" ? "data." : ""}${type}: not a ${kind === "data" ? "data source" : "resource"} of the provider`,
+        );
         continue;
       }
-      for (const [name, body] of Object.entries(blocks)) blockProblems(typeSchema.block, body, `${kind === "data" ? "data." : ""}${type}.${name}`, problems);
+      for (const [name, body] of Object.entries(blocks))
+        blockProblems(typeSchema.block, body, `${kind === "data" ? "data." : ""}${type}.${name}`, problems);
     }
   }
   return problems;

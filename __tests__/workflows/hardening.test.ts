@@ -18,7 +18,9 @@ describe.each(configs)("hardening (%s)", (_, config) => {
   });
 
   test("every action is pinned to a full commit SHA from the pinned table, with its version beside it", () => {
-    const pinned = new Map<string, string>(Object.values(ACTIONS).map((action) => [`${action.repository}@${action.sha}`, action.version]));
+    const pinned = new Map<string, string>(
+      Object.values(ACTIONS).map((action) => [`${action.repository}@${action.sha}`, action.version]),
+    );
     let count = 0;
     for (const [, workflow] of workflows) {
       for (const { step } of allSteps(workflow.parsed)) {
@@ -41,7 +43,10 @@ describe.each(configs)("hardening (%s)", (_, config) => {
     for (const [name, workflow] of workflows) {
       expect({ name, permissions: workflow.parsed.permissions }).toEqual({ name, permissions: {} });
       for (const [jobId, job] of Object.entries<any>(workflow.parsed.jobs)) {
-        expect({ job: `${name}/${jobId}`, type: typeof job.permissions }).toEqual({ job: `${name}/${jobId}`, type: "object" });
+        expect({ job: `${name}/${jobId}`, type: typeof job.permissions }).toEqual({
+          job: `${name}/${jobId}`,
+          type: "object",
+        });
         for (const level of Object.values(job.permissions)) expect(["read", "write", "none"]).toContain(level);
       }
     }
@@ -74,22 +79,33 @@ describe.each(configs)("hardening (%s)", (_, config) => {
     for (const [name, workflow] of workflows) {
       for (const [jobId, job] of Object.entries<any>(workflow.parsed.jobs)) {
         if (job.uses) continue;
-        expect({ job: `${name}/${jobId}`, timeout: job["timeout-minutes"] > 0 }).toEqual({ job: `${name}/${jobId}`, timeout: true });
+        expect({ job: `${name}/${jobId}`, timeout: job["timeout-minutes"] > 0 }).toEqual({
+          job: `${name}/${jobId}`,
+          timeout: true,
+        });
       }
     }
   });
 
   test("no expression is interpolated into a script: values reach scripts through env only", () => {
-    const scripts = workflows.flatMap(([, workflow]) => allSteps(workflow.parsed).filter(({ step }) => step.run !== undefined));
+    const scripts = workflows.flatMap(([, workflow]) =>
+      allSteps(workflow.parsed).filter(({ step }) => step.run !== undefined),
+    );
     expect(scripts.length).toBeGreaterThan(40);
-    for (const { job, step } of scripts) expect({ job, step: step.name, interpolates: step.run.includes("${{") }).toEqual({ job, step: step.name, interpolates: false });
+    for (const { job, step } of scripts)
+      expect({ job, step: step.name, interpolates: step.run.includes("${{") }).toEqual({
+        job,
+        step: step.name,
+        interpolates: false,
+      });
   });
 
   test("secrets are read only through the secrets context, and never in a script", () => {
     for (const [, workflow] of workflows) {
       for (const { step } of allSteps(workflow.parsed)) {
         for (const value of Object.values<string>(step.env ?? {})) {
-          if (String(value).includes("secrets.")) expect(value).toMatch(/^\$\{\{ (secrets\.[A-Z0-9_]+|secrets\.[A-Z0-9_]+ != '') \}\}$/);
+          if (String(value).includes("secrets."))
+            expect(value).toMatch(/^\$\{\{ (secrets\.[A-Z0-9_]+|secrets\.[A-Z0-9_]+ != '') \}\}$/);
         }
         expect(step.run ?? "").not.toMatch(/secrets\./);
       }
@@ -109,7 +125,10 @@ describe.each(configs)("hardening (%s)", (_, config) => {
       for (const { job, step } of allSteps(workflow.parsed)) {
         if (!String(step.uses ?? "").startsWith("actions/checkout@")) continue;
         checkouts.push(name);
-        expect({ at: `${name}/${job}`, persist: step.with["persist-credentials"] }).toEqual({ at: `${name}/${job}`, persist: name === "release.yml" });
+        expect({ at: `${name}/${job}`, persist: step.with["persist-credentials"] }).toEqual({
+          at: `${name}/${job}`,
+          persist: name === "release.yml",
+        });
       }
     }
     expect(checkouts).toContain("release.yml");

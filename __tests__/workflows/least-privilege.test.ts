@@ -26,27 +26,38 @@ describe.each(configs)("tokens and cancellation (%s)", (_, config) => {
         if (!secretsOf(job).includes(PIPELINE_SECRETS.adminToken)) continue;
         holders.push(`${file}/${id}`);
         // Its secret lives in an environment only the default branch reaches.
-        expect({ job: `${file}/${id}`, environment: job.environment?.name ?? job.environment }).toEqual({ job: `${file}/${id}`, environment: ADMIN_ENVIRONMENT });
+        expect({ job: `${file}/${id}`, environment: job.environment?.name ?? job.environment }).toEqual({
+          job: `${file}/${id}`,
+          environment: ADMIN_ENVIRONMENT,
+        });
         // Nothing unreviewed starts it: pushes to the default branch, dispatches (stopped by the job's ref check) and schedules only.
         const on = workflow.parsed.on;
-        expect(Object.keys(on).filter((trigger) => !["push", "workflow_dispatch", "schedule"].includes(trigger))).toEqual([]);
+        expect(
+          Object.keys(on).filter((trigger) => !["push", "workflow_dispatch", "schedule"].includes(trigger)),
+        ).toEqual([]);
         if (on.push) expect(on.push).toMatchObject({ branches: [defaultBranch] });
         expect(on.push?.tags).toBeUndefined();
         expect(job.if).toBe(`\${{ github.ref == 'refs/heads/${defaultBranch}' }}`);
       }
     }
     // Where the repository stack keeps remote state, its apply is the one holder; otherwise an admin applies it by hand.
-    expect(holders).toEqual(resolved.repository.backend && resolved.repository.backend.type !== "local" ? ["repository.yml/apply"] : []);
+    expect(holders).toEqual(
+      resolved.repository.backend && resolved.repository.backend.type !== "local" ? ["repository.yml/apply"] : [],
+    );
   });
 
   test("jobs that run for unreviewed code (pull requests, feature branches) hold no token that writes", () => {
     const writeTokens: string[] = [PIPELINE_SECRETS.adminToken, PIPELINE_SECRETS.releaseToken];
     for (const [file, workflow] of workflows) {
       const on = workflow.parsed.on;
-      const unreviewed = on.pull_request !== undefined || (on.push?.branches ?? []).some((branch: string) => branch !== defaultBranch);
+      const unreviewed =
+        on.pull_request !== undefined || (on.push?.branches ?? []).some((branch: string) => branch !== defaultBranch);
       if (!unreviewed) continue;
       for (const [id, job] of Object.entries<any>(workflow.parsed.jobs)) {
-        expect({ job: `${file}/${id}`, tokens: secretsOf(job).filter((name) => writeTokens.includes(name)) }).toEqual({ job: `${file}/${id}`, tokens: [] });
+        expect({ job: `${file}/${id}`, tokens: secretsOf(job).filter((name) => writeTokens.includes(name)) }).toEqual({
+          job: `${file}/${id}`,
+          tokens: [],
+        });
       }
     }
     // The development deploy, which feature branches start, gets its environment's deploy token and nothing more.
@@ -62,7 +73,10 @@ describe.each(configs)("tokens and cancellation (%s)", (_, config) => {
       for (const { job, step } of allSteps(workflow.parsed)) {
         if (!String(step.uses ?? "").startsWith("hashicorp/setup-terraform@")) continue;
         count++;
-        expect({ at: `${file}/${job}`, version: step.with?.terraform_version }).toEqual({ at: `${file}/${job}`, version: TERRAFORM_VERSION });
+        expect({ at: `${file}/${job}`, version: step.with?.terraform_version }).toEqual({
+          at: `${file}/${job}`,
+          version: TERRAFORM_VERSION,
+        });
       }
     }
     expect(count).toBeGreaterThanOrEqual(4);
@@ -76,7 +90,11 @@ describe.each(configs)("tokens and cancellation (%s)", (_, config) => {
           if (!/node "\$WTFB_CLI" (apply|raise-canary)/.test(step.run ?? "")) continue;
           count++;
           // An environment secret: the job runs in that environment, so GRAFANA_AUTH is that environment's.
-          expect({ at: `${file}/${id}/${step.id}`, token: step.env?.TF_VAR_grafana_auth, environment: typeof job.environment?.name }).toEqual({ at: `${file}/${id}/${step.id}`, token: "${{ secrets.GRAFANA_AUTH }}", environment: "string" });
+          expect({
+            at: `${file}/${id}/${step.id}`,
+            token: step.env?.TF_VAR_grafana_auth,
+            environment: typeof job.environment?.name,
+          }).toEqual({ at: `${file}/${id}/${step.id}`, token: "${{ secrets.GRAFANA_AUTH }}", environment: "string" });
           expect(step.env.GRAFANA_AUTH).toBeUndefined();
         }
       }
@@ -92,8 +110,14 @@ describe.each(configs)("tokens and cancellation (%s)", (_, config) => {
       expect(stepById(deploy, "rollback").if).toContain("cancelled()");
       expect(stepById(deploy, "verify-rollback").if).toContain("cancelled()");
       // Every long step times out on its own, so a hung step fails and rolls back well before the job is cancelled.
-      const long = deploy.steps.filter((step: any) => ["deploy", "switch", "canary", "promote", "verify", "rollback", "verify-rollback"].includes(step.id));
-      for (const step of long) expect({ step: step.id, timeout: typeof step["timeout-minutes"] }).toEqual({ step: step.id, timeout: "number" });
+      const long = deploy.steps.filter((step: any) =>
+        ["deploy", "switch", "canary", "promote", "verify", "rollback", "verify-rollback"].includes(step.id),
+      );
+      for (const step of long)
+        expect({ step: step.id, timeout: typeof step["timeout-minutes"] }).toEqual({
+          step: step.id,
+          timeout: "number",
+        });
       const budget = long.reduce((sum: number, step: any) => sum + step["timeout-minutes"], 0);
       expect(deploy["timeout-minutes"]).toBeGreaterThan(budget);
     }

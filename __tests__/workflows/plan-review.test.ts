@@ -22,16 +22,28 @@ describe("plan review: safe for pull requests from forks", () => {
     expect(report.run).toContain('npm run --silent review -- --base "$BASE_SHA"');
     expect(report.env.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
     // The review fits the comment stack by stack (never a blind cut that drops whole stacks), linking the full report beside it.
-    expect(report.run).toContain('--max-length "$REPORT_LENGTH" --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"');
+    expect(report.run).toContain(
+      '--max-length "$REPORT_LENGTH" --full-report-url "$RUN_URL" --output "$out/report.md" --full-output "$out/report-full.md"',
+    );
     expect(report.env.REPORT_LENGTH).toBe("55000");
-    expect(report.env.RUN_URL).toBe("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}");
-    expect(stepByName(job, /Upload the report/).with).toMatchObject({ name: "plan-review", path: "${{ runner.temp }}/plan-review/" });
+    expect(report.env.RUN_URL).toBe(
+      "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+    );
+    expect(stepByName(job, /Upload the report/).with).toMatchObject({
+      name: "plan-review",
+      path: "${{ runner.temp }}/plan-review/",
+    });
   });
 
   test("adds the real cdktf diff only where the credentials and the real (remote) state are, and never for a fork", () => {
     // GIVEN: the shipped repository stack keeps local state, which a runner does not have
     expect(review.jobs.diff).toBeUndefined();
-    const remote = generatedWorkflows(shippedConfig((raw) => (raw.repository.backend = { type: "s3", bucket: "state", key: "repository.tfstate", region: "eu-central-1" })))["plan-review.yml"].parsed;
+    const remote = generatedWorkflows(
+      shippedConfig(
+        (raw) =>
+          (raw.repository.backend = { type: "s3", bucket: "state", key: "repository.tfstate", region: "eu-central-1" }),
+      ),
+    )["plan-review.yml"].parsed;
 
     // THEN
     const diff = remote.jobs.diff;
@@ -41,7 +53,11 @@ describe("plan review: safe for pull requests from forks", () => {
     const run = stepByName(diff, /cdktf diff repository/);
     expect(run.if).toBe("${{ env.HAS_CREDENTIALS == 'true' }}");
     expect(run.run).toContain('npx --no-install cdktf diff "$STACK"');
-    expect(run.env).toMatchObject({ STACK: "repository", GITHUB_TOKEN: "${{ secrets.PLAN_REVIEW_TOKEN }}", AWS_ACCESS_KEY_ID: "${{ secrets.AWS_ACCESS_KEY_ID }}" });
+    expect(run.env).toMatchObject({
+      STACK: "repository",
+      GITHUB_TOKEN: "${{ secrets.PLAN_REVIEW_TOKEN }}",
+      AWS_ACCESS_KEY_ID: "${{ secrets.AWS_ACCESS_KEY_ID }}",
+    });
   });
 
   test("the comment workflow holds the write token but runs no pull request code: no checkout, artifacts as data", () => {
@@ -83,7 +99,14 @@ esac
       return root;
     }
 
-    const env = (root: string) => ({ REPOSITORY: "wtfb/wtfb-app", HEAD_SHA: "abc123", RUN_URL: "https://github.com/wtfb/wtfb-app/actions/runs/1", ARTIFACTS: root, MARKER: PLAN_REVIEW_MARKER, REPORT_LENGTH: "55000" });
+    const env = (root: string) => ({
+      REPOSITORY: "wtfb/wtfb-app",
+      HEAD_SHA: "abc123",
+      RUN_URL: "https://github.com/wtfb/wtfb-app/actions/runs/1",
+      ARTIFACTS: root,
+      MARKER: PLAN_REVIEW_MARKER,
+      REPORT_LENGTH: "55000",
+    });
 
     test("creates the comment, marked, when there is none", () => {
       // GIVEN

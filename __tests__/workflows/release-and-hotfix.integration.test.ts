@@ -14,7 +14,10 @@ describe("release workflow", () => {
   test("runs on the configured cadence and on demand with a major/minor/patch choice", () => {
     expect(release.on.schedule).toEqual([{ cron: "0 8 * * 2" }]);
     expect(generatedWorkflows(variantConfig())["release.yml"].parsed.on.schedule).toEqual([{ cron: "30 9 * * 4" }]);
-    expect(release.on.workflow_dispatch.inputs.bump).toMatchObject({ type: "choice", options: ["auto", "patch", "minor", "major"] });
+    expect(release.on.workflow_dispatch.inputs.bump).toMatchObject({
+      type: "choice",
+      options: ["auto", "patch", "minor", "major"],
+    });
     expect(stepById(release.jobs.release, "plan").env).toMatchObject({ EVERY_WEEKS: "2", TAG_PREFIX: "v" });
   });
 
@@ -23,8 +26,15 @@ describe("release workflow", () => {
     expect(job.permissions).toEqual({ contents: "write" });
     expect(job.environment).toEqual({ name: "release" });
     const checkout = job.steps.find((step: any) => String(step.uses).startsWith("actions/checkout@"));
-    expect(checkout.with).toMatchObject({ "fetch-depth": 0, ref: "main", token: "${{ secrets.RELEASE_TOKEN }}", "persist-credentials": true });
-    expect(stepByName(job, /commit and tag/).run).toContain('git push --atomic origin "HEAD:refs/heads/$DEFAULT_BRANCH" "refs/tags/$TAG"');
+    expect(checkout.with).toMatchObject({
+      "fetch-depth": 0,
+      ref: "main",
+      token: "${{ secrets.RELEASE_TOKEN }}",
+      "persist-credentials": true,
+    });
+    expect(stepByName(job, /commit and tag/).run).toContain(
+      'git push --atomic origin "HEAD:refs/heads/$DEFAULT_BRANCH" "refs/tags/$TAG"',
+    );
     expect(stepByName(job, /Publish the GitHub release/)).toMatchObject({ env: { GH_TOKEN: "${{ github.token }}" } });
   });
 
@@ -42,7 +52,17 @@ describe("release workflow", () => {
 
     function repository(commits: string[], tag = "v1.4.2"): string {
       const directory = temporaryDirectory("release");
-      const git = (...args: string[]) => execFileSync("git", args, { cwd: directory, env: { ...process.env, GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@example.com", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@example.com" } });
+      const git = (...args: string[]) =>
+        execFileSync("git", args, {
+          cwd: directory,
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "a",
+            GIT_AUTHOR_EMAIL: "a@example.com",
+            GIT_COMMITTER_NAME: "a",
+            GIT_COMMITTER_EMAIL: "a@example.com",
+          },
+        });
       git("init", "--quiet", "--initial-branch=main");
       fs.writeFileSync(path.join(directory, "package.json"), JSON.stringify({ name: "web", version: "1.4.2" }));
       git("add", ".");
@@ -51,7 +71,13 @@ describe("release workflow", () => {
       for (const message of commits) git("commit", "--quiet", "--allow-empty", "-m", message);
       return directory;
     }
-    const env = (bump = "auto") => ({ EVENT_NAME: "workflow_dispatch", BUMP: bump, EVERY_WEEKS: "2", TAG_PREFIX: "v", FIRST_PACKAGE_JSON: "package.json" });
+    const env = (bump = "auto") => ({
+      EVENT_NAME: "workflow_dispatch",
+      BUMP: bump,
+      EVERY_WEEKS: "2",
+      TAG_PREFIX: "v",
+      FIRST_PACKAGE_JSON: "package.json",
+    });
 
     test("features raise the minor version; notes group features, fixes and other changes", () => {
       // GIVEN
@@ -93,8 +119,17 @@ describe("release workflow", () => {
       const directory = repository(["fix: something"]);
       const bin = path.join(directory, "fake-bin");
       fs.mkdirSync(bin);
-      fs.writeFileSync(path.join(bin, "date"), '#!/usr/bin/env bash\nif [ "$*" = "-u +%s" ]; then echo "$FAKE_NOW"; else exec /usr/bin/date "$@"; fi\n', { mode: 0o755 });
-      const scheduled = (now: number) => runScript(script, { cwd: directory, pathPrepend: bin, env: { ...env(), EVENT_NAME: "schedule", FAKE_NOW: String(now) } });
+      fs.writeFileSync(
+        path.join(bin, "date"),
+        '#!/usr/bin/env bash\nif [ "$*" = "-u +%s" ]; then echo "$FAKE_NOW"; else exec /usr/bin/date "$@"; fi\n',
+        { mode: 0o755 },
+      );
+      const scheduled = (now: number) =>
+        runScript(script, {
+          cwd: directory,
+          pathPrepend: bin,
+          env: { ...env(), EVENT_NAME: "schedule", FAKE_NOW: String(now) },
+        });
 
       // THEN
       expect(scheduled(2900 * 604800 + 100).outputs.due).toBe("true");
@@ -106,21 +141,35 @@ describe("release workflow", () => {
 describe("hotfix workflow", () => {
   test("runs on the configured hotfix branches", () => {
     expect(hotfix.on.push).toEqual({ branches: ["hotfix/*"] });
-    expect(generatedWorkflows(shippedConfig((raw) => (raw.repository.hotfixBranches = "urgent/*")))["hotfix.yml"].parsed.on.push).toEqual({ branches: ["urgent/*"] });
+    expect(
+      generatedWorkflows(shippedConfig((raw) => (raw.repository.hotfixBranches = "urgent/*")))["hotfix.yml"].parsed.on
+        .push,
+    ).toEqual({ branches: ["urgent/*"] });
   });
 
   test("CI, then staging, then production through the same deploy workflows (so production's approval applies), then the release notes", () => {
     expect(hotfix.jobs.ci.uses).toBe("./.github/workflows/ci.yml");
-    expect(hotfix.jobs["deploy-staging"]).toMatchObject({ uses: "./.github/workflows/deploy-staging.yml", needs: ["ci"], with: { versions: "${{ needs.ci.outputs.versions }}" } });
-    expect(hotfix.jobs["deploy-production"]).toMatchObject({ uses: "./.github/workflows/deploy-production.yml", needs: ["ci", "deploy-staging"], with: { versions: "${{ needs.ci.outputs.versions }}", emergency: "${{ inputs.emergency == true }}" } });
+    expect(hotfix.jobs["deploy-staging"]).toMatchObject({
+      uses: "./.github/workflows/deploy-staging.yml",
+      needs: ["ci"],
+      with: { versions: "${{ needs.ci.outputs.versions }}" },
+    });
+    expect(hotfix.jobs["deploy-production"]).toMatchObject({
+      uses: "./.github/workflows/deploy-production.yml",
+      needs: ["ci", "deploy-staging"],
+      with: { versions: "${{ needs.ci.outputs.versions }}", emergency: "${{ inputs.emergency == true }}" },
+    });
     expect(hotfix.jobs["record-hotfix"].needs).toContain("deploy-production");
-    expect(hotfix.jobs["record-hotfix"].steps[1].run).toContain('gh release create "$tag" --target "$GITHUB_SHA" --title "$tag (hotfix)"');
+    expect(hotfix.jobs["record-hotfix"].steps[1].run).toContain(
+      'gh release create "$tag" --target "$GITHUB_SHA" --title "$tag (hotfix)"',
+    );
   });
 
   test("grants each called workflow what its jobs need, and passes the secrets it declares", () => {
     expect(hotfix.jobs["deploy-production"].permissions).toEqual({ contents: "read", deployments: "write" });
     const declared = Object.keys(workflows["deploy-production.yml"].parsed.on.workflow_call.secrets).sort();
     expect(Object.keys(hotfix.jobs["deploy-production"].secrets).sort()).toEqual(declared);
-    for (const [name, value] of Object.entries(hotfix.jobs["deploy-production"].secrets)) expect(value).toBe(`\${{ secrets.${name} }}`);
+    for (const [name, value] of Object.entries(hotfix.jobs["deploy-production"].secrets))
+      expect(value).toBe(`\${{ secrets.${name} }}`);
   });
 });

@@ -19,11 +19,17 @@ const scriptOf = (name: string): { run: string; env: Record<string, string> } =>
 const planStep = scriptOf("Decide the version");
 const tagStep = scriptOf("Set the version");
 
-const identity = { GIT_AUTHOR_NAME: "dev", GIT_AUTHOR_EMAIL: "dev@example.com", GIT_COMMITTER_NAME: "dev", GIT_COMMITTER_EMAIL: "dev@example.com" };
+const identity = {
+  GIT_AUTHOR_NAME: "dev",
+  GIT_AUTHOR_EMAIL: "dev@example.com",
+  GIT_COMMITTER_NAME: "dev",
+  GIT_COMMITTER_EMAIL: "dev@example.com",
+};
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...identity, ...env } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -37,13 +43,17 @@ describe("the release job, four releases in a row in a real git repository", () 
     run("git", ["init", "--quiet", "--bare", "--initial-branch=main", origin], root);
     run("git", ["clone", "--quiet", origin, developer], root);
     run("git", ["checkout", "--quiet", "-b", "main"], developer);
-    fs.writeFileSync(path.join(developer, "package.json"), `${JSON.stringify({ name: "wtfb-app", version: "1.0.0", private: true }, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(developer, "package.json"),
+      `${JSON.stringify({ name: "wtfb-app", version: "1.0.0", private: true }, null, 2)}\n`,
+    );
     commit("feat: the first page");
   });
 
   /** A developer's change merged into the default branch. */
   function commit(subject: string, body = ""): void {
-    if (run("git", ["ls-remote", "--heads", "origin", "main"], developer).trim() !== "") run("git", ["pull", "--quiet", "--ff-only", "origin", "main"], developer);
+    if (run("git", ["ls-remote", "--heads", "origin", "main"], developer).trim() !== "")
+      run("git", ["pull", "--quiet", "--ff-only", "origin", "main"], developer);
     fs.appendFileSync(path.join(developer, "CHANGES"), `${subject}\n`);
     run("git", ["add", "-A"], developer);
     run("git", ["commit", "--quiet", "-m", subject, ...(body ? ["-m", body] : [])], developer);
@@ -66,7 +76,13 @@ describe("the release job, four releases in a row in a real git repository", () 
       env: { ...process.env, ...common, ...planStep.env, EVENT_NAME: "workflow_dispatch", BUMP: bump },
     });
     if (plan.status !== 0) throw new Error(`the plan step failed:\n${plan.stdout}\n${plan.stderr}`);
-    const outputs = Object.fromEntries(fs.readFileSync(outputFile, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    const outputs = Object.fromEntries(
+      fs
+        .readFileSync(outputFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
     if (outputs.due === "true") {
       const tag = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", tagStep.run], {
         cwd: workspace,

@@ -31,10 +31,25 @@ const model: Workflow = {
       env: { "lower_and-Mixed.Key": "true", EMPTY: "" },
       steps: [
         { name: "Check out", uses: pinned, with: { "fetch-depth": 0, "persist-credentials": false } },
-        { name: "Build", id: "build", if: "${{ always() }}", workingDirectory: "infra", continueOnError: true, timeoutMinutes: 5, env: { TOKEN: "${{ secrets.TOKEN }}" }, run: "echo one\necho \"two: $TOKEN\"" },
+        {
+          name: "Build",
+          id: "build",
+          if: "${{ always() }}",
+          workingDirectory: "infra",
+          continueOnError: true,
+          timeoutMinutes: 5,
+          env: { TOKEN: "${{ secrets.TOKEN }}" },
+          run: 'echo one\necho "two: $TOKEN"',
+        },
       ],
     },
-    reuse: { needs: ["build"], permissions: { contents: "read" }, uses: "./.github/workflows/ci.yml", with: { flag: true }, secrets: { REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}" } },
+    reuse: {
+      needs: ["build"],
+      permissions: { contents: "read" },
+      uses: "./.github/workflows/ci.yml",
+      with: { flag: true },
+      secrets: { REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}" },
+    },
   },
 };
 
@@ -55,7 +70,9 @@ describe("the workflow renderer", () => {
         push: { branches: ["main"], tags: ["v*"] },
         pull_request: { paths: ["infra/**"] },
         workflow_dispatch: { inputs: { version: { description: "Version", type: "string", required: true } } },
-        workflow_call: { outputs: { built: { description: "What was built", value: "${{ jobs.build.outputs.built }}" } } },
+        workflow_call: {
+          outputs: { built: { description: "What was built", value: "${{ jobs.build.outputs.built }}" } },
+        },
         repository_dispatch: { types: ["wtfb-rollback"] },
         schedule: [{ cron: "0 8 * * 2" }],
       },
@@ -73,11 +90,30 @@ describe("the workflow renderer", () => {
           outputs: { built: "${{ steps.build.outputs.built }}" },
           env: { "lower_and-Mixed.Key": "true", EMPTY: "" },
           steps: [
-            { name: "Check out", uses: `actions/checkout@${pinned.sha}`, with: { "fetch-depth": 0, "persist-credentials": false } },
-            { name: "Build", id: "build", if: "${{ always() }}", "working-directory": "infra", "continue-on-error": true, "timeout-minutes": 5, env: { TOKEN: "${{ secrets.TOKEN }}" }, run: 'echo one\necho "two: $TOKEN"' },
+            {
+              name: "Check out",
+              uses: `actions/checkout@${pinned.sha}`,
+              with: { "fetch-depth": 0, "persist-credentials": false },
+            },
+            {
+              name: "Build",
+              id: "build",
+              if: "${{ always() }}",
+              "working-directory": "infra",
+              "continue-on-error": true,
+              "timeout-minutes": 5,
+              env: { TOKEN: "${{ secrets.TOKEN }}" },
+              run: 'echo one\necho "two: $TOKEN"',
+            },
           ],
         },
-        reuse: { needs: ["build"], permissions: { contents: "read" }, uses: "./.github/workflows/ci.yml", with: { flag: true }, secrets: { REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}" } },
+        reuse: {
+          needs: ["build"],
+          permissions: { contents: "read" },
+          uses: "./.github/workflows/ci.yml",
+          with: { flag: true },
+          secrets: { REGISTRY_PASSWORD: "${{ secrets.REGISTRY_PASSWORD }}" },
+        },
       },
     });
   });

@@ -9,13 +9,20 @@ import { generatedWorkflows } from "./support/workflows";
 function pipeline(config: PipelineConfig) {
   const app = Testing.app();
   const stacks = addPipelineStacks(app, config);
-  const synthesized = Object.fromEntries([...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
-  const workflows = Object.fromEntries(Object.entries(generatedWorkflows(config)).map(([name, workflow]) => [name, workflow.yaml]));
+  const synthesized = Object.fromEntries(
+    [...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]),
+  );
+  const workflows = Object.fromEntries(
+    Object.entries(generatedWorkflows(config)).map(([name, workflow]) => [name, workflow.yaml]),
+  );
   return { synthesized, workflows };
 }
 
 /** `${github_repository_environment.<id>.environment}` → that environment's name. */
-const environmentOf = (stack: any, reference: string) => stack.resource.github_repository_environment[/^\$\{github_repository_environment\.([^.}]+)\.environment\}$/.exec(reference)![1]].environment;
+const environmentOf = (stack: any, reference: string) =>
+  stack.resource.github_repository_environment[
+    /^\$\{github_repository_environment\.([^.}]+)\.environment\}$/.exec(reference)![1]
+  ].environment;
 
 /** The deployment policies of one environment, which the repository stack holds. */
 const branchPolicies = (stack: any, environment: string) =>
@@ -49,11 +56,15 @@ describe("one source of truth: the config drives workflows and environments toge
 
   test("changing production's reviewers changes its environment, while the workflows, which only name the environment, stay as they are", () => {
     // WHEN
-    const after = pipeline(shippedConfig((raw) => (raw.environments.production.reviewers = { users: ["release-captain"] })));
+    const after = pipeline(
+      shippedConfig((raw) => (raw.environments.production.reviewers = { users: ["release-captain"] })),
+    );
 
     // THEN
     // production's own users, then those of repository and release, which take production's reviewers.
-    expect(Object.values(dataSourcesOf(after.synthesized.repository, "github_user")).map((user) => user.username)).toEqual(["release-captain", "release-captain", "release-captain"]);
+    expect(
+      Object.values(dataSourcesOf(after.synthesized.repository, "github_user")).map((user) => user.username),
+    ).toEqual(["release-captain", "release-captain", "release-captain"]);
     expect(after.workflows).toEqual(before.workflows);
     expect(after.synthesized.production).toEqual(before.synthesized.production);
   });
@@ -66,9 +77,13 @@ describe("one source of truth: the config drives workflows and environments toge
       }),
     );
     expect(after.workflows["deploy-staging.yml"]).toContain("url: https://qa.wtfb.example");
-    expect(after.workflows["deploy-staging.yml"]).toContain('verify --minutes 30');
-    const variables = Object.values(resourcesOf(after.synthesized.repository, "github_actions_environment_variable")).find(
-      (variable) => variable.variable_name === "PUBLIC_URL" && environmentOf(after.synthesized.repository, variable.environment) === "staging",
+    expect(after.workflows["deploy-staging.yml"]).toContain("verify --minutes 30");
+    const variables = Object.values(
+      resourcesOf(after.synthesized.repository, "github_actions_environment_variable"),
+    ).find(
+      (variable) =>
+        variable.variable_name === "PUBLIC_URL" &&
+        environmentOf(after.synthesized.repository, variable.environment) === "staging",
     );
     expect(variables.value).toBe("https://qa.wtfb.example");
   });

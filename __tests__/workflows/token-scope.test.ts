@@ -15,8 +15,24 @@ type Permissions = Readonly<Record<string, Access>>;
  * repository permissions; `members` is the organization's). Keep the two in step.
  */
 const TOKEN_PERMISSIONS: Readonly<Record<string, Permissions>> = {
-  [PIPELINE_SECRETS.deployToken]: { environments: "write", administration: "read", actions: "read", secrets: "read", metadata: "read" },
-  [PIPELINE_SECRETS.adminToken]: { administration: "write", environments: "write", secrets: "write", variables: "write", contents: "write", workflows: "write", actions: "read", members: "read", metadata: "read" },
+  [PIPELINE_SECRETS.deployToken]: {
+    environments: "write",
+    administration: "read",
+    actions: "read",
+    secrets: "read",
+    metadata: "read",
+  },
+  [PIPELINE_SECRETS.adminToken]: {
+    administration: "write",
+    environments: "write",
+    secrets: "write",
+    variables: "write",
+    contents: "write",
+    workflows: "write",
+    actions: "read",
+    members: "read",
+    metadata: "read",
+  },
 };
 
 /**
@@ -60,7 +76,9 @@ describe.each(configs)("each applying job's GitHub token covers the stack it app
   const config = makeConfig();
   const app = Testing.app();
   const stacks = addPipelineStacks(app, config);
-  const synthesized = Object.fromEntries([...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]));
+  const synthesized = Object.fromEntries(
+    [...stacks.environments, stacks.repository].map((stack) => [stack.node.id, JSON.parse(Testing.synth(stack))]),
+  );
 
   /** Every step that applies a stack (it sets Terraform's apply arguments): workflow/job, the stack, the token's secret. */
   const applies: { job: string; stack: string; token: string }[] = [];
@@ -78,11 +96,16 @@ describe.each(configs)("each applying job's GitHub token covers the stack it app
   test("deploys and rollbacks apply their environment's stack with DEPLOY_TOKEN; only repository.yml holds the admin token", () => {
     const environments = Object.keys(config.environments);
     for (const apply of applies) {
-      expect(apply).toEqual({ job: apply.job, stack: apply.stack, token: apply.stack === "repository" ? PIPELINE_SECRETS.adminToken : PIPELINE_SECRETS.deployToken });
+      expect(apply).toEqual({
+        job: apply.job,
+        stack: apply.stack,
+        token: apply.stack === "repository" ? PIPELINE_SECRETS.adminToken : PIPELINE_SECRETS.deployToken,
+      });
       expect([...environments, "repository"]).toContain(apply.stack);
     }
     // Every environment is applied by a deploy job and by a rollback job.
-    for (const environment of environments) expect(applies.filter((apply) => apply.stack === environment).length).toBeGreaterThanOrEqual(2);
+    for (const environment of environments)
+      expect(applies.filter((apply) => apply.stack === environment).length).toBeGreaterThanOrEqual(2);
   });
 
   test("the token of every applying job has each permission the GitHub types of its stack need", () => {
@@ -92,17 +115,29 @@ describe.each(configs)("each applying job's GitHub token covers the stack it app
       expect({ token: apply.token, documented: token !== undefined }).toEqual({ token: apply.token, documented: true });
       for (const type of githubTypes(synthesized[apply.stack])) {
         const needs = TYPE_PERMISSIONS[type];
-        if (!needs) throw new Error(`${type} (stack ${apply.stack}) has no row in TYPE_PERMISSIONS: add what its endpoints need`);
+        if (!needs)
+          throw new Error(`${type} (stack ${apply.stack}) has no row in TYPE_PERMISSIONS: add what its endpoints need`);
         const lacking = missing(token, needs);
-        if (lacking.length > 0) gaps.push(`${apply.job} applies ${apply.stack} with ${apply.token}, whose ${type} needs ${lacking.join(", ")}`);
+        if (lacking.length > 0)
+          gaps.push(
+            `${apply.job} applies ${apply.stack} with ${apply.token}, whose ${type} needs ${lacking.join(", ")}`,
+          );
       }
     }
     expect(gaps).toEqual([]);
   });
 
   test("the permission table is not vacuous: the deploy token lacks what the repository stack needs", () => {
-    const lacking = githubTypes(synthesized.repository).filter((type) => missing(TOKEN_PERMISSIONS[PIPELINE_SECRETS.deployToken], TYPE_PERMISSIONS[type] ?? {}).length > 0);
-    expect(lacking).toEqual(expect.arrayContaining(["github_actions_environment_secret", "github_repository_environment", "github_repository_environment_deployment_policy"]));
+    const lacking = githubTypes(synthesized.repository).filter(
+      (type) => missing(TOKEN_PERMISSIONS[PIPELINE_SECRETS.deployToken], TYPE_PERMISSIONS[type] ?? {}).length > 0,
+    );
+    expect(lacking).toEqual(
+      expect.arrayContaining([
+        "github_actions_environment_secret",
+        "github_repository_environment",
+        "github_repository_environment_deployment_policy",
+      ]),
+    );
   });
 });
 
@@ -123,12 +158,18 @@ describe("the repository stack's inputs (variant config: its state is remote, so
   };
 
   test("its apply gets every required variable from a secret of the repository environment, one per environment and Terraform-managed secret", () => {
-    const managed = Object.entries(config.environments).flatMap(([name, profile]) => profile.secrets.filter((secret) => secret.managedBy !== "external").map((secret) => [name, secret.name]));
+    const managed = Object.entries(config.environments).flatMap(([name, profile]) =>
+      profile.secrets.filter((secret) => secret.managedBy !== "external").map((secret) => [name, secret.name]),
+    );
     expect(managed.length).toBeGreaterThan(0);
-    expect(required).toEqual(managed.map(([environment, secret]) => `TF_VAR_${environment}_secret_${secret.toLowerCase()}`).sort());
+    expect(required).toEqual(
+      managed.map(([environment, secret]) => `TF_VAR_${environment}_secret_${secret.toLowerCase()}`).sort(),
+    );
     const env = stepEnv("repository.yml", (step) => step.env?.TF_CLI_ARGS_apply !== undefined);
     for (const [environment, secret] of managed) {
-      expect(env[`TF_VAR_${environment}_secret_${secret.toLowerCase()}`]).toBe(`\${{ secrets.${environment.toUpperCase()}_${secret} }}`);
+      expect(env[`TF_VAR_${environment}_secret_${secret.toLowerCase()}`]).toBe(
+        `\${{ secrets.${environment.toUpperCase()}_${secret} }}`,
+      );
     }
   });
 
@@ -136,8 +177,12 @@ describe("the repository stack's inputs (variant config: its state is remote, so
     const env = stepEnv("plan-review.yml", (step) => step.env?.STACK === "repository");
     for (const name of required) expect({ name, value: env[name] }).toEqual({ name, value: SECRET_VALUE_PLACEHOLDER });
     // The only secrets it reads: its read-only token and the state backend's credentials.
-    const referenced = Object.values(env).flatMap((value) => [...String(value).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]));
-    const backend = Object.values(backendCredentialEnv(config.repository.backend!)).map((value) => /secrets\.([A-Za-z_0-9]+)/.exec(value)![1]);
+    const referenced = Object.values(env).flatMap((value) =>
+      [...String(value).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]),
+    );
+    const backend = Object.values(backendCredentialEnv(config.repository.backend!)).map(
+      (value) => /secrets\.([A-Za-z_0-9]+)/.exec(value)![1],
+    );
     expect(referenced.sort()).toEqual([PIPELINE_SECRETS.planReviewToken, ...backend].sort());
   });
 });

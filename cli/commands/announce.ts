@@ -13,7 +13,8 @@ export async function announce(context: Context, phase: string | undefined): Pro
     console.log("::notice::the run ended before it resolved what to deploy: nothing to announce");
     return;
   }
-  const status = phase === "start" ? "started" : recordStatus(state.kind, env.JOB_STATUS ?? "failure", env.ROLLBACK_OUTCOME ?? "");
+  const status =
+    phase === "start" ? "started" : recordStatus(state.kind, env.JOB_STATUS ?? "failure", env.ROLLBACK_OUTCOME ?? "");
   const grafanaUrl = environmentGrafanaUrl(config, environment);
   const token = env.GRAFANA_TOKEN ?? "";
   if (token === "") {
@@ -39,14 +40,23 @@ export async function announce(context: Context, phase: string | undefined): Pro
   const stakeholders = config.monitoring.stakeholders;
   if (stakeholders?.type === "slack") {
     const webhook = env[stakeholders.webhookUrlSecret] ?? "";
-    const versions = Object.entries(state.applications).map(([application, run]) => `${application} ${run.version}`).join(", ");
+    const versions = Object.entries(state.applications)
+      .map(([application, run]) => `${application} ${run.version}`)
+      .join(", ");
     const what = state.kind === "deployment" ? "Deployment" : "Rollback";
     const text = `${what} to ${environment} ${phase === "start" ? "started" : status}: ${versions} (by ${state.deployer}) ${runUrl(env)}`;
-    if (webhook === "") console.log(`::notice::${stakeholders.webhookUrlSecret} is not set: stakeholders were not notified on Slack`);
-    else await postToSlack(webhook, text).catch((error: Error) => noteIssue(context, `could not notify Slack: ${error.message}`, state));
+    if (webhook === "")
+      console.log(`::notice::${stakeholders.webhookUrlSecret} is not set: stakeholders were not notified on Slack`);
+    else
+      await postToSlack(webhook, text).catch((error: Error) =>
+        noteIssue(context, `could not notify Slack: ${error.message}`, state),
+      );
   }
   if (phase === "start") {
-    appendSummary(env, `### ${state.kind === "deployment" ? "Deployment" : "Rollback"} to ${environment} started at ${state.startedAt} by ${state.deployer}\n`);
+    appendSummary(
+      env,
+      `### ${state.kind === "deployment" ? "Deployment" : "Rollback"} to ${environment} started at ${state.startedAt} by ${state.deployer}\n`,
+    );
   }
   saveRunState(state, env);
 }

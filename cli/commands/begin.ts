@@ -1,8 +1,27 @@
 /** `begin deployment|rollback`: resolves what moves, from the inputs, the CI build and the release state; a rollback whose alert saw a version that no longer serves is skipped. */
 import { knownGoodVariable } from "../../constructs/contract";
 import { isServing, releaseVariablesOf, servingVersion } from "../../constructs/workflows/runtime/release-plan";
-import { REJECTED_VERSIONS_KEPT, REJECTED_VERSIONS_VARIABLE, RELEASE_STATE_VARIABLE, parseRejectedVersions, parseStringRecord, previousKnownGoodVariable, saveRunState, type ApplicationRun, type RunState } from "../run-state";
-import { CommandError, appendSummary, applicationNames, checkVersion, githubApi, oneLine, type Context, writeOutput } from "../command-context";
+import {
+  REJECTED_VERSIONS_KEPT,
+  REJECTED_VERSIONS_VARIABLE,
+  RELEASE_STATE_VARIABLE,
+  parseRejectedVersions,
+  parseStringRecord,
+  previousKnownGoodVariable,
+  saveRunState,
+  type ApplicationRun,
+  type RunState,
+} from "../run-state";
+import {
+  CommandError,
+  appendSummary,
+  applicationNames,
+  checkVersion,
+  githubApi,
+  oneLine,
+  type Context,
+  writeOutput,
+} from "../command-context";
 
 export async function begin(context: Context, kind: string | undefined): Promise<void> {
   if (kind !== "deployment" && kind !== "rollback") throw new CommandError("begin needs deployment or rollback");
@@ -15,7 +34,10 @@ export async function begin(context: Context, kind: string | undefined): Promise
     );
   }
   const github = githubApi(env);
-  const releaseState = parseStringRecord(await github.environmentVariable(environment, RELEASE_STATE_VARIABLE), `the variable ${RELEASE_STATE_VARIABLE} of ${environment}`);
+  const releaseState = parseStringRecord(
+    await github.environmentVariable(environment, RELEASE_STATE_VARIABLE),
+    `the variable ${RELEASE_STATE_VARIABLE} of ${environment}`,
+  );
   const variables = releaseVariablesOf(applicationNames(config), config.environments[environment].runtime.strategy);
   const applications: Record<string, ApplicationRun> = {};
   let skipped: string | undefined;
@@ -34,14 +56,20 @@ export async function begin(context: Context, kind: string | undefined): Promise
       applications[application] = { version, ...(previous ? { previous } : {}), ...(knownGood ? { knownGood } : {}) };
     }
   } else {
-    const selected = env.ROLLBACK_APPLICATION && env.ROLLBACK_APPLICATION !== "all" ? [env.ROLLBACK_APPLICATION] : applicationNames(config);
+    const selected =
+      env.ROLLBACK_APPLICATION && env.ROLLBACK_APPLICATION !== "all"
+        ? [env.ROLLBACK_APPLICATION]
+        : applicationNames(config);
     const seen = env.ROLLBACK_SEEN_VERSION ?? "";
     if (seen !== "") checkVersion(seen, "the version the alert saw");
     const rejected = parseRejectedVersions(await github.environmentVariable(environment, REJECTED_VERSIONS_VARIABLE));
     reason = oneLine(env.ROLLBACK_REASON ?? "") || "manual rollback";
     alertname = oneLine(env.ROLLBACK_ALERT ?? "") || undefined;
     for (const application of selected) {
-      if (!variables[application]) throw new CommandError(`no application named ${application}; the config has ${applicationNames(config).join(", ")}`);
+      if (!variables[application])
+        throw new CommandError(
+          `no application named ${application}; the config has ${applicationNames(config).join(", ")}`,
+        );
       const serving = servingVersion(variables[application], releaseState);
       if (seen !== "" && selected.length === 1 && !isServing(seen, serving)) {
         // The alert is about a version that is gone: a deploy's own rollback or an earlier alert already moved it.
@@ -52,16 +80,33 @@ export async function begin(context: Context, kind: string | undefined): Promise
       const previousKnownGood = await github.environmentVariable(environment, previousKnownGoodVariable(application));
       const refused = new Set([...(rejected[application] ?? []), ...(serving !== undefined ? [serving] : [])]);
       // The newest known-good version that is neither serving nor left by an earlier rollback; an explicit version is the operator's choice.
-      const version = env.ROLLBACK_VERSION || [knownGood, previousKnownGood].find((candidate): candidate is string => !!candidate && !refused.has(candidate)) || "";
+      const version =
+        env.ROLLBACK_VERSION ||
+        [knownGood, previousKnownGood].find(
+          (candidate): candidate is string => !!candidate && !refused.has(candidate),
+        ) ||
+        "";
       if (version === "") {
-        const left = rejected[application]?.length ? ` (earlier rollbacks left ${rejected[application].join(", ")})` : "";
-        throw new CommandError(`no known-good version of ${application} other than the one serving is recorded in ${environment}${left}; dispatch the rollback with a version`);
+        const left = rejected[application]?.length
+          ? ` (earlier rollbacks left ${rejected[application].join(", ")})`
+          : "";
+        throw new CommandError(
+          `no known-good version of ${application} other than the one serving is recorded in ${environment}${left}; dispatch the rollback with a version`,
+        );
       }
       checkVersion(version, `the rollback version of ${application}`);
-      applications[application] = { version, ...(serving ? { previous: serving } : {}), ...(knownGood ? { knownGood } : {}) };
-      if (serving !== undefined && serving !== version) rejected[application] = [...(rejected[application] ?? []).filter((entry) => entry !== serving), serving].slice(-REJECTED_VERSIONS_KEPT);
+      applications[application] = {
+        version,
+        ...(serving ? { previous: serving } : {}),
+        ...(knownGood ? { knownGood } : {}),
+      };
+      if (serving !== undefined && serving !== version)
+        rejected[application] = [...(rejected[application] ?? []).filter((entry) => entry !== serving), serving].slice(
+          -REJECTED_VERSIONS_KEPT,
+        );
     }
-    if (skipped === undefined) await github.setEnvironmentVariable(environment, REJECTED_VERSIONS_VARIABLE, JSON.stringify(rejected));
+    if (skipped === undefined)
+      await github.setEnvironmentVariable(environment, REJECTED_VERSIONS_VARIABLE, JSON.stringify(rejected));
   }
 
   const state: RunState = {
@@ -88,7 +133,9 @@ export async function begin(context: Context, kind: string | undefined): Promise
     return;
   }
   for (const [application, run] of Object.entries(applications)) {
-    console.log(`${application}: ${kind === "deployment" ? "deploy" : "roll back to"} ${run.version}${run.previous ? ` (serving ${run.previous})` : ""}`);
+    console.log(
+      `${application}: ${kind === "deployment" ? "deploy" : "roll back to"} ${run.version}${run.previous ? ` (serving ${run.previous})` : ""}`,
+    );
     writeOutput(env, application, run.version);
   }
 }

@@ -22,7 +22,17 @@ export async function revertMigrations(context: Context): Promise<void> {
     const image = `${application.image}:${run.previous}`;
     const dockerEnv = { ...env, DOCKER_HOST: profile.runtime.dockerHost };
     if (env.REGISTRY_USERNAME && env.REGISTRY_PASSWORD) {
-      const login = spawnSync("docker", ["login", ...[registryHost(application.image)].filter((host): host is string => host !== undefined), "--username", env.REGISTRY_USERNAME, "--password-stdin"], { env: dockerEnv, input: env.REGISTRY_PASSWORD, stdio: ["pipe", "inherit", "inherit"] });
+      const login = spawnSync(
+        "docker",
+        [
+          "login",
+          ...[registryHost(application.image)].filter((host): host is string => host !== undefined),
+          "--username",
+          env.REGISTRY_USERNAME,
+          "--password-stdin",
+        ],
+        { env: dockerEnv, input: env.REGISTRY_PASSWORD, stdio: ["pipe", "inherit", "inherit"] },
+      );
       if (login.status !== 0) throw new CommandError(`docker login for ${application.image} failed`);
     }
     const environmentArgs = [
@@ -30,9 +40,23 @@ export async function revertMigrations(context: Context): Promise<void> {
       // Secrets by name only: docker reads their values from this process's environment, never the command line.
       ...profile.secrets.flatMap((secret) => ["--env", secret.name]),
     ];
-    const args = ["run", "--rm", "--name", containerName(name, environment, "migrate", "down"), "--network", networkName(environment), ...environmentArgs, image, ...command];
+    const args = [
+      "run",
+      "--rm",
+      "--name",
+      containerName(name, environment, "migrate", "down"),
+      "--network",
+      networkName(environment),
+      ...environmentArgs,
+      image,
+      ...command,
+    ];
     console.log(`${name}: reverting the last migration with ${image} (${command.join(" ")})`);
-    const result = spawnSync("docker", args, { env: dockerEnv, stdio: "inherit", timeout: (application.database?.migrationTimeoutSeconds ?? 600) * 1000 });
+    const result = spawnSync("docker", args, {
+      env: dockerEnv,
+      stdio: "inherit",
+      timeout: (application.database?.migrationTimeoutSeconds ?? 600) * 1000,
+    });
     if (result.status !== 0) {
       noteIssue(context, `the down migration of ${name} (${image}) failed`, state);
       saveRunState(state, env);

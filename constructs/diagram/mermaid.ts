@@ -41,10 +41,13 @@ function quoted(...lines: readonly string[]): string {
 }
 
 export function escapeMermaidText(text: string): string {
-  return text.replace(/["#&<>`|\r\n\t]/g, (char) => (char === "\n" || char === "\r" || char === "\t" ? " " : `#${char.charCodeAt(0)};`));
+  return text.replace(/["#&<>`|\r\n\t]/g, (char) =>
+    char === "\n" || char === "\r" || char === "\t" ? " " : `#${char.charCodeAt(0)};`,
+  );
 }
 
 function checkedId(id: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(id) || UNSAFE_ID.test(id)) throw new Error(`diagram id ${JSON.stringify(id)} is not a safe Mermaid identifier`);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(id) || UNSAFE_ID.test(id))
+    throw new Error(`diagram id ${JSON.stringify(id)} is not a safe Mermaid identifier`);
   return id;
 }

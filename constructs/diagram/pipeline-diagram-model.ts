@@ -124,26 +124,52 @@ function environmentStages(config: PipelineConfig, environment: EnvironmentProfi
   if (approval.length > 0) chain({ id: id("approval"), lines: approval, shape: "hexagon" });
   const window = environment.deploymentWindow;
   if (window) {
-    chain({ id: id("window"), lines: ["deployment window", `${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone}`], shape: "hexagon" });
+    chain({
+      id: id("window"),
+      lines: ["deployment window", `${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone}`],
+      shape: "hexagon",
+    });
   }
-  const deploy = { id: id("deploy"), lines: [`deploy ${applicationList(config)}`, strategyText(environment.runtime.strategy)], shape: "box" } as const;
+  const deploy = {
+    id: id("deploy"),
+    lines: [`deploy ${applicationList(config)}`, strategyText(environment.runtime.strategy)],
+    shape: "box",
+  } as const;
   chain(deploy);
   const smokeTests = environment.deploy.smokeTests;
-  const smoke = smokeTests.length > 0 ? { id: id("smoke"), lines: ["smoke tests", ...smokeTests.map((test) => test.name)], shape: "rounded" as const } : undefined;
+  const smoke =
+    smokeTests.length > 0
+      ? { id: id("smoke"), lines: ["smoke tests", ...smokeTests.map((test) => test.name)], shape: "rounded" as const }
+      : undefined;
   if (smoke) chain(smoke);
   const { monitoring } = environment;
   const monitor = {
     id: id("monitor"),
-    lines: [`monitor ${monitoring.monitoringWindowMinutes} min`, `5xx rate ≤ ${monitoring.errorRateThresholdPercent}% · p95 ≤ ${monitoring.latencyP95Seconds} s`],
+    lines: [
+      `monitor ${monitoring.monitoringWindowMinutes} min`,
+      `5xx rate ≤ ${monitoring.errorRateThresholdPercent}% · p95 ≤ ${monitoring.latencyP95Seconds} s`,
+    ],
     shape: "rounded" as const,
   };
   chain(monitor);
-  const knownGood = { id: id("known_good"), lines: ["record known-good version", knownGoodList(config)], shape: "rounded" as const };
+  const knownGood = {
+    id: id("known_good"),
+    lines: ["record known-good version", knownGoodList(config)],
+    shape: "rounded" as const,
+  };
   chain(knownGood, "healthy");
 
   // The rollback loop (SOP §5): a firing alert dispatches the rollback workflow, which redeploys the known-good version and verifies again.
-  const alert = { id: id("alert"), lines: ["rollback alert fires", ...shortLines(rollbackTriggers(environment))], shape: "diamond" as const };
-  const rollback = { id: id("rollback"), lines: ["rollback", "redeploy the known-good version"], shape: "box" as const };
+  const alert = {
+    id: id("alert"),
+    lines: ["rollback alert fires", ...shortLines(rollbackTriggers(environment))],
+    shape: "diamond" as const,
+  };
+  const rollback = {
+    id: id("rollback"),
+    lines: ["rollback", "redeploy the known-good version"],
+    shape: "box" as const,
+  };
   nodes.push(alert, rollback);
   edges.push(
     { from: monitor.id, to: alert.id, label: "threshold crossed", style: "dotted" },
@@ -160,7 +186,9 @@ function rollbackTriggers(environment: EnvironmentProfile): string[] {
   const { monitoring } = environment;
   return [
     `5xx rate > ${monitoring.errorRateThresholdPercent}% for ${monitoring.errorRateForMinutes} min`,
-    ...(monitoring.rollbackOnLatency ? [`p95 > ${monitoring.latencyP95Seconds} s for ${monitoring.latencyForMinutes} min`] : []),
+    ...(monitoring.rollbackOnLatency
+      ? [`p95 > ${monitoring.latencyP95Seconds} s for ${monitoring.latencyForMinutes} min`]
+      : []),
     ...monitoring.criticalFlowProbes.map((probe) => `${probe.name} flow broken for ${probe.forMinutes} min`),
     ...monitoring.extraAlerts.filter((extra) => extra.rollback).map((extra) => extra.name),
   ];
@@ -179,7 +207,8 @@ function approvalLines(environment: EnvironmentProfile): string[] {
     ...(environment.waitTimerMinutes > 0 ? [`then wait ${environment.waitTimerMinutes} min`] : []),
     ...(approvers.length > 0 && environment.canAdminsBypass ? ["admins may bypass"] : []),
   ];
-  if (approvers.length === 0) return environment.waitTimerMinutes > 0 ? [`wait ${environment.waitTimerMinutes} min`] : [];
+  if (approvers.length === 0)
+    return environment.waitTimerMinutes > 0 ? [`wait ${environment.waitTimerMinutes} min`] : [];
   return ["approval by any of", approvers.join(", "), ...(rules.length > 0 ? [rules.join(" · ")] : [])];
 }
 
@@ -203,7 +232,9 @@ function knownGoodList(config: PipelineConfig): string {
 }
 
 function shortLines(items: readonly string[]): string[] {
-  return items.length > ITEMS_SHOWN ? [...items.slice(0, ITEMS_SHOWN - 1), `+${items.length - ITEMS_SHOWN + 1} more`] : [...items];
+  return items.length > ITEMS_SHOWN
+    ? [...items.slice(0, ITEMS_SHOWN - 1), `+${items.length - ITEMS_SHOWN + 1} more`]
+    : [...items];
 }
 
 function shortList(items: readonly string[]): string {

@@ -46,11 +46,11 @@ export class DeploymentEnvironment extends Construct {
     this.environmentName = props.environmentName;
     this.repository = props.repository;
 
-    const users = (props.reviewerUsers ?? []).map(
-      (username) => Token.asNumber(new DataGithubUser(this, `reviewer-user-${username}`, { username }).id),
+    const users = (props.reviewerUsers ?? []).map((username) =>
+      Token.asNumber(new DataGithubUser(this, `reviewer-user-${username}`, { username }).id),
     );
-    const teams = (props.reviewerTeams ?? []).map(
-      (slug) => Token.asNumber(new DataGithubTeam(this, `reviewer-team-${slug}`, { slug }).id),
+    const teams = (props.reviewerTeams ?? []).map((slug) =>
+      Token.asNumber(new DataGithubTeam(this, `reviewer-team-${slug}`, { slug }).id),
     );
     const branchPatterns = props.branchPatterns ?? [];
     const tagPatterns = props.tagPatterns ?? [];

@@ -49,7 +49,10 @@ export class EnvironmentSecrets extends Construct {
     this.props = props;
     const names = props.secrets.map((secret) => secret.name);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-    if (duplicate) throw new Error(`EnvironmentSecrets: secret ${duplicate} is declared twice for ${props.environment.environmentName}; declare each name once`);
+    if (duplicate)
+      throw new Error(
+        `EnvironmentSecrets: secret ${duplicate} is declared twice for ${props.environment.environmentName}; declare each name once`,
+      );
     this.secretNames = names;
 
     const { environment } = props;
@@ -66,7 +69,9 @@ export class EnvironmentSecrets extends Construct {
       // environments correctly; on a second page provider 6.6.0 dereferences nil options and 6.9.0 requests page 1
       // again forever (github/data_source_github_repository_environments.go), so a repository with more than 30
       // environments cannot plan this check.
-      const environments = new DataGithubRepositoryEnvironments(this, "environments", { repository: environment.repository });
+      const environments = new DataGithubRepositoryEnvironments(this, "environments", {
+        repository: environment.repository,
+      });
       const name = JSON.stringify(environment.environmentName);
       const existing = new DataGithubActionsEnvironmentSecrets(this, "external-secrets", {
         name: environment.repository,
@@ -89,7 +94,9 @@ export class EnvironmentSecrets extends Construct {
   public valueOf(name: string): string {
     const secret = this.props.secrets.find((s) => s.name === name);
     if (!secret) {
-      throw new Error(`EnvironmentSecrets: no secret named ${name} in ${this.props.environment.environmentName}; declare it in environments.${this.props.environment.environmentName}.secrets`);
+      throw new Error(
+        `EnvironmentSecrets: no secret named ${name} in ${this.props.environment.environmentName}; declare it in environments.${this.props.environment.environmentName}.secrets`,
+      );
     }
     let variable = this.variables.get(name);
     if (!variable) {

@@ -40,7 +40,9 @@ export class RepositoryGovernance extends Construct {
     super(scope, id);
     const requiredApprovals = props.requiredApprovals ?? 1;
     if (!Number.isInteger(requiredApprovals) || requiredApprovals < 1) {
-      throw new Error(`RepositoryGovernance: requiredApprovals is ${requiredApprovals}; a pull request needs at least 1 approval`);
+      throw new Error(
+        `RepositoryGovernance: requiredApprovals is ${requiredApprovals}; a pull request needs at least 1 approval`,
+      );
     }
     const checks = props.requiredChecks ?? [];
     const deployments = props.requiredDeploymentEnvironments ?? ["staging"];
@@ -51,7 +53,11 @@ export class RepositoryGovernance extends Construct {
       target: "branch",
       enforcement: "active",
       conditions: { refName: { include: ["~DEFAULT_BRANCH"], exclude: [] } },
-      bypassActors: props.bypassActors?.map((actor) => ({ actorType: actor.actorType, actorId: actor.actorId, bypassMode: actor.bypassMode ?? "always" })),
+      bypassActors: props.bypassActors?.map((actor) => ({
+        actorType: actor.actorType,
+        actorId: actor.actorId,
+        bypassMode: actor.bypassMode ?? "always",
+      })),
       rules: {
         deletion: true,
         nonFastForward: true,
@@ -74,7 +80,12 @@ export class RepositoryGovernance extends Construct {
       name: "release tags: immutable",
       target: "tag",
       enforcement: "active",
-      conditions: { refName: { include: (props.releaseTagPatterns ?? ["v*"]).map((pattern) => `refs/tags/${pattern}`), exclude: [] } },
+      conditions: {
+        refName: {
+          include: (props.releaseTagPatterns ?? ["v*"]).map((pattern) => `refs/tags/${pattern}`),
+          exclude: [],
+        },
+      },
       rules: { deletion: true, nonFastForward: true, update: true },
     });
   }

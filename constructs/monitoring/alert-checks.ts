@@ -32,15 +32,27 @@ function thresholdIssues(monitoring: AlertSettings, path: string): ConfigIssue[]
   const issues: ConfigIssue[] = [];
   const error = monitoring.errorRateThresholdPercent;
   if (!(error > 0 && error <= 100)) {
-    issues.push({ path: `${path}.errorRateThresholdPercent`, message: `alert ErrorRateHigh: the error-rate threshold ${error}% is outside its range (above 0, at most 100)`, fix: "set a percentage, e.g. 1 (SOP §5.1: roll back when the error rate exceeds 1%)" });
+    issues.push({
+      path: `${path}.errorRateThresholdPercent`,
+      message: `alert ErrorRateHigh: the error-rate threshold ${error}% is outside its range (above 0, at most 100)`,
+      fix: "set a percentage, e.g. 1 (SOP §5.1: roll back when the error rate exceeds 1%)",
+    });
   }
   const latency = monitoring.latencyP95Seconds;
   if (!(latency > 0 && latency <= 300)) {
-    issues.push({ path: `${path}.latencyP95Seconds`, message: `alert LatencyP95High: the p95 latency limit ${latency}s is outside its range (above 0, at most 300 seconds)`, fix: "set the limit in seconds, e.g. 0.5" });
+    issues.push({
+      path: `${path}.latencyP95Seconds`,
+      message: `alert LatencyP95High: the p95 latency limit ${latency}s is outside its range (above 0, at most 300 seconds)`,
+      fix: "set the limit in seconds, e.g. 0.5",
+    });
   }
   const restarts = monitoring.containerRestartLimit;
   if (!(restarts >= 1 && restarts <= 1000)) {
-    issues.push({ path: `${path}.containerRestartLimit`, message: `alert ContainerRestarts: the restart limit ${restarts} is outside its range (1 to 1000)`, fix: "set how many restarts within containerRestartWindowMinutes are too many, e.g. 3" });
+    issues.push({
+      path: `${path}.containerRestartLimit`,
+      message: `alert ContainerRestarts: the restart limit ${restarts} is outside its range (1 to 1000)`,
+      fix: "set how many restarts within containerRestartWindowMinutes are too many, e.g. 3",
+    });
   }
   return issues;
 }
@@ -50,13 +62,25 @@ function applicationIssues(input: AlertSettingsInput, path: string): ConfigIssue
   const issues: ConfigIssue[] = [];
   const check = (alert: string, requested: string | undefined, needed: boolean, at: string) => {
     if (requested !== undefined && !applications.includes(requested)) {
-      issues.push({ path: `${at}.application`, message: `alert ${alert}: no application is named ${JSON.stringify(requested)}`, fix: `use one of ${applications.join(", ")}` });
+      issues.push({
+        path: `${at}.application`,
+        message: `alert ${alert}: no application is named ${JSON.stringify(requested)}`,
+        fix: `use one of ${applications.join(", ")}`,
+      });
     } else if (needed && alertApplication(requested, applications) === undefined) {
-      issues.push({ path: `${at}.application`, message: `alert ${alert} rolls an application back, but there are ${applications.length} applications and it names none`, fix: `set application to one of ${applications.join(", ")}` });
+      issues.push({
+        path: `${at}.application`,
+        message: `alert ${alert} rolls an application back, but there are ${applications.length} applications and it names none`,
+        fix: `set application to one of ${applications.join(", ")}`,
+      });
     }
   };
-  monitoring.criticalFlowProbes.forEach((probe, index) => check(`${pascalCase(probe.name)}FlowBroken`, probe.application, true, `${path}.criticalFlowProbes[${index}]`));
-  monitoring.extraAlerts.forEach((alert, index) => check(alert.name, alert.application, alert.rollback, `${path}.extraAlerts[${index}]`));
+  monitoring.criticalFlowProbes.forEach((probe, index) =>
+    check(`${pascalCase(probe.name)}FlowBroken`, probe.application, true, `${path}.criticalFlowProbes[${index}]`),
+  );
+  monitoring.extraAlerts.forEach((alert, index) =>
+    check(alert.name, alert.application, alert.rollback, `${path}.extraAlerts[${index}]`),
+  );
   return issues;
 }
 
@@ -68,11 +92,19 @@ function alertIssues(input: AlertSettingsInput, path: string): ConfigIssue[] {
   const seen = new Set<string>();
   for (const rule of rules) {
     if (seen.has(rule.name)) {
-      issues.push({ path: rule.source.replace(/\.expr$/, ".name"), message: `alert ${rule.name} is defined twice in ${input.environment}`, fix: `give the alert another name (${BUILT_IN_ALERTS.join(", ")} are built in; probes are <Flow>FlowBroken)` });
+      issues.push({
+        path: rule.source.replace(/\.expr$/, ".name"),
+        message: `alert ${rule.name} is defined twice in ${input.environment}`,
+        fix: `give the alert another name (${BUILT_IN_ALERTS.join(", ")} are built in; probes are <Flow>FlowBroken)`,
+      });
     }
     seen.add(rule.name);
     for (const problem of promqlProblems(rule.query)) {
-      issues.push({ path: rule.source, message: `alert ${rule.name}: invalid PromQL: ${problem}`, fix: `correct the expression ${JSON.stringify(rule.query)} (try it in Prometheus's query page)` });
+      issues.push({
+        path: rule.source,
+        message: `alert ${rule.name}: invalid PromQL: ${problem}`,
+        fix: `correct the expression ${JSON.stringify(rule.query)} (try it in Prometheus's query page)`,
+      });
     }
   }
   return issues;
@@ -90,7 +122,12 @@ export function alertSettingsIssues(input: AlertSettingsInput, path: string): Co
 export const checkAlerts: Check = (config) =>
   ENVIRONMENT_NAMES.flatMap((environment) =>
     alertSettingsIssues(
-      { environment, applications: config.applications.map((application) => application.name), metrics: config.monitoring.metrics, monitoring: config.environments[environment].monitoring },
+      {
+        environment,
+        applications: config.applications.map((application) => application.name),
+        metrics: config.monitoring.metrics,
+        monitoring: config.environments[environment].monitoring,
+      },
       `environments.${environment}.monitoring`,
     ),
   );
@@ -108,7 +145,8 @@ export const checkGrafanaOrganizations: Check = (config) => {
     const key = `${url}#${orgId ?? "credentials"}`;
     const owner = owners.get(key);
     if (owner) {
-      const organization = orgId === undefined ? "the organization of the Grafana credentials (no grafanaOrgId)" : `organization ${orgId}`;
+      const organization =
+        orgId === undefined ? "the organization of the Grafana credentials (no grafanaOrgId)" : `organization ${orgId}`;
       issues.push({
         path: `environments.${environment}.monitoring.grafanaOrgId`,
         message: `${environment} and ${owner} would both provision the notification policy of ${organization} in ${url}; it is one tree per organization, so each stack would overwrite the other's alert routing`,
@@ -130,9 +168,14 @@ export const checkGrafanaOrganizations: Check = (config) => {
 export const MINIMUM_GRAFANA_VERSION = { major: 12, minor: 0 } as const;
 
 /** The Grafana version of an environment and the config path it comes from: its own, else the pipeline's. */
-export function environmentGrafanaVersion(config: PipelineConfig, environment: EnvironmentName): { version?: string; path: string } {
+export function environmentGrafanaVersion(
+  config: PipelineConfig,
+  environment: EnvironmentName,
+): { version?: string; path: string } {
   const own = config.environments[environment].monitoring.grafanaVersion;
-  return own === undefined ? { version: config.monitoring.grafanaVersion, path: "monitoring.grafanaVersion" } : { version: own, path: `environments.${environment}.monitoring.grafanaVersion` };
+  return own === undefined
+    ? { version: config.monitoring.grafanaVersion, path: "monitoring.grafanaVersion" }
+    : { version: own, path: `environments.${environment}.monitoring.grafanaVersion` };
 }
 
 /**
@@ -158,7 +201,10 @@ export const checkGrafanaVersions: Check = (config) => {
     const match = GRAFANA_VERSION_PATTERN.exec(version);
     if (!match) continue; // the schema reported its format
     const [major, minor] = [Number(match[1]), Number(match[2])];
-    if (major < MINIMUM_GRAFANA_VERSION.major || (major === MINIMUM_GRAFANA_VERSION.major && minor < MINIMUM_GRAFANA_VERSION.minor)) {
+    if (
+      major < MINIMUM_GRAFANA_VERSION.major ||
+      (major === MINIMUM_GRAFANA_VERSION.major && minor < MINIMUM_GRAFANA_VERSION.minor)
+    ) {
       issues.push({
         path,
         message: `Grafana ${version.replace(/^v/, "")} is older than ${minimum}: the rollback contact point's webhook payload and headers are new in Grafana ${minimum}, so an older Grafana drops or rejects the rollback dispatch and no alert rolls back`,

@@ -116,7 +116,8 @@ export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
 
   if (applications.length > 0) {
     const jobLabel = metrics.jobLabel;
-    const job = applications.length === 1 ? `${jobLabel}="${applications[0]}"` : `${jobLabel}=~"${applications.join("|")}"`;
+    const job =
+      applications.length === 1 ? `${jobLabel}="${applications[0]}"` : `${jobLabel}=~"${applications.join("|")}"`;
     // The job's value is the application's name (the metrics contract), so it becomes the `application` label.
     const byApplication = (expr: string) => `label_replace(${expr}, "application", "$1", "${jobLabel}", "(.+)")`;
     const perVersion = `sum by (${jobLabel}, ${metrics.versionLabel})`;
@@ -142,7 +143,9 @@ export function environmentAlerts(input: EnvironmentAlertsInput): AlertRule[] {
     const latencyRollback = monitoring.rollbackOnLatency;
     rules.push({
       name: "LatencyP95High",
-      query: byApplication(`histogram_quantile(0.95, sum by (le, ${jobLabel}, ${metrics.versionLabel}) (rate(${metrics.durationHistogram}_bucket{${job}}[${window}])))`),
+      query: byApplication(
+        `histogram_quantile(0.95, sum by (le, ${jobLabel}, ${metrics.versionLabel}) (rate(${metrics.durationHistogram}_bucket{${job}}[${window}])))`,
+      ),
       comparator: "above",
       threshold: monitoring.latencyP95Seconds,
       forMinutes: monitoring.latencyForMinutes,

@@ -7,7 +7,6 @@ import type { StakeholderContact } from "../../config/monitoring-schema";
 import { ROLLBACK_DISPATCH_TOKEN_VARIABLE } from "../contract";
 import { messageTemplateName, rollbackContactPointName, stakeholderContactPointName } from "./names";
 
-
 export interface AlertRoutingProps {
   /** The environment whose alerts are routed. */
   readonly environment: string;
@@ -76,7 +75,10 @@ export class AlertRouting extends Construct {
           // A resolved alert must not start a second rollback.
           disableResolveMessage: true,
           // The environment is this contact point's, whatever the alert's labels say.
-          payload: { template: `{{ template "${templates}.rollback-dispatch" . }}`, vars: { ref: props.dispatchRef ?? "main", environment } },
+          payload: {
+            template: `{{ template "${templates}.rollback-dispatch" . }}`,
+            vars: { ref: props.dispatchRef ?? "main", environment },
+          },
         },
       ],
       dependsOn: [this.messageTemplate],
@@ -112,14 +114,32 @@ export class AlertRouting extends Construct {
           // Stakeholders hear about the rollback too (SOP §5.2), through the severity routes below.
           continue: true,
         },
-        { matcher: [{ label: "severity", match: "=", value: "critical" }], contactPoint: this.stakeholderContactPoint.name, groupBy, groupWait: "30s", repeatInterval: "1h" },
-        { matcher: [{ label: "severity", match: "=", value: "warning" }], contactPoint: this.stakeholderContactPoint.name, groupBy, groupWait: "2m", groupInterval: "10m", repeatInterval: "12h" },
+        {
+          matcher: [{ label: "severity", match: "=", value: "critical" }],
+          contactPoint: this.stakeholderContactPoint.name,
+          groupBy,
+          groupWait: "30s",
+          repeatInterval: "1h",
+        },
+        {
+          matcher: [{ label: "severity", match: "=", value: "warning" }],
+          contactPoint: this.stakeholderContactPoint.name,
+          groupBy,
+          groupWait: "2m",
+          groupInterval: "10m",
+          repeatInterval: "12h",
+        },
       ],
     });
   }
 }
 
-function stakeholderIntegration(stakeholders: StakeholderContact, stack: TerraformStack, templates: string, environment: string) {
+function stakeholderIntegration(
+  stakeholders: StakeholderContact,
+  stack: TerraformStack,
+  templates: string,
+  environment: string,
+) {
   const title = `{{ template "${templates}.title" . }}`;
   const message = `{{ template "${templates}.message" . }}`;
   if (stakeholders.type === "email") {

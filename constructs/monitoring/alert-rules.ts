@@ -50,14 +50,19 @@ export class AlertRules extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertRulesProps) {
     super(scope, id);
-    if (props.rules.length === 0) throw new Error(`AlertRules: ${props.environment} has no alerts; a rule group needs at least one (is applications empty?)`);
+    if (props.rules.length === 0)
+      throw new Error(
+        `AlertRules: ${props.environment} has no alerts; a rule group needs at least one (is applications empty?)`,
+      );
     const panels = props.dashboardPanels;
     const panelOf = (rule: AlertRule) => {
       if (!panels) return undefined;
       const panelId = panels.panelIds[rule.name];
       // Grafana takes a dashboard link only with its panel: a rule without one would fail the whole group at apply.
       if (!Number.isInteger(panelId) || panelId < 1) {
-        throw new Error(`AlertRules: rule ${rule.name} of ${props.environment} has no panel in dashboard ${panels.dashboardUid}; give dashboardPanels.panelIds a panel id for every rule, or leave dashboardPanels out`);
+        throw new Error(
+          `AlertRules: rule ${rule.name} of ${props.environment} has no panel in dashboard ${panels.dashboardUid}; give dashboardPanels.panelIds a panel id for every rule, or leave dashboardPanels out`,
+        );
       }
       return { dashboardUid: panels.dashboardUid, panelId };
     };
@@ -66,8 +71,17 @@ export class AlertRules extends Construct {
       folderUid: props.folder.uid,
       intervalSeconds: props.evaluationIntervalSeconds ?? 60,
       orgId: props.orgId,
-      rule: props.rules.map((rule) => grafanaRule(rule, { environment: props.environment, dataSourceUid: props.dataSource.uid, panel: panelOf(rule) })),
+      rule: props.rules.map((rule) =>
+        grafanaRule(rule, {
+          environment: props.environment,
+          dataSourceUid: props.dataSource.uid,
+          panel: panelOf(rule),
+        }),
+      ),
     });
-    this.ruleFilePath = Artifacts.of(this).add(`alerts/${props.environment}.rules.yml`, renderPrometheusRules({ environment: props.environment, rules: props.rules, rateWindow: props.rateWindow }));
+    this.ruleFilePath = Artifacts.of(this).add(
+      `alerts/${props.environment}.rules.yml`,
+      renderPrometheusRules({ environment: props.environment, rules: props.rules, rateWindow: props.rateWindow }),
+    );
   }
 }

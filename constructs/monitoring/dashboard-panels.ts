@@ -69,14 +69,24 @@ export function floorThresholds(floor: number): dashboard.ThresholdsConfigBuilde
 }
 
 /** A time series with its limit drawn as a dashed red line. */
-function limitedTimeseries(title: string, unit: string, limit: number, context: { dataSource: common.DataSourceRef }): TimeseriesPanel {
+function limitedTimeseries(
+  title: string,
+  unit: string,
+  limit: number,
+  context: { dataSource: common.DataSourceRef },
+): TimeseriesPanel {
   return new TimeseriesPanel()
     .title(title)
     .datasource(context.dataSource)
     .unit(unit)
     .thresholds(limitThresholds(limit))
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    )
     .height(8)
     .span(8);
 }
@@ -121,10 +131,16 @@ export function trafficPanels(context: ServicePanelContext): Panel[] {
       .height(8)
       .span(8),
     limitedTimeseries("Error rate (5xx)", "percent", monitoring.errorRateThresholdPercent, context)
-      .description(`Percent of requests answered with 5xx, per version. Above ${monitoring.errorRateThresholdPercent}% for ${monitoring.errorRateForMinutes} minutes rolls back (SOP §5.1).`)
-      .withTarget(prometheusQuery(`100 * sum by (${version}) (${errors}) / sum by (${version}) (${requests})`, `{{${version}}}`)),
+      .description(
+        `Percent of requests answered with 5xx, per version. Above ${monitoring.errorRateThresholdPercent}% for ${monitoring.errorRateForMinutes} minutes rolls back (SOP §5.1).`,
+      )
+      .withTarget(
+        prometheusQuery(`100 * sum by (${version}) (${errors}) / sum by (${version}) (${requests})`, `{{${version}}}`),
+      ),
     limitedTimeseries("Latency", "s", monitoring.latencyP95Seconds, context)
-      .description(`Request duration percentiles. p95 above ${monitoring.latencyP95Seconds}s for ${monitoring.latencyForMinutes} minutes is degraded performance.`)
+      .description(
+        `Request duration percentiles. p95 above ${monitoring.latencyP95Seconds}s for ${monitoring.latencyForMinutes} minutes is degraded performance.`,
+      )
       .targets(
         [0.5, 0.95, 0.99].map((quantile, index) =>
           prometheusQuery(
@@ -146,13 +162,25 @@ export function saturationPanels(context: ServicePanelContext): Panel[] {
     limitedTimeseries("CPU", "short", application.cpus, context)
       .description(`CPU cores used per container; the limit is ${application.cpus}.`)
       .axisLabel("cores")
-      .withTarget(prometheusQuery(`sum by (${name}) (rate(${metrics.containerCpuSeconds}${containers}[$__rate_interval]))`, `{{${name}}}`)),
+      .withTarget(
+        prometheusQuery(
+          `sum by (${name}) (rate(${metrics.containerCpuSeconds}${containers}[$__rate_interval]))`,
+          `{{${name}}}`,
+        ),
+      ),
     limitedTimeseries("Memory", "bytes", application.memoryMb * 1024 * 1024, context)
       .description(`Working-set memory per container; the limit is ${application.memoryMb} MiB.`)
       .withTarget(prometheusQuery(`sum by (${name}) (${metrics.containerMemoryBytes}${containers})`, `{{${name}}}`)),
     limitedTimeseries("Container restarts", "short", monitoring.containerRestartLimit, context)
-      .description(`Restarts per container within ${monitoring.containerRestartWindowMinutes} minutes; above ${monitoring.containerRestartLimit} alerts.`)
-      .withTarget(prometheusQuery(`changes(${metrics.containerStartTime}${containers}[${promDuration(monitoring.containerRestartWindowMinutes * 60)}])`, `{{${name}}}`)),
+      .description(
+        `Restarts per container within ${monitoring.containerRestartWindowMinutes} minutes; above ${monitoring.containerRestartLimit} alerts.`,
+      )
+      .withTarget(
+        prometheusQuery(
+          `changes(${metrics.containerStartTime}${containers}[${promDuration(monitoring.containerRestartWindowMinutes * 60)}])`,
+          `{{${name}}}`,
+        ),
+      ),
   ];
 }
 
@@ -165,7 +193,12 @@ export function versionPanels(context: ServicePanelContext): Panel[] {
       .title("Current version")
       .description(`Versions that served requests in the last interval (from the ${version} label).`)
       .datasource(context.dataSource)
-      .withTarget(instantQuery(`count by (${version}) (rate(${metrics.requestsTotal}${selector(context)}[$__rate_interval]) > 0)`, `{{${version}}}`))
+      .withTarget(
+        instantQuery(
+          `count by (${version}) (rate(${metrics.requestsTotal}${selector(context)}[$__rate_interval]) > 0)`,
+          `{{${version}}}`,
+        ),
+      )
       .textMode(common.BigValueTextMode.Name)
       .colorMode(common.BigValueColorMode.None)
       .graphMode(common.BigValueGraphMode.None)
@@ -174,7 +207,9 @@ export function versionPanels(context: ServicePanelContext): Panel[] {
       .span(8),
     new AnnotationListPanel()
       .title("Deployments")
-      .description("Latest deployments of this application here, newest first, with their version tags (annotations written by the deploy workflow).")
+      .description(
+        "Latest deployments of this application here, newest first, with their version tags (annotations written by the deploy workflow).",
+      )
       .tags(["deployment", `env:${context.environment}`, `app:${context.application.name}`])
       .onlyFromThisDashboard(false)
       .onlyInTimeRange(false)
@@ -187,7 +222,8 @@ export function versionPanels(context: ServicePanelContext): Panel[] {
 
 /** Deployment frequency, success rate, rollbacks and their reasons, and commit-to-deployment time (SOP §8.2). */
 export function deliveryPanels(context: DeliveryPanelContext): Panel[] {
-  const labels = (extra = "") => `{job="${DEPLOYMENT_METRICS.pushgatewayJob}",environment="${context.environment}"${extra}}`;
+  const labels = (extra = "") =>
+    `{job="${DEPLOYMENT_METRICS.pushgatewayJob}",environment="${context.environment}"${extra}}`;
   const deployments = (extra = "") => `changes(${DEPLOYMENT_METRICS.lastDeployment}${labels(extra)}[$__range])`;
   const rollbacks = `changes(${DEPLOYMENT_METRICS.lastRollback}${labels()}[$__range])`;
   const stat = (title: string, description: string) =>
@@ -200,10 +236,17 @@ export function deliveryPanels(context: DeliveryPanelContext): Panel[] {
       .height(5)
       .span(6);
   return [
-    stat("Deployments", "Deployments in the selected time range.").withTarget(instantQuery(`sum(${deployments()})`, "deployments")),
+    stat("Deployments", "Deployments in the selected time range.").withTarget(
+      instantQuery(`sum(${deployments()})`, "deployments"),
+    ),
     stat("Success rate", "Share of deployments in the range that succeeded.")
       .unit("percentunit")
-      .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: RED }, { value: 0.9, color: GREEN }]))
+      .thresholds(
+        new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+          { value: null, color: RED },
+          { value: 0.9, color: GREEN },
+        ]),
+      )
       .withTarget(instantQuery(`sum(${deployments(',status="success"')}) / sum(${deployments()})`, "success rate")),
     stat("Rollbacks", "Rollbacks in the selected time range.")
       .thresholds(limitThresholds(1))
@@ -216,7 +259,12 @@ export function deliveryPanels(context: DeliveryPanelContext): Panel[] {
       .description("Deployments per day, by application and outcome.")
       .datasource(context.dataSource)
       .drawStyle(common.GraphDrawStyle.Bars)
-      .withTarget(prometheusQuery(`sum by (application, status) (changes(${DEPLOYMENT_METRICS.lastDeployment}${labels()}[1d]))`, "{{application}} {{status}}"))
+      .withTarget(
+        prometheusQuery(
+          `sum by (application, status) (changes(${DEPLOYMENT_METRICS.lastDeployment}${labels()}[1d]))`,
+          "{{application}} {{status}}",
+        ),
+      )
       .interval("1h")
       .height(8)
       .span(12),
@@ -225,7 +273,9 @@ export function deliveryPanels(context: DeliveryPanelContext): Panel[] {
       .description("Seconds from the deployed commit to its deployment, per application.")
       .datasource(context.dataSource)
       .unit("s")
-      .withTarget(prometheusQuery(`max by (application) (${DEPLOYMENT_METRICS.leadTime}${labels()})`, "{{application}}"))
+      .withTarget(
+        prometheusQuery(`max by (application) (${DEPLOYMENT_METRICS.leadTime}${labels()})`, "{{application}}"),
+      )
       .height(8)
       .span(12),
     new BarGaugePanel()
@@ -255,7 +305,10 @@ export function deliveryPanels(context: DeliveryPanelContext): Panel[] {
 export function taggedAnnotations(name: string, tags: string[], color: string): dashboard.AnnotationQueryBuilder {
   const target: cog.Builder<cog.Dataquery> = {
     // The SDK types an annotation target as a data query; the Grafana data source's tag filter is this shape.
-    build: () => ({ ...new dashboard.AnnotationTargetBuilder().type("tags").tags(tags).matchAny(false).limit(100).build(), _implementsDataqueryVariant: () => undefined }),
+    build: () => ({
+      ...new dashboard.AnnotationTargetBuilder().type("tags").tags(tags).matchAny(false).limit(100).build(),
+      _implementsDataqueryVariant: () => undefined,
+    }),
   };
   return new dashboard.AnnotationQueryBuilder()
     .name(name)

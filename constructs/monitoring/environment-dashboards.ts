@@ -6,7 +6,15 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { MetricNames } from "../../config/monitoring-schema";
 import type { AlertRule, AlertSettings } from "./alert-model";
-import { alertPanels, deliveryPanels, saturationPanels, taggedAnnotations, trafficPanels, versionPanels, type Panel } from "./dashboard-panels";
+import {
+  alertPanels,
+  deliveryPanels,
+  saturationPanels,
+  taggedAnnotations,
+  trafficPanels,
+  versionPanels,
+  type Panel,
+} from "./dashboard-panels";
 import { dataSourceUid, deliveryDashboardUid, serviceDashboardUid } from "./names";
 
 export interface EnvironmentDashboardsInput {
@@ -39,7 +47,12 @@ export function environmentDashboards(input: EnvironmentDashboardsInput): Enviro
   return dashboards;
 }
 
-function baseDashboard(environment: string, uid: string, title: string, other: { uid: string; title: string }): dashboard.DashboardBuilder {
+function baseDashboard(
+  environment: string,
+  uid: string,
+  title: string,
+  other: { uid: string; title: string },
+): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(`WTFB ${environment} · ${title}`)
     .uid(uid)
     .tags(["wtfb", environment])
@@ -47,7 +60,13 @@ function baseDashboard(environment: string, uid: string, title: string, other: {
     .time({ from: "now-6h", to: "now" })
     .refresh("1m")
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(new dashboard.DashboardLinkBuilder(other.title).type(dashboard.DashboardLinkType.Link).url(`/d/${other.uid}`).keepTime(true).icon("dashboard"))
+    .link(
+      new dashboard.DashboardLinkBuilder(other.title)
+        .type(dashboard.DashboardLinkType.Link)
+        .url(`/d/${other.uid}`)
+        .keepTime(true)
+        .icon("dashboard"),
+    )
     .annotation(taggedAnnotations("Deployments", ["deployment", `env:${environment}`], "blue"))
     .annotation(taggedAnnotations("Rollbacks", ["rollback", `env:${environment}`], "red"));
 }
@@ -62,10 +81,15 @@ function render(builder: dashboard.DashboardBuilder): { json: string; panelIds: 
   return { json: JSON.stringify(built), panelIds: panels.map((panel) => panel.id!) };
 }
 
-function serviceOverview(input: EnvironmentDashboardsInput): Pick<EnvironmentDashboards, "serviceOverview" | "alertPanelIds"> {
+function serviceOverview(
+  input: EnvironmentDashboardsInput,
+): Pick<EnvironmentDashboards, "serviceOverview" | "alertPanelIds"> {
   const { environment } = input;
   const dataSource = { type: "prometheus", uid: dataSourceUid(environment) };
-  const builder = baseDashboard(environment, serviceDashboardUid(environment), "service overview", { uid: deliveryDashboardUid(environment), title: "Delivery" }).description(
+  const builder = baseDashboard(environment, serviceDashboardUid(environment), "service overview", {
+    uid: deliveryDashboardUid(environment),
+    title: "Delivery",
+  }).description(
     `Traffic, errors, latency and saturation of every application in ${environment}, with deployments and rollbacks as annotations.`,
   );
   // The alerts first: their panels are what an alert links to, and their ids do not move when applications change.
@@ -79,15 +103,27 @@ function serviceOverview(input: EnvironmentDashboardsInput): Pick<EnvironmentDas
   }
   const { json, panelIds } = render(builder);
   // Panel 0 is the Alerts row; alert i is panel i + 1.
-  return { serviceOverview: json, alertPanelIds: Object.fromEntries(input.alerts.map((alert, index) => [alert.name, panelIds[index + 1]])) };
+  return {
+    serviceOverview: json,
+    alertPanelIds: Object.fromEntries(input.alerts.map((alert, index) => [alert.name, panelIds[index + 1]])),
+  };
 }
 
 function delivery(input: EnvironmentDashboardsInput): string {
   const { environment } = input;
-  const builder = baseDashboard(environment, deliveryDashboardUid(environment), "delivery", { uid: serviceDashboardUid(environment), title: "Service overview" })
-    .description(`Deployment frequency, success rate, rollbacks and their reasons, and commit-to-deployment time in ${environment}, from the records the deploy and rollback workflows push.`)
+  const builder = baseDashboard(environment, deliveryDashboardUid(environment), "delivery", {
+    uid: serviceDashboardUid(environment),
+    title: "Service overview",
+  })
+    .description(
+      `Deployment frequency, success rate, rollbacks and their reasons, and commit-to-deployment time in ${environment}, from the records the deploy and rollback workflows push.`,
+    )
     .time({ from: "now-30d", to: "now" })
     .refresh("5m");
-  for (const panel of deliveryPanels({ environment, dataSource: { type: "prometheus", uid: dataSourceUid(environment) } })) builder.withPanel(panel);
+  for (const panel of deliveryPanels({
+    environment,
+    dataSource: { type: "prometheus", uid: dataSourceUid(environment) },
+  }))
+    builder.withPanel(panel);
   return render(builder).json;
 }

@@ -4,7 +4,12 @@ import { Dashboard } from "../../gen/providers/grafana/dashboard";
 import { DataSource } from "../../gen/providers/grafana/data-source";
 import { Folder } from "../../gen/providers/grafana/folder";
 import { GrafanaProvider } from "../../gen/providers/grafana/provider";
-import { MONITORING_DEFAULTS, metricsSchema, type MetricNames, type StakeholderContact } from "../../config/monitoring-schema";
+import {
+  MONITORING_DEFAULTS,
+  metricsSchema,
+  type MetricNames,
+  type StakeholderContact,
+} from "../../config/monitoring-schema";
 import { alertSettingsIssues } from "./alert-checks";
 import { alertRateWindow, environmentAlerts, type AlertSettings } from "./alert-model";
 import { AlertRouting } from "./alert-routing";
@@ -115,14 +120,30 @@ export class EnvironmentMonitoring extends Construct {
     this.environmentName = environment;
     const parsedMetrics = metricsSchema.safeParse(props.metrics ?? {});
     if (!parsedMetrics.success) {
-      throw new Error(`EnvironmentMonitoring ${environment}: ${parsedMetrics.error.issues.map((issue) => `metrics.${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+      throw new Error(
+        `EnvironmentMonitoring ${environment}: ${parsedMetrics.error.issues.map((issue) => `metrics.${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+      );
     }
     const metrics = parsedMetrics.data;
     const alertSettings = alertSettingsWithDefaults(props.alerts);
-    const applications = props.applications.map((application) => ({ name: application.name, cpus: application.cpus ?? 0.5, memoryMb: application.memoryMb ?? 512 }));
-    const problems = alertSettingsIssues({ environment, applications: applications.map((application) => application.name), metrics, monitoring: alertSettings }, "alerts");
+    const applications = props.applications.map((application) => ({
+      name: application.name,
+      cpus: application.cpus ?? 0.5,
+      memoryMb: application.memoryMb ?? 512,
+    }));
+    const problems = alertSettingsIssues(
+      {
+        environment,
+        applications: applications.map((application) => application.name),
+        metrics,
+        monitoring: alertSettings,
+      },
+      "alerts",
+    );
     if (problems.length > 0) {
-      throw new Error(`EnvironmentMonitoring ${environment}: ${problems.map((problem) => `${problem.path}: ${problem.message}${problem.fix ? ` (fix: ${problem.fix})` : ""}`).join("; ")}`);
+      throw new Error(
+        `EnvironmentMonitoring ${environment}: ${problems.map((problem) => `${problem.path}: ${problem.message}${problem.fix ? ` (fix: ${problem.fix})` : ""}`).join("; ")}`,
+      );
     }
     const grafanaUrl = props.grafanaUrl.replace(/\/+$/, "");
     const orgId = props.grafanaOrgId === undefined ? undefined : String(props.grafanaOrgId);
@@ -139,7 +160,11 @@ export class EnvironmentMonitoring extends Construct {
     });
     new GrafanaProvider(this, "grafana", { url: grafanaUrl, auth: auth.stringValue });
 
-    this.folder = new Folder(this, "folder", { title: props.folderTitle ?? `WTFB ${environment}`, uid: folderUid(environment), orgId });
+    this.folder = new Folder(this, "folder", {
+      title: props.folderTitle ?? `WTFB ${environment}`,
+      uid: folderUid(environment),
+      orgId,
+    });
     this.dataSource = new DataSource(this, "prometheus", {
       name: props.dataSourceName ?? `WTFB ${environment} Prometheus`,
       uid: dataSourceUid(environment),
@@ -151,10 +176,28 @@ export class EnvironmentMonitoring extends Construct {
       orgId,
     });
 
-    const alerts = environmentAlerts({ environment, applications: applications.map((application) => application.name), metrics, monitoring: alertSettings, grafanaUrl });
+    const alerts = environmentAlerts({
+      environment,
+      applications: applications.map((application) => application.name),
+      metrics,
+      monitoring: alertSettings,
+      grafanaUrl,
+    });
     const dashboards = environmentDashboards({ environment, applications, metrics, monitoring: alertSettings, alerts });
-    this.serviceDashboard = new Dashboard(this, "service-dashboard", { folder: this.folder.uid, configJson: dashboards.serviceOverview, overwrite: true, orgId, dependsOn: [this.dataSource] });
-    this.deliveryDashboard = new Dashboard(this, "delivery-dashboard", { folder: this.folder.uid, configJson: dashboards.delivery, overwrite: true, orgId, dependsOn: [this.dataSource] });
+    this.serviceDashboard = new Dashboard(this, "service-dashboard", {
+      folder: this.folder.uid,
+      configJson: dashboards.serviceOverview,
+      overwrite: true,
+      orgId,
+      dependsOn: [this.dataSource],
+    });
+    this.deliveryDashboard = new Dashboard(this, "delivery-dashboard", {
+      folder: this.folder.uid,
+      configJson: dashboards.delivery,
+      overwrite: true,
+      orgId,
+      dependsOn: [this.dataSource],
+    });
 
     this.alertRules = new AlertRules(this, "alert-rules", {
       environment,

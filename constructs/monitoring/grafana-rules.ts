@@ -26,19 +26,38 @@ export function grafanaRule(rule: AlertRule, options: GrafanaRuleOptions): RuleG
       refId: "A",
       datasourceUid: options.dataSourceUid,
       relativeTimeRange: { from: QUERY_LOOKBACK_SECONDS, to: 0 },
-      model: JSON.stringify({ refId: "A", expr: rule.query, instant: true, range: false, editorMode: "code", intervalMs: 1000, maxDataPoints: 43200 }),
+      model: JSON.stringify({
+        refId: "A",
+        expr: rule.query,
+        instant: true,
+        range: false,
+        editorMode: "code",
+        intervalMs: 1000,
+        maxDataPoints: 43200,
+      }),
     },
     {
       refId: "B",
       datasourceUid: EXPRESSION_DATASOURCE_UID,
       relativeTimeRange: { from: 0, to: 0 },
-      model: JSON.stringify({ refId: "B", type: "reduce", expression: "A", reducer: "last", settings: { mode: "dropNN" } }),
+      model: JSON.stringify({
+        refId: "B",
+        type: "reduce",
+        expression: "A",
+        reducer: "last",
+        settings: { mode: "dropNN" },
+      }),
     },
     {
       refId: "C",
       datasourceUid: EXPRESSION_DATASOURCE_UID,
       relativeTimeRange: { from: 0, to: 0 },
-      model: JSON.stringify({ refId: "C", type: "threshold", expression: "B", conditions: [{ evaluator: { type: rule.comparator === "above" ? "gt" : "lt", params: [rule.threshold] } }] }),
+      model: JSON.stringify({
+        refId: "C",
+        type: "threshold",
+        expression: "B",
+        conditions: [{ evaluator: { type: rule.comparator === "above" ? "gt" : "lt", params: [rule.threshold] } }],
+      }),
     },
   ];
   return {
@@ -54,7 +73,12 @@ export function grafanaRule(rule: AlertRule, options: GrafanaRuleOptions): RuleG
     // run on every rule of a provisioned group by pkg/services/ngalert/provisioning/alert_rules.go, and by the ruler
     // API's pkg/services/ngalert/api/validation/api_ruler_validation.go ValidateRuleNode); __panelId__ must parse as
     // an integer.
-    annotations: { ...alertAnnotations(rule), ...(options.panel ? { __dashboardUid__: options.panel.dashboardUid, __panelId__: String(options.panel.panelId) } : {}) },
+    annotations: {
+      ...alertAnnotations(rule),
+      ...(options.panel
+        ? { __dashboardUid__: options.panel.dashboardUid, __panelId__: String(options.panel.panelId) }
+        : {}),
+    },
     data,
   };
 }

@@ -11,7 +11,8 @@ import { Parser } from "@prometheus-io/codemirror-promql/dist/cjs/parser/parser"
 import { getType } from "@prometheus-io/codemirror-promql/dist/cjs/parser/type";
 
 /** Grafana's interval variables ($__rate_interval, ${__interval}, $__range), which are not PromQL. */
-const GRAFANA_INTERVAL_VARIABLE = /\$(?:__(rate_interval|interval|range)(?![A-Za-z0-9_])|\{__(rate_interval|interval|range)\})/g;
+const GRAFANA_INTERVAL_VARIABLE =
+  /\$(?:__(rate_interval|interval|range)(?![A-Za-z0-9_])|\{__(rate_interval|interval|range)\})/g;
 
 const promqlLanguage = LRLanguage.define({ parser });
 
@@ -74,7 +75,9 @@ function analyze(source: string, options: PromQLCheckOptions): string[] {
     enter: (node) => {
       if (node.type.isError && problems.length < 3) {
         const near = source.slice(node.from, Math.max(node.to, node.from + 12)).trim();
-        problems.push(`syntax error at column ${node.from + 1}${near ? ` near ${JSON.stringify(near)}` : " (the expression ends too early)"}`);
+        problems.push(
+          `syntax error at column ${node.from + 1}${near ? ` near ${JSON.stringify(near)}` : " (the expression ends too early)"}`,
+        );
       }
     },
   });
@@ -90,7 +93,9 @@ function analyze(source: string, options: PromQLCheckOptions): string[] {
   const type = getType(tree.topNode.firstChild);
   const allowed = options.expectedType === "scalar-or-vector" ? ["vector", "scalar"] : ["vector"];
   if (!allowed.includes(type)) {
-    problems.push(`the expression gives a ${type === "matrix" ? "range vector" : type}, but an instant vector is needed${type === "matrix" ? " (wrap it in a function such as rate() or max_over_time())" : ""}`);
+    problems.push(
+      `the expression gives a ${type === "matrix" ? "range vector" : type}, but an instant vector is needed${type === "matrix" ? " (wrap it in a function such as rate() or max_over_time())" : ""}`,
+    );
   }
   return problems;
 }

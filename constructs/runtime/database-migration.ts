@@ -70,14 +70,21 @@ export class DatabaseMigration extends Construct {
     super(scope, id);
     const { host, applicationName } = props;
     const environmentName = host.environmentName;
-    if (props.migrationCommand.length === 0) throw new Error(`DatabaseMigration ${applicationName}: migrationCommand is empty; give the command that applies pending migrations`);
+    if (props.migrationCommand.length === 0)
+      throw new Error(
+        `DatabaseMigration ${applicationName}: migrationCommand is empty; give the command that applies pending migrations`,
+      );
     if (!props.backupCommand && !props.databaseUrl) {
-      throw new Error(`DatabaseMigration ${applicationName}: the default backup (pg_dump) needs databaseUrl; pass the secret holding the connection URL, or a backupCommand`);
+      throw new Error(
+        `DatabaseMigration ${applicationName}: the default backup (pg_dump) needs databaseUrl; pass the secret holding the connection URL, or a backupCommand`,
+      );
     }
     const timeoutSeconds = props.migrationTimeoutSeconds ?? 600;
     const qualifiers = props.generation ? [props.generation] : [];
     const nameOf = (step: "backup" | "migrate") =>
-      props.slot ? containerName(applicationName, environmentName, props.slot, step, ...qualifiers) : containerName(applicationName, environmentName, step, ...qualifiers);
+      props.slot
+        ? containerName(applicationName, environmentName, props.slot, step, ...qualifiers)
+        : containerName(applicationName, environmentName, step, ...qualifiers);
     const logicalIdOf = (step: string) => `${props.addressStem}_${step}`;
     const labels = (role: string) =>
       labelsOf({
@@ -100,7 +107,9 @@ export class DatabaseMigration extends Construct {
     };
     const replacement = props.createBeforeDestroy ? { createBeforeDestroy: true } : {};
     const customBackup = props.backupCommand;
-    const backupImage = customBackup ? props.applicationImage : host.infrastructureImage(props.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE);
+    const backupImage = customBackup
+      ? props.applicationImage
+      : host.infrastructureImage(props.backupImage ?? DEFAULT_POSTGRES_BACKUP_IMAGE);
 
     this.backup = new RuntimeContainer(this, "backup", {
       ...oneOff,
@@ -118,7 +127,10 @@ export class DatabaseMigration extends Construct {
       mounts: [{ type: "volume", source: attributeOf(this, props.backupVolume, "name"), target: BACKUP_DIR }],
       labels: labels("backup"),
       dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
-      lifecycle: { ...replacement, postcondition: [exitedCleanly(`The backup before migrating ${applicationName} in ${environmentName}`)] },
+      lifecycle: {
+        ...replacement,
+        postcondition: [exitedCleanly(`The backup before migrating ${applicationName} in ${environmentName}`)],
+      },
     });
     this.backup.overrideLogicalId(logicalIdOf("backup"));
 
@@ -133,7 +145,12 @@ export class DatabaseMigration extends Construct {
       dependsOn: dependenciesOf(this, [this.backup]),
       lifecycle: {
         ...replacement,
-        postcondition: [exitedCleanly(`The migration of ${applicationName} in ${environmentName}`, ` (124 or 143: it ran longer than its ${timeoutSeconds}s timeout)`)],
+        postcondition: [
+          exitedCleanly(
+            `The migration of ${applicationName} in ${environmentName}`,
+            ` (124 or 143: it ran longer than its ${timeoutSeconds}s timeout)`,
+          ),
+        ],
       },
     });
     this.migration.overrideLogicalId(logicalIdOf("migrate"));

@@ -37,13 +37,20 @@ export class DeploymentStrategy {
   /** A stable and a canary slot; the proxy sends the canary weight's share of requests to the canary. */
   public static canary(options: CanaryOptions = {}): DeploymentStrategy {
     const steps = [...(options.steps ?? DEFAULT_CANARY_STEPS)];
-    if (steps.length === 0) throw new Error("DeploymentStrategy.canary: steps is empty; list the weights to go through, e.g. [5, 25, 50, 100]");
+    if (steps.length === 0)
+      throw new Error(
+        "DeploymentStrategy.canary: steps is empty; list the weights to go through, e.g. [5, 25, 50, 100]",
+      );
     steps.forEach((step, index) => {
       if (!Number.isInteger(step) || step < 0 || step > 100) {
-        throw new Error(`DeploymentStrategy.canary: steps[${index}] is ${step}; a canary weight is a whole percentage from 0 to 100`);
+        throw new Error(
+          `DeploymentStrategy.canary: steps[${index}] is ${step}; a canary weight is a whole percentage from 0 to 100`,
+        );
       }
       if (index > 0 && step <= steps[index - 1]) {
-        throw new Error(`DeploymentStrategy.canary: steps[${index}] (${step}) does not rise above ${steps[index - 1]}; list the weights in increasing order`);
+        throw new Error(
+          `DeploymentStrategy.canary: steps[${index}] (${step}) does not rise above ${steps[index - 1]}; list the weights in increasing order`,
+        );
       }
     });
     return new DeploymentStrategy({ type: "canary", steps });

@@ -55,7 +55,9 @@ export class DockerHost extends Construct {
     this.environmentName = props.environmentName;
     this.addressPrefix = props.addressPrefix ?? "";
     if (!/^([a-z][a-z0-9_]*_)?$/.test(this.addressPrefix)) {
-      throw new Error(`DockerHost ${props.environmentName}: addressPrefix ${JSON.stringify(this.addressPrefix)} must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")`);
+      throw new Error(
+        `DockerHost ${props.environmentName}: addressPrefix ${JSON.stringify(this.addressPrefix)} must be lower-case letters, digits and _, starting with a letter and ending in _ (e.g. "eu_")`,
+      );
     }
     const registries = [...new Set(props.registryAddresses ?? [])].sort();
     let registryAuth: DockerProviderRegistryAuth[] | undefined;
@@ -74,7 +76,11 @@ export class DockerHost extends Construct {
         nullable: false,
         description: `Password or token of that user (read access to the images is enough). Supply as TF_VAR_${REGISTRY_PASSWORD_VARIABLE}.`,
       });
-      registryAuth = registries.map((address) => ({ address, username: username.stringValue, password: password.stringValue }));
+      registryAuth = registries.map((address) => ({
+        address,
+        username: username.stringValue,
+        password: password.stringValue,
+      }));
     }
     this.provider = new DockerProvider(this, "provider", {
       host: props.host ?? "unix:///var/run/docker.sock",
@@ -97,7 +103,9 @@ export class DockerHost extends Construct {
   public claimHostPort(port: number, applicationName: string): void {
     const owner = this.hostPorts.get(port);
     if (owner !== undefined && owner !== applicationName) {
-      throw new Error(`DockerHost ${this.environmentName}: host port ${port} of ${applicationName} is already published by ${owner}; give each application its own hostPort`);
+      throw new Error(
+        `DockerHost ${this.environmentName}: host port ${port} of ${applicationName} is already published by ${owner}; give each application its own hostPort`,
+      );
     }
     this.hostPorts.set(port, applicationName);
   }

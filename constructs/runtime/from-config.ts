@@ -15,7 +15,12 @@ export function dockerHostProps(config: PipelineConfig, profile: EnvironmentProf
 }
 
 /** One application's deployment in an environment, with the environment's strategy, settings and secrets. */
-export function serviceDeploymentProps(application: ApplicationConfig, profile: EnvironmentProfile, host: DockerHost, secrets: EnvironmentSecrets): ServiceDeploymentProps {
+export function serviceDeploymentProps(
+  application: ApplicationConfig,
+  profile: EnvironmentProfile,
+  host: DockerHost,
+  secrets: EnvironmentSecrets,
+): ServiceDeploymentProps {
   return {
     host,
     applicationName: application.name,

@@ -32,8 +32,20 @@ export interface ProxyConfig {
  */
 export type ProxyRouting =
   | { readonly kind: "replicas"; readonly hosts: readonly string[]; readonly port: number }
-  | { readonly kind: "active"; readonly activeSlot: string; readonly blueHost: string; readonly greenHost: string; readonly port: number }
-  | { readonly kind: "weighted"; readonly canaryWeightPercent: number; readonly stableHost: string; readonly canaryHost: string; readonly port: number };
+  | {
+      readonly kind: "active";
+      readonly activeSlot: string;
+      readonly blueHost: string;
+      readonly greenHost: string;
+      readonly port: number;
+    }
+  | {
+      readonly kind: "weighted";
+      readonly canaryWeightPercent: number;
+      readonly stableHost: string;
+      readonly canaryHost: string;
+      readonly port: number;
+    };
 
 /** File name of the routing file, beside nginx.conf (nginx resolves includes against the main file's directory). */
 export const ROUTING_INCLUDE = "routing.conf";
@@ -207,26 +219,39 @@ http {
 
 function retryAfterOf(config: ProxyConfig): number {
   const retryAfter = config.retryAfterSeconds ?? 5;
-  if (!Number.isInteger(retryAfter) || retryAfter < 1) throw new Error(`proxy of ${config.applicationName}: retryAfterSeconds is ${retryAfter}; use a whole number of seconds, at least 1`);
+  if (!Number.isInteger(retryAfter) || retryAfter < 1)
+    throw new Error(
+      `proxy of ${config.applicationName}: retryAfterSeconds is ${retryAfter}; use a whole number of seconds, at least 1`,
+    );
   return retryAfter;
 }
 
 /** Renders `routing.conf`: the upstream every request goes to. */
 export function renderRoutingConfig(routing: ProxyRouting): string {
-  if (!Number.isInteger(routing.port) || routing.port < 1 || routing.port > 65535) throw new Error(`routing: port ${routing.port} is not a TCP port`);
-  const server = (host: string, parameters: string) => `    server ${checkedHost(host)}:${routing.port} ${parameters} max_fails=1 fail_timeout=${SERVER_FAIL_TIMEOUT};`;
+  if (!Number.isInteger(routing.port) || routing.port < 1 || routing.port > 65535)
+    throw new Error(`routing: port ${routing.port} is not a TCP port`);
+  const server = (host: string, parameters: string) =>
+    `    server ${checkedHost(host)}:${routing.port} ${parameters} max_fails=1 fail_timeout=${SERVER_FAIL_TIMEOUT};`;
   const upstream = (comment: string, servers: readonly string[]) =>
     `${checkedTemplateText(`# ${comment}\nupstream ${UPSTREAM_NAME} {\n`)}${servers.join("\n")}\n}\n`;
   switch (routing.kind) {
     case "replicas":
       if (routing.hosts.length === 0) throw new Error("routing: replicas needs at least one host");
-      return upstream("Round-robin over the replicas; a replica that fails is skipped.", routing.hosts.map((host) => server(host, "weight=1")));
+      return upstream(
+        "Round-robin over the replicas; a replica that fails is skipped.",
+        routing.hosts.map((host) => server(host, "weight=1")),
+      );
     case "active": {
       const { activeSlot, blueHost, greenHost } = routing;
-      if (!Token.isUnresolved(activeSlot) && activeSlot !== "blue" && activeSlot !== "green") throw new Error(`routing: active slot ${JSON.stringify(activeSlot)} is neither blue nor green`);
+      if (!Token.isUnresolved(activeSlot) && activeSlot !== "blue" && activeSlot !== "green")
+        throw new Error(`routing: active slot ${JSON.stringify(activeSlot)} is neither blue nor green`);
       const blueActive = Token.isUnresolved(activeSlot) ? Op.eq(activeSlot, "blue") : activeSlot === "blue";
       const pick = (whenBlue: string, whenGreen: string): string =>
-        typeof blueActive === "boolean" ? (blueActive ? whenBlue : whenGreen) : Token.asString(Fn.conditional(blueActive, whenBlue, whenGreen));
+        typeof blueActive === "boolean"
+          ? blueActive
+            ? whenBlue
+            : whenGreen
+          : Token.asString(Fn.conditional(blueActive, whenBlue, whenGreen));
       return upstream("Every request goes to the active slot; the other slot serves only when the active one fails.", [
         server(pick(blueHost, greenHost), "weight=1"),
         server(pick(greenHost, blueHost), "backup"),
@@ -238,29 +263,38 @@ export function renderRoutingConfig(routing: ProxyRouting): string {
       let canaryParameters: string;
       if (Token.isUnresolved(weight)) {
         // nginx has no weight 0: a slot without a share is the fallback (`backup`) instead (decided at apply time).
-        stableParameters = Token.asString(Fn.conditional(Op.gte(weight, 100), "backup", `weight=${Token.asString(Op.sub(100, weight))}`));
-        canaryParameters = Token.asString(Fn.conditional(Op.lt(weight, 1), "backup", `weight=${Token.asString(weight)}`));
+        stableParameters = Token.asString(
+          Fn.conditional(Op.gte(weight, 100), "backup", `weight=${Token.asString(Op.sub(100, weight))}`),
+        );
+        canaryParameters = Token.asString(
+          Fn.conditional(Op.lt(weight, 1), "backup", `weight=${Token.asString(weight)}`),
+        );
       } else {
-        if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight ${weight} is not a whole percentage from 0 to 100`);
+        if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+          throw new Error(`canary weight ${weight} is not a whole percentage from 0 to 100`);
         stableParameters = weight >= 100 ? "backup" : `weight=${100 - weight}`;
         canaryParameters = weight <= 0 ? "backup" : `weight=${weight}`;
       }
-      return upstream("The canary's share by smooth weighted round-robin (exact per worker), the rest to stable; a failing slot is skipped.", [
-        server(routing.stableHost, stableParameters),
-        server(routing.canaryHost, canaryParameters),
-      ]);
+      return upstream(
+        "The canary's share by smooth weighted round-robin (exact per worker), the rest to stable; a failing slot is skipped.",
+        [server(routing.stableHost, stableParameters), server(routing.canaryHost, canaryParameters)],
+      );
     }
   }
 }
 
 function checkedHost(host: string): string {
-  if (!Token.isUnresolved(host) && !HOST_NAME.test(host)) throw new Error(`routing: upstream host ${JSON.stringify(host)} is not a DNS name`);
+  if (!Token.isUnresolved(host) && !HOST_NAME.test(host))
+    throw new Error(`routing: upstream host ${JSON.stringify(host)} is not a DNS name`);
   return host;
 }
 
 /** Static text goes through Terraform's template engine: `${` and `%{` in it would be read as Terraform syntax. */
 function checkedTemplateText(text: string): string {
   const match = /[$%]\{/.exec(text);
-  if (match) throw new Error(`nginx config text contains ${match[0]} at offset ${match.index}, which Terraform would interpret; use $name instead of \${name}`);
+  if (match)
+    throw new Error(
+      `nginx config text contains ${match[0]} at offset ${match.index}, which Terraform would interpret; use $name instead of \${name}`,
+    );
   return text;
 }

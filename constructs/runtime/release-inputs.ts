@@ -73,7 +73,12 @@ export class ReleaseInputs {
           type: "string",
           nullable: false,
           description: `Slot of ${applicationName} that receives all traffic in ${environmentName}: blue or green. Switching is a change of this variable only.`,
-          validation: [{ condition: `\${contains(["blue", "green"], var.${names.activeSlot})}`, errorMessage: `${names.activeSlot} must be "blue" or "green".` }],
+          validation: [
+            {
+              condition: `\${contains(["blue", "green"], var.${names.activeSlot})}`,
+              errorMessage: `${names.activeSlot} must be "blue" or "green".`,
+            },
+          ],
         }).stringValue;
         break;
       }

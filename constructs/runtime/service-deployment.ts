@@ -109,7 +109,9 @@ export class ServiceDeployment extends Construct {
     const strategy = props.strategy ?? DeploymentStrategy.rolling();
     const database = props.database;
     if (props.healthCheck.command.length === 0) {
-      throw new Error(`ServiceDeployment ${applicationName}: healthCheck.command is empty; give the command that exits 0 when the application is healthy`);
+      throw new Error(
+        `ServiceDeployment ${applicationName}: healthCheck.command is empty; give the command that exits 0 when the application is healthy`,
+      );
     }
     if (database?.scaleDownDuringMigration && strategy.type !== "rolling") {
       throw new Error(
@@ -117,7 +119,9 @@ export class ServiceDeployment extends Construct {
       );
     }
     if (database && database.migrationCommand.length === 0) {
-      throw new Error(`ServiceDeployment ${applicationName}: database.migrationCommand is empty; give the command that applies pending migrations`);
+      throw new Error(
+        `ServiceDeployment ${applicationName}: database.migrationCommand is empty; give the command that applies pending migrations`,
+      );
     }
     this.applicationName = applicationName;
     this.strategy = strategy;
@@ -151,14 +155,21 @@ export class ServiceDeployment extends Construct {
       ? new Volume(this, "backup-volume", {
           provider: host.provider,
           name: `${applicationName}-${environmentName}-backups`,
-          labels: labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": "backup" }),
+          labels: labelsOf({
+            "wtfb.application": applicationName,
+            "wtfb.environment": environmentName,
+            "wtfb.role": "backup",
+          }),
           // Backups outlive every release, and a destroy of the stack must not take them along.
           lifecycle: { preventDestroy: true },
         })
       : undefined;
     backupVolume?.overrideLogicalId(`${stem}_backups`);
     this.backupVolume = backupVolume;
-    const databaseUrl = database && !database.backupCommand ? this.secretReference(secrets, database.databaseUrlSecret ?? "DATABASE_URL") : undefined;
+    const databaseUrl =
+      database && !database.backupCommand
+        ? this.secretReference(secrets, database.databaseUrlSecret ?? "DATABASE_URL")
+        : undefined;
 
     const releases: ServiceRelease[] = [];
     for (const release of inputs.versions) {
@@ -214,7 +225,10 @@ export class ServiceDeployment extends Construct {
     // One directory per environment, not per application: every directory and file is created anew at each synth.
     const prefix = `runtime/${environmentName}/${applicationName}`;
     artifacts.add(`${prefix}.nginx.conf`, this.nginxConfig);
-    artifacts.add(`${prefix}.routing.conf.tftpl`, `# Terraform template: the \${…} parts are filled in at apply time (container names, release variables).\n${this.routingConfig}`);
+    artifacts.add(
+      `${prefix}.routing.conf.tftpl`,
+      `# Terraform template: the \${…} parts are filled in at apply time (container names, release variables).\n${this.routingConfig}`,
+    );
   }
 
   private routingOf(inputs: ReleaseInputs, releases: readonly ServiceRelease[], port: number): ProxyRouting {
@@ -226,15 +240,29 @@ export class ServiceDeployment extends Construct {
       case "rolling":
         return { kind: "replicas", hosts: releases[0].containers.map((container) => container.name), port };
       case "blue-green":
-        return { kind: "active", activeSlot: inputs.activeSlot!, blueHost: slotHost("blue"), greenHost: slotHost("green"), port };
+        return {
+          kind: "active",
+          activeSlot: inputs.activeSlot!,
+          blueHost: slotHost("blue"),
+          greenHost: slotHost("green"),
+          port,
+        };
       case "canary":
-        return { kind: "weighted", canaryWeightPercent: inputs.canaryWeightPercent!, stableHost: slotHost("stable"), canaryHost: slotHost("canary"), port };
+        return {
+          kind: "weighted",
+          canaryWeightPercent: inputs.canaryWeightPercent!,
+          stableHost: slotHost("stable"),
+          canaryHost: slotHost("canary"),
+          port,
+        };
     }
   }
 
   private secretReference(secrets: EnvironmentSecrets | undefined, name: string): string {
     if (!secrets || !secrets.secretNames.includes(name)) {
-      throw new Error(`ServiceDeployment ${this.applicationName}: the default backup dumps the database at secret ${name}, which the environment does not declare; declare it, or set databaseUrlSecret or backupCommand`);
+      throw new Error(
+        `ServiceDeployment ${this.applicationName}: the default backup dumps the database at secret ${name}, which the environment does not declare; declare it, or set databaseUrlSecret or backupCommand`,
+      );
     }
     return secrets.valueOf(name);
   }
@@ -247,23 +275,45 @@ const addressOwners = new WeakMap<TerraformStack, Map<string, string>>();
  * Fails when an application is deployed twice on a host, or when its Terraform names would collide with another
  * application's (`web` with slot `blue` and an application named `web-blue` both want `web_blue_…`).
  */
-function claimAddresses(scope: Construct, host: DockerHost, applicationName: string, stem: string, strategy: DeploymentStrategy): void {
+function claimAddresses(
+  scope: Construct,
+  host: DockerHost,
+  applicationName: string,
+  stem: string,
+  strategy: DeploymentStrategy,
+): void {
   const stack = TerraformStack.of(scope);
   let owners = addressOwners.get(stack);
   if (!owners) addressOwners.set(stack, (owners = new Map()));
   const where = `the ${host.environmentName} Docker host`;
   const hostKey = `application ${host.node.path} ${applicationName}`;
   if (owners.has(hostKey)) {
-    throw new Error(`ServiceDeployment ${applicationName}: an application named ${applicationName} is already deployed on ${where}; give each ServiceDeployment its own applicationName`);
+    throw new Error(
+      `ServiceDeployment ${applicationName}: an application named ${applicationName} is already deployed on ${where}; give each ServiceDeployment its own applicationName`,
+    );
   }
   owners.set(hostKey, applicationName);
-  const slots = strategy.config.type === "rolling" ? [""] : strategy.config.type === "blue-green" ? ["_blue", "_green"] : ["_stable", "_canary"];
-  const replicas = strategy.config.type === "rolling" ? Array.from({ length: strategy.config.replicas }, (_, index) => `_${index + 1}`) : [""];
+  const slots =
+    strategy.config.type === "rolling"
+      ? [""]
+      : strategy.config.type === "blue-green"
+        ? ["_blue", "_green"]
+        : ["_stable", "_canary"];
+  const replicas =
+    strategy.config.type === "rolling"
+      ? Array.from({ length: strategy.config.replicas }, (_, index) => `_${index + 1}`)
+      : [""];
   const names = [
     `${stem}_proxy`,
     `${stem}_routing`,
     `${stem}_backups`,
-    ...slots.flatMap((slot) => [`${stem}${slot}`, `${stem}${slot}_generation`, `${stem}${slot}_backup`, `${stem}${slot}_migrate`, ...replicas.map((replica) => `${stem}${slot}${replica}`)]),
+    ...slots.flatMap((slot) => [
+      `${stem}${slot}`,
+      `${stem}${slot}_generation`,
+      `${stem}${slot}_backup`,
+      `${stem}${slot}_migrate`,
+      ...replicas.map((replica) => `${stem}${slot}${replica}`),
+    ]),
   ];
   for (const name of new Set(names)) {
     const owner = owners.get(name);

@@ -5,9 +5,25 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
 import { containerName } from "../contract";
 import type { DockerHost } from "./docker-host";
-import { PROXY_HEALTH_PATH, PROXY_LISTEN_PORT, ROUTING_INCLUDE, renderEdgeConfig, renderNginxConfig, renderRoutingConfig, type ProxyRouting } from "./nginx-config";
+import {
+  PROXY_HEALTH_PATH,
+  PROXY_LISTEN_PORT,
+  ROUTING_INCLUDE,
+  renderEdgeConfig,
+  renderNginxConfig,
+  renderRoutingConfig,
+  type ProxyRouting,
+} from "./nginx-config";
 import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
-import { EDGE_CONFIG_FILE, PROXY_SUPERVISOR_SCRIPT, RESOLVE_EVERY_SECONDS, ROUTING_ACK_TIMEOUT_SECONDS, ROUTING_CHECK_DIR, ROUTING_DIR, ROUTING_PUBLISH_SCRIPT } from "./private/shell-scripts";
+import {
+  EDGE_CONFIG_FILE,
+  PROXY_SUPERVISOR_SCRIPT,
+  RESOLVE_EVERY_SECONDS,
+  ROUTING_ACK_TIMEOUT_SECONDS,
+  ROUTING_CHECK_DIR,
+  ROUTING_DIR,
+  ROUTING_PUBLISH_SCRIPT,
+} from "./private/shell-scripts";
 import { RuntimeContainer } from "./private/runtime-container";
 import { attributeOf, dependenciesOf } from "./private/references";
 
@@ -60,13 +76,18 @@ export class ServiceProxy extends Construct {
     const logs = rotatedLogs(10, 5);
     const imageId = attributeOf(this, image, "image_id");
     const networkName = attributeOf(this, host.network, "name");
-    const labels = (role: string) => labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": role });
+    const labels = (role: string) =>
+      labelsOf({ "wtfb.application": applicationName, "wtfb.environment": environmentName, "wtfb.role": role });
 
     this.nginxConfig = renderNginxConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT });
     this.edgeConfig = renderEdgeConfig({ applicationName, environmentName, listenPort: PROXY_LISTEN_PORT });
     const routingConfig = renderRoutingConfig(props.routing);
     // Resolved once: the routing's Terraform expressions (container names, active slot, weights) as Terraform reads them.
-    this.routingConfig = Tokenization.resolve(routingConfig, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }) as string;
+    this.routingConfig = Tokenization.resolve(routingConfig, {
+      scope: this,
+      preparing: false,
+      resolver: new DefaultTokenResolver(new StringConcat()),
+    }) as string;
 
     this.routingVolume = new Volume(this, "routing-volume", {
       provider: host.provider,
@@ -100,7 +121,9 @@ export class ServiceProxy extends Construct {
       mustRun: false,
       attach: true,
       dependsOn: props.after ? dependenciesOf(this, props.after) : undefined,
-      lifecycle: { postcondition: [exitedCleanly(`Publishing the routing of ${applicationName} in ${environmentName}`)] },
+      lifecycle: {
+        postcondition: [exitedCleanly(`Publishing the routing of ${applicationName} in ${environmentName}`)],
+      },
     });
     this.routingPublisher.overrideLogicalId(`${addressStem}_routing`);
 
@@ -111,7 +134,11 @@ export class ServiceProxy extends Construct {
       name: proxyName,
       image: imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
-      env: [`WTFB_ROUTING_DIR=${ROUTING_DIR}`, `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`, `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`],
+      env: [
+        `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
+        `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`,
+        `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`,
+      ],
       upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],
       ports: props.hostPort !== undefined ? [{ internal: PROXY_LISTEN_PORT, external: props.hostPort }] : undefined,

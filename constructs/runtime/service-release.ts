@@ -8,7 +8,14 @@ import type { Volume } from "@cdktf/provider-docker/lib/volume";
 import { containerName, type Slot } from "../contract";
 import { DatabaseMigration } from "./database-migration";
 import type { DockerHost } from "./docker-host";
-import { commitOfVersion, healthcheckOf, healthyWithinSeconds, labelsOf, rotatedLogs, type HealthCheck } from "./private/container-spec";
+import {
+  commitOfVersion,
+  healthcheckOf,
+  healthyWithinSeconds,
+  labelsOf,
+  rotatedLogs,
+  type HealthCheck,
+} from "./private/container-spec";
 import { ReplacementGeneration } from "./private/replacement-generation";
 import { DIGEST_IN_VERSION, type ReleaseVersion } from "./release-inputs";
 import { RuntimeContainer } from "./private/runtime-container";
@@ -104,7 +111,8 @@ export class ServiceRelease extends Construct {
     const environmentName = host.environmentName;
     const replicas = props.replicas ?? 1;
     const createBeforeDestroy = props.createBeforeDestroy ?? true;
-    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`ServiceRelease ${applicationName}: replicas is ${replicas}; use a whole number of at least 1`);
+    if (!Number.isInteger(replicas) || replicas < 1)
+      throw new Error(`ServiceRelease ${applicationName}: replicas is ${replicas}; use a whole number of at least 1`);
 
     // A version that carries its build's digest (`tag@sha256:…`) makes the lookup ask the registry for that digest's
     // manifest (`<repository>:<tag>@sha256:…`): it checks the image is there and never resolves the tag.
@@ -114,7 +122,10 @@ export class ServiceRelease extends Construct {
     });
     this.registryImage.overrideLogicalId(addressStem);
     // The recorded digest when the version has one, else the digest the tag has at plan time.
-    this.imageDigest = Fn.try([Fn.element(Token.asList(Fn.regex(DIGEST_IN_VERSION, release.version)), 0), this.registryImage.sha256Digest]);
+    this.imageDigest = Fn.try([
+      Fn.element(Token.asList(Fn.regex(DIGEST_IN_VERSION, release.version)), 0),
+      this.registryImage.sha256Digest,
+    ]);
     this.image = new Image(this, "image", {
       provider: host.provider,
       // The digest, not the tag: what was planned (or built) is what runs, even if the tag is pushed again.
@@ -136,14 +147,20 @@ export class ServiceRelease extends Construct {
             repository: props.imageRepository,
             replicas,
             spec: { ...spec, environment: undefined },
-            migration: props.migration && { ...props.migration, backupVolume: undefined, after: undefined, databaseUrl: undefined },
+            migration: props.migration && {
+              ...props.migration,
+              backupVolume: undefined,
+              after: undefined,
+              databaseUrl: undefined,
+            },
           }),
         },
         lifecycle: { createBeforeDestroy: true },
       });
       this.generation.overrideLogicalId(`${addressStem}_generation`);
       const generationId = plainReference(this, this.generation, "id");
-      generationSuffix = generationId === undefined ? Fn.substr(this.generation.id, 0, 8) : `\${substr(${generationId}, 0, 8)}`;
+      generationSuffix =
+        generationId === undefined ? Fn.substr(this.generation.id, 0, 8) : `\${substr(${generationId}, 0, 8)}`;
     }
 
     if (props.migration) {
@@ -177,7 +194,9 @@ export class ServiceRelease extends Construct {
     for (const slot of slots) {
       // Each replica waits for the previous one to be healthy (and the first for the migration).
       const previous = containers.length > 0 ? containers[containers.length - 1] : this.migration?.migration;
-      const name = generationSuffix ? containerName(applicationName, environmentName, slot, generationSuffix) : containerName(applicationName, environmentName, slot);
+      const name = generationSuffix
+        ? containerName(applicationName, environmentName, slot, generationSuffix)
+        : containerName(applicationName, environmentName, slot);
       const appContainer = new RuntimeContainer(this, `container-${slot}`, {
         provider: host.provider,
         name,

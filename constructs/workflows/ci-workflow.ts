@@ -18,12 +18,19 @@ import { workflowScript } from "./scripts";
 export const CI_WORKFLOW_FILE = "ci.yml";
 
 /** What each CI job is called: the names of the status checks a pull request must pass. */
-export function ciCheckNames(config: PipelineConfig): { lint: string; test: string; build: string; packages: Record<string, string> } {
+export function ciCheckNames(config: PipelineConfig): {
+  lint: string;
+  test: string;
+  build: string;
+  packages: Record<string, string>;
+} {
   return {
     lint: "Lint and type check",
     test: config.workflows.commands.integrationTest ? "Unit and integration tests" : "Unit tests",
     build: "Build production assets",
-    packages: Object.fromEntries(config.applications.map((application) => [application.name, packageCheckName(application.name)])),
+    packages: Object.fromEntries(
+      config.applications.map((application) => [application.name, packageCheckName(application.name)]),
+    ),
   };
 }
 
@@ -51,8 +58,14 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
   const names = ciCheckNames(config);
   const { commands } = config.workflows;
   const runsOn = config.workflows.runsOn;
-  const prepare = (): Step[] => [Steps.checkout(), Steps.setupNode(config.workflows.nodeVersion, "package-lock.json"), Steps.run("Install dependencies", commands.install)];
-  const defaultBranchDeploysOnPush = Object.values(config.environments).some((environment) => environment.deployOnPush && environment.branches.includes(config.repository.defaultBranch));
+  const prepare = (): Step[] => [
+    Steps.checkout(),
+    Steps.setupNode(config.workflows.nodeVersion, "package-lock.json"),
+    Steps.run("Install dependencies", commands.install),
+  ];
+  const defaultBranchDeploysOnPush = Object.values(config.environments).some(
+    (environment) => environment.deployOnPush && environment.branches.includes(config.repository.defaultBranch),
+  );
   const assets = config.applications.filter((application) => application.build.outputDirectory !== undefined);
 
   const lint: RunnerJob = {
@@ -67,7 +80,11 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
     runsOn,
     permissions: { contents: "read" },
     timeoutMinutes: 30,
-    steps: [...prepare(), Steps.run("Unit tests", commands.unitTest), ...(commands.integrationTest ? [Steps.run("Integration tests", commands.integrationTest)] : [])],
+    steps: [
+      ...prepare(),
+      Steps.run("Unit tests", commands.unitTest),
+      ...(commands.integrationTest ? [Steps.run("Integration tests", commands.integrationTest)] : []),
+    ],
   };
   const build: RunnerJob = {
     name: names.build,
@@ -78,7 +95,16 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
       ...prepare(),
       Steps.run("Build production assets", commands.build),
       ...(assets.length > 0
-        ? [Steps.uploadArtifact({ name: "production-assets", description: "the production assets", path: assets.map((application) => joinPath(application.build.context, application.build.outputDirectory as string)).join("\n"), retentionDays: 14 })]
+        ? [
+            Steps.uploadArtifact({
+              name: "production-assets",
+              description: "the production assets",
+              path: assets
+                .map((application) => joinPath(application.build.context, application.build.outputDirectory as string))
+                .join("\n"),
+              retentionDays: 14,
+            }),
+          ]
         : []),
     ],
   };
@@ -104,7 +130,10 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
       },
     },
     permissions: {},
-    concurrency: { group: "ci-${{ github.event_name }}-${{ github.ref }}", cancelInProgress: "${{ github.event_name == 'pull_request' }}" },
+    concurrency: {
+      group: "ci-${{ github.event_name }}-${{ github.ref }}",
+      cancelInProgress: "${{ github.event_name == 'pull_request' }}",
+    },
     defaultShell: "bash",
     jobs: { lint, test, build, [PACKAGE_JOB_ID]: packages, [VERSIONS_JOB_ID]: versionsJob(config) },
   };
@@ -114,10 +143,14 @@ export function ciWorkflow(config: PipelineConfig): Workflow {
 function packageJob(config: PipelineConfig): RunnerJob {
   const pushing = "github.event_name != 'pull_request'";
   // One registry (the usual case) is written out; several are read from the run's matrix entry.
-  const oneRegistry = new Set(config.applications.map((application) => registryHost(application.image) ?? "")).size === 1;
+  const oneRegistry =
+    new Set(config.applications.map((application) => registryHost(application.image) ?? "")).size === 1;
   const login = oneRegistry
     ? Steps.registryLogin(registryHost(config.applications[0].image), pushing)
-    : { ...Steps.registryLogin("${{ matrix.registry }}", pushing), name: "Log in to ${{ matrix.registry || 'Docker Hub' }}" };
+    : {
+        ...Steps.registryLogin("${{ matrix.registry }}", pushing),
+        name: "Log in to ${{ matrix.registry || 'Docker Hub' }}",
+      };
   return {
     name: packageCheckName("${{ matrix.application }}"),
     needs: ["lint", "test", "build"],
@@ -125,13 +158,24 @@ function packageJob(config: PipelineConfig): RunnerJob {
     permissions: { contents: "read" },
     timeoutMinutes: 30,
     // One application's failed build must not cancel the others' (each is its own status check).
-    strategy: { failFast: false, include: config.applications.map((application) => matrixEntry(application, !oneRegistry)) },
+    strategy: {
+      failFast: false,
+      include: config.applications.map((application) => matrixEntry(application, !oneRegistry)),
+    },
     steps: [
       Steps.checkout(),
-      Steps.run("Version the image: SemVer from package.json, commit and build time", workflowScript("image-version.sh"), {
-        id: "version",
-        env: { PACKAGE_JSON: "${{ matrix.package-json }}", IMAGE: "${{ matrix.image }}", RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix },
-      }),
+      Steps.run(
+        "Version the image: SemVer from package.json, commit and build time",
+        workflowScript("image-version.sh"),
+        {
+          id: "version",
+          env: {
+            PACKAGE_JSON: "${{ matrix.package-json }}",
+            IMAGE: "${{ matrix.image }}",
+            RELEASE_TAG_PREFIX: config.workflows.releaseTagPrefix,
+          },
+        },
+      ),
       Steps.setupBuildx(),
       login,
       {
@@ -158,7 +202,12 @@ function packageJob(config: PipelineConfig): RunnerJob {
           PUSHED: `\${{ ${pushing} }}`,
         },
       }),
-      Steps.uploadArtifact({ name: buildRecordArtifact("${{ matrix.application }}"), description: "the build record", path: "${{ runner.temp }}/build-info.json", retentionDays: 90 }),
+      Steps.uploadArtifact({
+        name: buildRecordArtifact("${{ matrix.application }}"),
+        description: "the build record",
+        path: "${{ runner.temp }}/build-info.json",
+        retentionDays: 90,
+      }),
     ],
   };
 }
@@ -191,7 +240,11 @@ function versionsJob(config: PipelineConfig): RunnerJob {
       Steps.downloadArtifacts(buildRecordArtifact("*"), records),
       Steps.run("Collect the image tag of each application", workflowScript("collect-versions.sh"), {
         id: "versions",
-        env: { RECORDS: records, APPLICATIONS: JSON.stringify(config.applications.map((application) => application.name)), VERSION_PATTERN: VERSION_PATTERN.source },
+        env: {
+          RECORDS: records,
+          APPLICATIONS: JSON.stringify(config.applications.map((application) => application.name)),
+          VERSION_PATTERN: VERSION_PATTERN.source,
+        },
       }),
     ],
   };

@@ -31,13 +31,23 @@ export function pipelineSetupSteps(config: PipelineConfig, options: { fetchDepth
     // No npm cache: these jobs hold deploy credentials (cache poisoning).
     Steps.setupNodeWithoutCache(config.workflows.nodeVersion),
     Steps.setupTerraform(),
-    Steps.run("Install and build wtfb-deploy", "npm ci --no-audit --no-fund\nnpm run --silent build", { workingDirectory: directory }),
+    Steps.run("Install and build wtfb-deploy", "npm ci --no-audit --no-fund\nnpm run --silent build", {
+      workingDirectory: directory,
+    }),
   ];
 }
 
 /** A step running one CLI command in the wtfb-deploy directory. */
-export function cliStep(config: PipelineConfig, name: string, command: string, options: Omit<RunStep, "name" | "run" | "workingDirectory"> = {}): RunStep {
-  return Steps.run(name, `node "$WTFB_CLI" ${command}`, { ...options, workingDirectory: config.workflows.pipelineDirectory });
+export function cliStep(
+  config: PipelineConfig,
+  name: string,
+  command: string,
+  options: Omit<RunStep, "name" | "run" | "workingDirectory"> = {},
+): RunStep {
+  return Steps.run(name, `node "$WTFB_CLI" ${command}`, {
+    ...options,
+    workingDirectory: config.workflows.pipelineDirectory,
+  });
 }
 
 /** SSH access to the environment's Docker host, when it is reached over SSH; host keys are checked. */
@@ -62,7 +72,9 @@ export function announcementEnv(config: PipelineConfig): Record<string, string> 
   const stakeholders = config.monitoring.stakeholders;
   return {
     GRAFANA_TOKEN: secretExpression(PIPELINE_SECRETS.grafanaAuth),
-    ...(stakeholders?.type === "slack" ? { [stakeholders.webhookUrlSecret]: secretExpression(stakeholders.webhookUrlSecret) } : {}),
+    ...(stakeholders?.type === "slack"
+      ? { [stakeholders.webhookUrlSecret]: secretExpression(stakeholders.webhookUrlSecret) }
+      : {}),
   };
 }
 
@@ -70,7 +82,11 @@ export function announcementEnv(config: PipelineConfig): Record<string, string> 
  * The end of every deploy and rollback, whatever happened before: the record (JSON log kept 90 days, GitHub
  * deployment status, Pushgateway metrics, job summary), then the announcement of the result.
  */
-export function recordSteps(config: PipelineConfig, environment: EnvironmentName, outcomes: { rollback?: string; stepIds: readonly string[] }): Step[] {
+export function recordSteps(
+  config: PipelineConfig,
+  environment: EnvironmentName,
+  outcomes: { rollback?: string; stepIds: readonly string[] },
+): Step[] {
   const result = {
     JOB_STATUS: "${{ job.status }}",
     ROLLBACK_OUTCOME: outcomes.rollback ?? "",
@@ -92,6 +108,10 @@ export function recordSteps(config: PipelineConfig, environment: EnvironmentName
       retentionDays: 90,
       if: "${{ always() }}",
     }),
-    cliStep(config, "Announce the result", "announce end", { id: "announce-end", if: "${{ always() }}", env: { ...announcementEnv(config), ...result } }),
+    cliStep(config, "Announce the result", "announce end", {
+      id: "announce-end",
+      if: "${{ always() }}",
+      env: { ...announcementEnv(config), ...result },
+    }),
   ];
 }

@@ -10,8 +10,22 @@ import type { ApplicationConfig, EnvironmentProfile, PipelineConfig } from "../.
 import { environmentUrl } from "../../config/workflows-schema";
 import { ACTIONS } from "./actions";
 import { ciWorkflow } from "./ci-workflow";
-import { announcementEnv, cliStep, deployConcurrencyGroup, deployJobEnv, dockerHostAccessSteps, pipelineSetupSteps, recordSteps } from "./deploy-jobs";
-import { ENVIRONMENT_PIPELINE_SECRETS, PIPELINE_SECRETS, referencedSecrets, secretExpression, terraformDeployEnv } from "./pipeline-secrets";
+import {
+  announcementEnv,
+  cliStep,
+  deployConcurrencyGroup,
+  deployJobEnv,
+  dockerHostAccessSteps,
+  pipelineSetupSteps,
+  recordSteps,
+} from "./deploy-jobs";
+import {
+  ENVIRONMENT_PIPELINE_SECRETS,
+  PIPELINE_SECRETS,
+  referencedSecrets,
+  secretExpression,
+  terraformDeployEnv,
+} from "./pipeline-secrets";
 import { callWorkflow } from "./reusable";
 import { Steps } from "./steps";
 import type { CallInput, CallSecret, DispatchInput, Job, RunnerJob, Step, Workflow } from "./workflows-model";
@@ -32,7 +46,8 @@ const WATCH_SLACK_MINUTES = 5;
  * is skipped on cancel, and a job timeout counts as a cancel; a failed write of the known-good version after a good
  * verification is no reason.
  */
-const ROLLBACK_CONDITION = "${{ (failure() || cancelled()) && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}";
+const ROLLBACK_CONDITION =
+  "${{ (failure() || cancelled()) && steps.deploy.outcome != 'skipped' && steps.known-good.outcome != 'failure' }}";
 
 export function deployWorkflow(config: PipelineConfig, environment: EnvironmentName): Workflow {
   const profile = config.environments[environment];
@@ -43,14 +58,26 @@ export function deployWorkflow(config: PipelineConfig, environment: EnvironmentN
     if: "${{ !inputs.version && !inputs.versions }}",
   });
   const jobs: Record<string, Job> = { build, deploy: deployJob(config, environment) };
-  const environmentSecrets = new Set([...profile.secrets.map((secret) => secret.name), ...ENVIRONMENT_PIPELINE_SECRETS]);
+  const environmentSecrets = new Set([
+    ...profile.secrets.map((secret) => secret.name),
+    ...ENVIRONMENT_PIPELINE_SECRETS,
+  ]);
   const callSecrets: Record<string, CallSecret> = Object.fromEntries(
     referencedSecrets({ jobs })
       .filter((name) => !environmentSecrets.has(name))
-      .map((name) => [name, { description: `Pipeline secret ${name} (or set it on the ${environment} environment).`, required: false }]),
+      .map((name) => [
+        name,
+        { description: `Pipeline secret ${name} (or set it on the ${environment} environment).`, required: false },
+      ]),
   );
   const emergencyInput: Record<string, DispatchInput & CallInput> = window
-    ? { emergency: { description: `Deploy outside the deployment window (${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone}) for a critical fix.`, type: "boolean", default: false } }
+    ? {
+        emergency: {
+          description: `Deploy outside the deployment window (${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone}) for a critical fix.`,
+          type: "boolean",
+          default: false,
+        },
+      }
     : {};
 
   return {
@@ -62,7 +89,9 @@ export function deployWorkflow(config: PipelineConfig, environment: EnvironmentN
       workflowDispatch: {
         inputs: {
           version: {
-            description: profile.deployOnPush ? "Image tag to deploy; empty builds and deploys this ref." : "Image tag to deploy, e.g. 1.4.2 (a release).",
+            description: profile.deployOnPush
+              ? "Image tag to deploy; empty builds and deploys this ref."
+              : "Image tag to deploy, e.g. 1.4.2 (a release).",
             type: "string",
             required: !profile.deployOnPush,
           },
@@ -72,7 +101,11 @@ export function deployWorkflow(config: PipelineConfig, environment: EnvironmentN
       workflowCall: {
         inputs: {
           version: { description: "Image tag to deploy for every application.", type: "string", required: false },
-          versions: { description: "Image tag per application, as a JSON object (CI's versions output).", type: "string", required: false },
+          versions: {
+            description: "Image tag per application, as a JSON object (CI's versions output).",
+            type: "string",
+            required: false,
+          },
           ...emergencyInput,
         },
         secrets: callSecrets,
@@ -87,7 +120,9 @@ export function deployWorkflow(config: PipelineConfig, environment: EnvironmentN
 function pushTrigger(profile: EnvironmentProfile): Pick<Workflow["on"], "push"> {
   const branches = profile.deployOnPush ? profile.branches : [];
   if (branches.length + profile.tags.length === 0) return {};
-  return { push: { ...(branches.length > 0 ? { branches } : {}), ...(profile.tags.length > 0 ? { tags: profile.tags } : {}) } };
+  return {
+    push: { ...(branches.length > 0 ? { branches } : {}), ...(profile.tags.length > 0 ? { tags: profile.tags } : {}) },
+  };
 }
 
 function deployJob(config: PipelineConfig, environment: EnvironmentName): RunnerJob {
@@ -96,7 +131,8 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
   const window = profile.deploymentWindow;
   const url = environmentUrl(profile);
   const terraformEnv = terraformDeployEnv(config, environment);
-  const canaryMinutes = strategy.type === "canary" ? strategy.steps.length * (profile.deploy.canaryStepMinutes + APPLY_MINUTES) : 0;
+  const canaryMinutes =
+    strategy.type === "canary" ? strategy.steps.length * (profile.deploy.canaryStepMinutes + APPLY_MINUTES) : 0;
   const watchMinutes = profile.monitoring.monitoringWindowMinutes + WATCH_SLACK_MINUTES;
   const rollbackMinutes = APPLY_MINUTES + 2 * WATCH_SLACK_MINUTES + profile.deploy.rollbackVerificationMinutes;
   const applyCount = 1 + (strategy.type === "blue-green" ? 1 : 0) + (strategy.type === "canary" ? 1 : 0);
@@ -114,37 +150,92 @@ function deployJob(config: PipelineConfig, environment: EnvironmentName): Runner
       },
     }),
     ...(window
-      ? [cliStep(config, `Check the deployment window (${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone})`, "check-window", { id: "window", env: { EMERGENCY: "${{ inputs.emergency }}" } })]
+      ? [
+          cliStep(
+            config,
+            `Check the deployment window (${window.days.join(", ")} ${window.start}–${window.end} ${window.timezone})`,
+            "check-window",
+            { id: "window", env: { EMERGENCY: "${{ inputs.emergency }}" } },
+          ),
+        ]
       : []),
     ...dockerHostAccessSteps(config, environment),
-    cliStep(config, "Announce the deployment start", "announce start", { id: "announce-start", env: announcementEnv(config) }),
-    cliStep(config, deployStepName(config, environment), "apply deploy", { id: "deploy", env: terraformEnv, timeoutMinutes: APPLY_MINUTES }),
-    ...(strategy.type === "blue-green" ? [cliStep(config, "Switch traffic to the new slot", "apply switch", { id: "switch", env: terraformEnv, timeoutMinutes: APPLY_MINUTES })] : []),
+    cliStep(config, "Announce the deployment start", "announce start", {
+      id: "announce-start",
+      env: announcementEnv(config),
+    }),
+    cliStep(config, deployStepName(config, environment), "apply deploy", {
+      id: "deploy",
+      env: terraformEnv,
+      timeoutMinutes: APPLY_MINUTES,
+    }),
+    ...(strategy.type === "blue-green"
+      ? [
+          cliStep(config, "Switch traffic to the new slot", "apply switch", {
+            id: "switch",
+            env: terraformEnv,
+            timeoutMinutes: APPLY_MINUTES,
+          }),
+        ]
+      : []),
     ...(strategy.type === "canary"
       ? [
-          cliStep(config, `Raise the canary's traffic ${strategy.steps.map((weight) => `${weight}%`).join(" → ")}, ${profile.deploy.canaryStepMinutes} minutes each, while it stays healthy`, "raise-canary", { id: "canary", env: terraformEnv, timeoutMinutes: canaryMinutes }),
-          cliStep(config, "Promote the canary to stable", "apply promote", { id: "promote", env: terraformEnv, timeoutMinutes: APPLY_MINUTES }),
+          cliStep(
+            config,
+            `Raise the canary's traffic ${strategy.steps.map((weight) => `${weight}%`).join(" → ")}, ${profile.deploy.canaryStepMinutes} minutes each, while it stays healthy`,
+            "raise-canary",
+            { id: "canary", env: terraformEnv, timeoutMinutes: canaryMinutes },
+          ),
+          cliStep(config, "Promote the canary to stable", "apply promote", {
+            id: "promote",
+            env: terraformEnv,
+            timeoutMinutes: APPLY_MINUTES,
+          }),
         ]
       : []),
     ...(sentry ? config.applications.map((application) => sentryReleaseStep(config, environment, application)) : []),
     cliStep(config, "Run the smoke tests", "smoke", { id: "smoke" }),
-    cliStep(config, `Watch error rate and latency for ${profile.monitoring.monitoringWindowMinutes} minutes`, `verify --minutes ${profile.monitoring.monitoringWindowMinutes}`, { id: "verify", timeoutMinutes: watchMinutes }),
-    cliStep(config, "Record the known-good version", "record-known-good", { id: "known-good", env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken) } }),
+    cliStep(
+      config,
+      `Watch error rate and latency for ${profile.monitoring.monitoringWindowMinutes} minutes`,
+      `verify --minutes ${profile.monitoring.monitoringWindowMinutes}`,
+      { id: "verify", timeoutMinutes: watchMinutes },
+    ),
+    cliStep(config, "Record the known-good version", "record-known-good", {
+      id: "known-good",
+      env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken) },
+    }),
     cliStep(config, "Roll back to the known-good version", "apply rollback", {
       id: "rollback",
       if: ROLLBACK_CONDITION,
       env: terraformEnv,
       timeoutMinutes: APPLY_MINUTES,
     }),
-    Steps.run("Verify the rollback", `node "$WTFB_CLI" smoke\nnode "$WTFB_CLI" verify --minutes ${profile.deploy.rollbackVerificationMinutes}`, {
-      id: "verify-rollback",
-      if: "${{ (failure() || cancelled()) && steps.rollback.outcome == 'success' }}",
-      workingDirectory: config.workflows.pipelineDirectory,
-      timeoutMinutes: profile.deploy.rollbackVerificationMinutes + WATCH_SLACK_MINUTES,
-    }),
+    Steps.run(
+      "Verify the rollback",
+      `node "$WTFB_CLI" smoke\nnode "$WTFB_CLI" verify --minutes ${profile.deploy.rollbackVerificationMinutes}`,
+      {
+        id: "verify-rollback",
+        if: "${{ (failure() || cancelled()) && steps.rollback.outcome == 'success' }}",
+        workingDirectory: config.workflows.pipelineDirectory,
+        timeoutMinutes: profile.deploy.rollbackVerificationMinutes + WATCH_SLACK_MINUTES,
+      },
+    ),
     ...recordSteps(config, environment, {
-      rollback: "${{ steps.rollback.outcome == 'success' && steps.verify-rollback.outcome == 'success' && 'success' || 'failure' }}",
-      stepIds: ["versions", ...(window ? ["window"] : []), "deploy", ...(strategy.type === "blue-green" ? ["switch"] : []), ...(strategy.type === "canary" ? ["canary", "promote"] : []), "smoke", "verify", "known-good", "rollback", "verify-rollback"],
+      rollback:
+        "${{ steps.rollback.outcome == 'success' && steps.verify-rollback.outcome == 'success' && 'success' || 'failure' }}",
+      stepIds: [
+        "versions",
+        ...(window ? ["window"] : []),
+        "deploy",
+        ...(strategy.type === "blue-green" ? ["switch"] : []),
+        ...(strategy.type === "canary" ? ["canary", "promote"] : []),
+        "smoke",
+        "verify",
+        "known-good",
+        "rollback",
+        "verify-rollback",
+      ],
     }),
   ];
 
@@ -180,10 +271,14 @@ export function deployStepName(config: PipelineConfig, environment: EnvironmentN
   const scaledDown = withDatabase.filter((application) => application.database?.scaleDownDuringMigration);
   // A step name is one line in the run's log: past a few applications, their number says more than their names.
   const list = (applications: readonly ApplicationConfig[]) =>
-    applications.length > STEP_NAME_APPLICATIONS ? `${applications.length} applications` : listed(applications.map((application) => application.name));
+    applications.length > STEP_NAME_APPLICATIONS
+      ? `${applications.length} applications`
+      : listed(applications.map((application) => application.name));
   const parts = [
     ...(scaledDown.length > 0 ? [`scale down ${list(scaledDown)}`] : []),
-    ...(withDatabase.length > 0 ? [`back up the database${withDatabase.length > 1 ? "s" : ""} of ${list(withDatabase)}`, "apply migrations"] : []),
+    ...(withDatabase.length > 0
+      ? [`back up the database${withDatabase.length > 1 ? "s" : ""} of ${list(withDatabase)}`, "apply migrations"]
+      : []),
     strategy.type === "rolling"
       ? `deploy the new version replica by replica`
       : strategy.type === "blue-green"

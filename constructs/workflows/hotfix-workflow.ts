@@ -22,7 +22,15 @@ export function hotfixWorkflow(config: PipelineConfig): Workflow {
     on: {
       push: { branches: [config.repository.hotfixBranches] },
       workflowDispatch: productionWindow
-        ? { inputs: { emergency: { description: "Deploy to production outside its deployment window.", type: "boolean", default: false } } }
+        ? {
+            inputs: {
+              emergency: {
+                description: "Deploy to production outside its deployment window.",
+                type: "boolean",
+                default: false,
+              },
+            },
+          }
         : {},
     },
     permissions: {},
@@ -30,7 +38,11 @@ export function hotfixWorkflow(config: PipelineConfig): Workflow {
     defaultShell: "bash",
     jobs: {
       ci: callWorkflow(ciWorkflow(config), { name: "Build and test" }),
-      "deploy-staging": callWorkflow(deployWorkflow(config, "staging"), { name: "Deploy to staging", needs: ["ci"], with: { versions } }),
+      "deploy-staging": callWorkflow(deployWorkflow(config, "staging"), {
+        name: "Deploy to staging",
+        needs: ["ci"],
+        with: { versions },
+      }),
       "deploy-production": callWorkflow(deployWorkflow(config, "production"), {
         name: "Deploy to production",
         needs: ["ci", "deploy-staging"],
@@ -45,7 +57,12 @@ export function hotfixWorkflow(config: PipelineConfig): Workflow {
         steps: [
           Steps.checkout({ fetchDepth: 0 }),
           Steps.run("Publish the hotfix as a patch release", workflowScript("hotfix-release.sh"), {
-            env: { GH_TOKEN: "${{ github.token }}", TAG_PREFIX: config.workflows.releaseTagPrefix, VERSIONS: versions, BRANCH: "${{ github.ref_name }}" },
+            env: {
+              GH_TOKEN: "${{ github.token }}",
+              TAG_PREFIX: config.workflows.releaseTagPrefix,
+              VERSIONS: versions,
+              BRANCH: "${{ github.ref_name }}",
+            },
           }),
         ],
       },

@@ -37,7 +37,11 @@ export const PIPELINE_SECRETS = {
 } as const;
 
 /** Pipeline secrets set on each GitHub environment (never the repository), so every job reads its own environment's. */
-export const ENVIRONMENT_PIPELINE_SECRETS: readonly string[] = [PIPELINE_SECRETS.deployToken, PIPELINE_SECRETS.grafanaAuth, PIPELINE_SECRETS.rollbackDispatchToken];
+export const ENVIRONMENT_PIPELINE_SECRETS: readonly string[] = [
+  PIPELINE_SECRETS.deployToken,
+  PIPELINE_SECRETS.grafanaAuth,
+  PIPELINE_SECRETS.rollbackDispatchToken,
+];
 
 /** The GitHub environment whose secrets administer the repository: reached from the default branch only. */
 export const ADMIN_ENVIRONMENT = "repository";
@@ -68,8 +72,15 @@ export function terraformDeployEnv(config: PipelineConfig, environment: Environm
     [`TF_VAR_${REGISTRY_USERNAME_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.registryUsername),
     [`TF_VAR_${REGISTRY_PASSWORD_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.registryPassword),
     [`TF_VAR_${ROLLBACK_DISPATCH_TOKEN_VARIABLE}`]: secretExpression(PIPELINE_SECRETS.rollbackDispatchToken),
-    ...(stakeholders?.type === "slack" ? { [`TF_VAR_${stakeholders.webhookUrlSecret.toLowerCase()}`]: secretExpression(stakeholders.webhookUrlSecret) } : {}),
-    ...Object.fromEntries(profile.secrets.map((secret) => [`TF_VAR_${EnvironmentSecrets.variableName(secret.name)}`, secretExpression(secret.name)])),
+    ...(stakeholders?.type === "slack"
+      ? { [`TF_VAR_${stakeholders.webhookUrlSecret.toLowerCase()}`]: secretExpression(stakeholders.webhookUrlSecret) }
+      : {}),
+    ...Object.fromEntries(
+      profile.secrets.map((secret) => [
+        `TF_VAR_${EnvironmentSecrets.variableName(secret.name)}`,
+        secretExpression(secret.name),
+      ]),
+    ),
     ...backendCredentialEnv(profile.backend),
   };
 }
@@ -90,7 +101,9 @@ export function backendCredentialEnv(backend: BackendConfig): Record<string, str
       return fromSecrets("PG_CONN_STR");
     case "remote":
       // Terraform reads a host's token from TF_TOKEN_<host with dots as underscores>.
-      return { [`TF_TOKEN_${backend.hostname.replace(/\./g, "_").replace(/-/g, "__")}`]: secretExpression("TF_API_TOKEN") };
+      return {
+        [`TF_TOKEN_${backend.hostname.replace(/\./g, "_").replace(/-/g, "__")}`]: secretExpression("TF_API_TOKEN"),
+      };
   }
 }
 

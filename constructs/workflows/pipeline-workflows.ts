@@ -61,9 +61,12 @@ export class PipelineWorkflows extends Construct {
     const yaml: Record<string, string> = {};
     for (const workflow of props.workflows) {
       if (!/^[A-Za-z0-9._-]+\.ya?ml$/.test(workflow.fileName)) {
-        throw new Error(`PipelineWorkflows: ${JSON.stringify(workflow.fileName)} is not a workflow file name; use a name like deploy.yml`);
+        throw new Error(
+          `PipelineWorkflows: ${JSON.stringify(workflow.fileName)} is not a workflow file name; use a name like deploy.yml`,
+        );
       }
-      if (files[workflow.fileName]) throw new Error(`PipelineWorkflows: two workflows are named ${workflow.fileName}; give each its own file name`);
+      if (files[workflow.fileName])
+        throw new Error(`PipelineWorkflows: two workflows are named ${workflow.fileName}; give each its own file name`);
       const text = renderWorkflow(workflow);
       yaml[workflow.fileName] = text;
       // The construct id is the file name: renaming a workflow replaces its file, nothing else does.

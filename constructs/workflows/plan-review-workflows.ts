@@ -56,7 +56,12 @@ export function planReviewWorkflow(config: PipelineConfig): Workflow {
               REPORT_LENGTH: String(COMMENT_REPORT_LENGTH),
             },
           }),
-          Steps.uploadArtifact({ name: "plan-review", description: "the report (data for the comment workflow)", path: "${{ runner.temp }}/plan-review/", retentionDays: 7 }),
+          Steps.uploadArtifact({
+            name: "plan-review",
+            description: "the report (data for the comment workflow)",
+            path: "${{ runner.temp }}/plan-review/",
+            retentionDays: 7,
+          }),
         ],
       },
       // A diff against local state would diff against nothing: only a remote backend holds the real state.
@@ -80,9 +85,21 @@ function diffJob(config: PipelineConfig, backend: BackendConfig, setup: Step[]):
       Steps.run(`cdktf diff ${DIFFED_STACK}`, workflowScript("plan-diff.sh"), {
         if: "${{ env.HAS_CREDENTIALS == 'true' }}",
         workingDirectory: config.workflows.pipelineDirectory,
-        env: { GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken), STACK: DIFFED_STACK, ...secretValuePlaceholders(config), ...backendCredentialEnv(backend) },
+        env: {
+          GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.planReviewToken),
+          STACK: DIFFED_STACK,
+          ...secretValuePlaceholders(config),
+          ...backendCredentialEnv(backend),
+        },
       }),
-      Steps.uploadArtifact({ name: "plan-diff", description: "the diff", path: "${{ runner.temp }}/plan-diff/", retentionDays: 7, required: false, if: "${{ env.HAS_CREDENTIALS == 'true' }}" }),
+      Steps.uploadArtifact({
+        name: "plan-diff",
+        description: "the diff",
+        path: "${{ runner.temp }}/plan-diff/",
+        retentionDays: 7,
+        required: false,
+        if: "${{ env.HAS_CREDENTIALS == 'true' }}",
+      }),
     ],
   };
 }
@@ -96,7 +113,9 @@ export const SECRET_VALUE_PLACEHOLDER = "not-available-to-a-pull-request";
  * shows each Terraform-managed environment secret as updated, its value hidden as sensitive.
  */
 function secretValuePlaceholders(config: PipelineConfig): Record<string, string> {
-  return Object.fromEntries(Object.keys(environmentSecretValuesEnv(config)).map((name) => [name, SECRET_VALUE_PLACEHOLDER]));
+  return Object.fromEntries(
+    Object.keys(environmentSecretValuesEnv(config)).map((name) => [name, SECRET_VALUE_PLACEHOLDER]),
+  );
 }
 
 export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
@@ -115,7 +134,11 @@ export function planReviewCommentWorkflow(config: PipelineConfig): Workflow {
         timeoutMinutes: 10,
         // No checkout: nothing from the pull request runs here.
         steps: [
-          Steps.downloadArtifactsOfRun("plan-*", "${{ github.event.workflow_run.id }}", "${{ runner.temp }}/plan-artifacts"),
+          Steps.downloadArtifactsOfRun(
+            "plan-*",
+            "${{ github.event.workflow_run.id }}",
+            "${{ runner.temp }}/plan-artifacts",
+          ),
           Steps.run("Create or update the one plan comment", workflowScript("plan-comment.sh"), {
             env: {
               GH_TOKEN: "${{ github.token }}",

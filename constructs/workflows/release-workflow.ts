@@ -23,7 +23,13 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
       schedule: [{ cron: workflows.releaseCron }],
       workflowDispatch: {
         inputs: {
-          bump: { description: "Which part of the version to raise; auto reads the commits (breaking → major, feat → minor, else patch).", type: "choice", options: ["auto", "patch", "minor", "major"], default: "auto" },
+          bump: {
+            description:
+              "Which part of the version to raise; auto reads the commits (breaking → major, feat → minor, else patch).",
+            type: "choice",
+            options: ["auto", "patch", "minor", "major"],
+            default: "auto",
+          },
         },
       },
     },
@@ -39,8 +45,15 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
         permissions: { contents: "write" },
         timeoutMinutes: 15,
         steps: [
-          Steps.run("Check that the tag will start the production deploy", workflowScript("release-token-check.sh"), { env: { RELEASE_TOKEN: secretExpression(PIPELINE_SECRETS.releaseToken) } }),
-          Steps.checkout({ fetchDepth: 0, ref: config.repository.defaultBranch, token: secretExpression(PIPELINE_SECRETS.releaseToken), persistCredentials: true }),
+          Steps.run("Check that the tag will start the production deploy", workflowScript("release-token-check.sh"), {
+            env: { RELEASE_TOKEN: secretExpression(PIPELINE_SECRETS.releaseToken) },
+          }),
+          Steps.checkout({
+            fetchDepth: 0,
+            ref: config.repository.defaultBranch,
+            token: secretExpression(PIPELINE_SECRETS.releaseToken),
+            persistCredentials: true,
+          }),
           Steps.setupNodeWithoutCache(workflows.nodeVersion),
           Steps.run("Decide the version and write the release notes", workflowScript("release-plan.sh"), {
             id: "plan",
@@ -52,14 +65,27 @@ export function releaseWorkflow(config: PipelineConfig): Workflow {
               FIRST_PACKAGE_JSON: contexts[0] === "." ? "package.json" : `${contexts[0]}/package.json`,
             },
           }),
-          Steps.run("Set the version in every application's package.json, commit and tag", workflowScript("release-tag.sh"), {
-            if: "${{ steps.plan.outputs.due == 'true' }}",
-            env: { VERSION: "${{ steps.plan.outputs.version }}", TAG: "${{ steps.plan.outputs.tag }}", CONTEXTS: contexts.join(" "), DEFAULT_BRANCH: config.repository.defaultBranch },
-          }),
-          Steps.run("Publish the GitHub release", 'gh release create "$TAG" --title "$TAG" --notes-file "$RUNNER_TEMP/release-notes.md" --verify-tag', {
-            if: "${{ steps.plan.outputs.due == 'true' }}",
-            env: { GH_TOKEN: "${{ github.token }}", TAG: "${{ steps.plan.outputs.tag }}" },
-          }),
+          Steps.run(
+            "Set the version in every application's package.json, commit and tag",
+            workflowScript("release-tag.sh"),
+            {
+              if: "${{ steps.plan.outputs.due == 'true' }}",
+              env: {
+                VERSION: "${{ steps.plan.outputs.version }}",
+                TAG: "${{ steps.plan.outputs.tag }}",
+                CONTEXTS: contexts.join(" "),
+                DEFAULT_BRANCH: config.repository.defaultBranch,
+              },
+            },
+          ),
+          Steps.run(
+            "Publish the GitHub release",
+            'gh release create "$TAG" --title "$TAG" --notes-file "$RUNNER_TEMP/release-notes.md" --verify-tag',
+            {
+              if: "${{ steps.plan.outputs.due == 'true' }}",
+              env: { GH_TOKEN: "${{ github.token }}", TAG: "${{ steps.plan.outputs.tag }}" },
+            },
+          ),
         ],
       },
     },

@@ -9,7 +9,13 @@ import { ENVIRONMENT_NAMES } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
 import { environmentSecretVariablePrefix } from "../github/environment-secret-values";
 import { pipelineSetupSteps } from "./deploy-jobs";
-import { ADMIN_ENVIRONMENT, backendCredentialEnv, PIPELINE_SECRETS, secretExpression, STATE_LOCK_TIMEOUT } from "./pipeline-secrets";
+import {
+  ADMIN_ENVIRONMENT,
+  backendCredentialEnv,
+  PIPELINE_SECRETS,
+  secretExpression,
+  STATE_LOCK_TIMEOUT,
+} from "./pipeline-secrets";
 import { Steps } from "./steps";
 import type { Workflow } from "./workflows-model";
 
@@ -42,17 +48,21 @@ export function repositoryWorkflow(config: PipelineConfig): Workflow | undefined
         env: { CHECKPOINT_DISABLE: "1" },
         steps: [
           ...pipelineSetupSteps(config),
-          Steps.run(`Apply the ${REPOSITORY_STACK} stack`, `npx --no-install cdktf deploy ${REPOSITORY_STACK} --auto-approve`, {
-            workingDirectory: directory,
-            env: {
-              GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
-              TF_CLI_ARGS_plan: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
-              TF_CLI_ARGS_apply: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
-              CI: "true",
-              ...environmentSecretValuesEnv(config),
-              ...backendCredentialEnv(backend),
+          Steps.run(
+            `Apply the ${REPOSITORY_STACK} stack`,
+            `npx --no-install cdktf deploy ${REPOSITORY_STACK} --auto-approve`,
+            {
+              workingDirectory: directory,
+              env: {
+                GITHUB_TOKEN: secretExpression(PIPELINE_SECRETS.adminToken),
+                TF_CLI_ARGS_plan: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
+                TF_CLI_ARGS_apply: `-lock-timeout=${STATE_LOCK_TIMEOUT}`,
+                CI: "true",
+                ...environmentSecretValuesEnv(config),
+                ...backendCredentialEnv(backend),
+              },
             },
-          }),
+          ),
         ],
       },
     },
@@ -69,7 +79,10 @@ export function environmentSecretValuesEnv(config: PipelineConfig): Record<strin
     ENVIRONMENT_NAMES.flatMap((environment) =>
       config.environments[environment].secrets
         .filter((secret) => secret.managedBy !== "external")
-        .map((secret) => [`TF_VAR_${environmentSecretVariablePrefix(environment)}${secret.name.toLowerCase()}`, secretExpression(`${environment.toUpperCase()}_${secret.name}`)]),
+        .map((secret) => [
+          `TF_VAR_${environmentSecretVariablePrefix(environment)}${secret.name.toLowerCase()}`,
+          secretExpression(`${environment.toUpperCase()}_${secret.name}`),
+        ]),
     ),
   );
 }

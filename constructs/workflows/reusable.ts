@@ -27,7 +27,8 @@ export interface CallOptions {
 
 /** A job calling a workflow of the same repository with the permissions and secrets it needs. */
 export function callWorkflow(workflow: Workflow, options: CallOptions): CallJob {
-  if (!workflow.on.workflowCall) throw new Error(`${workflow.fileName} is not reusable: it has no workflow_call trigger`);
+  if (!workflow.on.workflowCall)
+    throw new Error(`${workflow.fileName} is not reusable: it has no workflow_call trigger`);
   const declared = Object.keys(workflow.on.workflowCall.secrets ?? {});
   return {
     name: options.name,
@@ -36,6 +37,7 @@ export function callWorkflow(workflow: Workflow, options: CallOptions): CallJob 
     permissions: workflowPermissions(workflow),
     uses: `./.github/workflows/${workflow.fileName}`,
     with: options.with,
-    secrets: declared.length > 0 ? Object.fromEntries(declared.map((name) => [name, secretExpression(name)])) : undefined,
+    secrets:
+      declared.length > 0 ? Object.fromEntries(declared.map((name) => [name, secretExpression(name)])) : undefined,
   };
 }

@@ -8,7 +8,14 @@
  */
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../config/environments";
 import type { PipelineConfig } from "../../config/types";
-import { announcementEnv, cliStep, deployJobEnv, dockerHostAccessSteps, pipelineSetupSteps, recordSteps } from "./deploy-jobs";
+import {
+  announcementEnv,
+  cliStep,
+  deployJobEnv,
+  dockerHostAccessSteps,
+  pipelineSetupSteps,
+  recordSteps,
+} from "./deploy-jobs";
 import { PIPELINE_SECRETS, secretExpression, terraformDeployEnv } from "./pipeline-secrets";
 import { Steps } from "./steps";
 import type { Job, RunnerJob, Workflow } from "./workflows-model";
@@ -72,13 +79,40 @@ export function rollbackWorkflow(config: PipelineConfig): Workflow {
     on: {
       workflowDispatch: {
         inputs: {
-          environment: { description: "Environment to roll back.", type: "choice", options: ENVIRONMENT_NAMES, required: true },
-          application: { description: "Application to roll back.", type: "choice", options: ["all", ...applications], default: "all" },
-          version: { description: "Version (image tag) to restore; empty restores the last known-good version.", type: "string", required: false },
+          environment: {
+            description: "Environment to roll back.",
+            type: "choice",
+            options: ENVIRONMENT_NAMES,
+            required: true,
+          },
+          application: {
+            description: "Application to roll back.",
+            type: "choice",
+            options: ["all", ...applications],
+            default: "all",
+          },
+          version: {
+            description: "Version (image tag) to restore; empty restores the last known-good version.",
+            type: "string",
+            required: false,
+          },
           reason: { description: "Why (recorded with the rollback).", type: "string", required: true },
-          "revert-migration": { description: "Run the down migration of the version being rolled back first.", type: "boolean", default: false },
-          "seen-version": { description: "The version the alert saw serving: the rollback does nothing when another one serves by the time it runs. Empty for a manual rollback.", type: "string", required: false },
-          alertname: { description: "The alert that asked for the rollback (set by the alert webhook).", type: "string", required: false },
+          "revert-migration": {
+            description: "Run the down migration of the version being rolled back first.",
+            type: "boolean",
+            default: false,
+          },
+          "seen-version": {
+            description:
+              "The version the alert saw serving: the rollback does nothing when another one serves by the time it runs. Empty for a manual rollback.",
+            type: "string",
+            required: false,
+          },
+          alertname: {
+            description: "The alert that asked for the rollback (set by the alert webhook).",
+            type: "string",
+            required: false,
+          },
         },
       },
     },
@@ -118,7 +152,10 @@ function rollbackJob(config: PipelineConfig, environment: EnvironmentName): Runn
         },
       }),
       ...dockerHostAccessSteps(config, environment),
-      cliStep(config, "Announce the rollback", "announce start", { id: "announce-start", env: announcementEnv(config) }),
+      cliStep(config, "Announce the rollback", "announce start", {
+        id: "announce-start",
+        env: announcementEnv(config),
+      }),
       ...(reversible
         ? [
             cliStep(config, "Revert the last database migration with the current image", "revert-migrations", {
@@ -132,11 +169,24 @@ function rollbackJob(config: PipelineConfig, environment: EnvironmentName): Runn
             }),
           ]
         : []),
-      cliStep(config, "Redeploy the known-good version (cdktf deploy)", "apply rollback", { id: "rollback", env: terraformEnv }),
+      cliStep(config, "Redeploy the known-good version (cdktf deploy)", "apply rollback", {
+        id: "rollback",
+        env: terraformEnv,
+      }),
       cliStep(config, "Run the smoke tests", "smoke", { id: "smoke" }),
-      cliStep(config, `Watch error rate and latency for ${profile.deploy.rollbackVerificationMinutes} minutes`, `verify --minutes ${profile.deploy.rollbackVerificationMinutes}`, { id: "verify" }),
-      cliStep(config, "Record the known-good version", "record-known-good", { id: "known-good", env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken) } }),
-      ...recordSteps(config, environment, { stepIds: ["versions", ...(reversible ? ["revert-migration"] : []), "rollback", "smoke", "verify", "known-good"] }),
+      cliStep(
+        config,
+        `Watch error rate and latency for ${profile.deploy.rollbackVerificationMinutes} minutes`,
+        `verify --minutes ${profile.deploy.rollbackVerificationMinutes}`,
+        { id: "verify" },
+      ),
+      cliStep(config, "Record the known-good version", "record-known-good", {
+        id: "known-good",
+        env: { GH_TOKEN: secretExpression(PIPELINE_SECRETS.deployToken) },
+      }),
+      ...recordSteps(config, environment, {
+        stepIds: ["versions", ...(reversible ? ["revert-migration"] : []), "rollback", "smoke", "verify", "known-good"],
+      }),
     ],
   };
 }

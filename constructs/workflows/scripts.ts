@@ -25,6 +25,9 @@ function scriptsDirectory(): string {
   for (let directory = __dirname; ; directory = path.dirname(directory)) {
     const candidate = path.join(directory, SCRIPTS_DIRECTORY);
     if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(directory) === directory) throw new Error(`the workflow scripts (${SCRIPTS_DIRECTORY}) are missing beside ${__dirname}; reinstall wtfb-deploy`);
+    if (path.dirname(directory) === directory)
+      throw new Error(
+        `the workflow scripts (${SCRIPTS_DIRECTORY}) are missing beside ${__dirname}; reinstall wtfb-deploy`,
+      );
   }
 }

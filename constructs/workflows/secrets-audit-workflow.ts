@@ -18,7 +18,9 @@ export function secretsAuditWorkflow(config: PipelineConfig): Workflow {
   const expectations = Object.fromEntries(
     ENVIRONMENT_NAMES.flatMap((environment) => {
       const declared = config.environments[environment].secrets.map((secret) => secret.name);
-      const pipeline = referencedSecrets(deployWorkflow(config, environment)).filter((name) => !declared.includes(name));
+      const pipeline = referencedSecrets(deployWorkflow(config, environment)).filter(
+        (name) => !declared.includes(name),
+      );
       return [
         [`DECLARED_${environment.toUpperCase()}`, declared.join(" ")],
         [`PIPELINE_${environment.toUpperCase()}`, pipeline.join(" ")],
@@ -39,18 +41,21 @@ export function secretsAuditWorkflow(config: PipelineConfig): Workflow {
         permissions: {},
         timeoutMinutes: 10,
         steps: [
-          Steps.run(`Flag secrets older than ${config.workflows.secretMaxAgeDays} days and declared secrets that are missing`, workflowScript("secrets-audit.sh"), {
-            env: {
-              GH_TOKEN: secretExpression(PIPELINE_SECRETS.secretsAuditToken),
-              REPOSITORY: "${{ github.repository }}",
-              MAX_AGE_DAYS: String(config.workflows.secretMaxAgeDays),
-              ENVIRONMENTS: ENVIRONMENT_NAMES.join(" "),
-              ...expectations,
+          Steps.run(
+            `Flag secrets older than ${config.workflows.secretMaxAgeDays} days and declared secrets that are missing`,
+            workflowScript("secrets-audit.sh"),
+            {
+              env: {
+                GH_TOKEN: secretExpression(PIPELINE_SECRETS.secretsAuditToken),
+                REPOSITORY: "${{ github.repository }}",
+                MAX_AGE_DAYS: String(config.workflows.secretMaxAgeDays),
+                ENVIRONMENTS: ENVIRONMENT_NAMES.join(" "),
+                ...expectations,
+              },
             },
-          }),
+          ),
         ],
       },
     },
   };
 }
-

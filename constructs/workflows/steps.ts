@@ -50,12 +50,20 @@ export class Steps {
   public static setupNode(version: string, lockFile?: string): UsesStep {
     return lockFile === undefined
       ? { name: `Set up Node.js ${version}`, uses: ACTIONS.setupNode, with: { "node-version": version } }
-      : { name: `Set up Node.js ${version} with the npm cache`, uses: ACTIONS.setupNode, with: { "node-version": version, cache: "npm", "cache-dependency-path": lockFile } };
+      : {
+          name: `Set up Node.js ${version} with the npm cache`,
+          uses: ACTIONS.setupNode,
+          with: { "node-version": version, cache: "npm", "cache-dependency-path": lockFile },
+        };
   }
 
   /** Terraform at the pinned version, without the wrapper script, whose output rewriting breaks cdktf. */
   public static setupTerraform(): UsesStep {
-    return { name: `Set up Terraform ${TERRAFORM_VERSION}`, uses: ACTIONS.setupTerraform, with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false } };
+    return {
+      name: `Set up Terraform ${TERRAFORM_VERSION}`,
+      uses: ACTIONS.setupTerraform,
+      with: { terraform_version: TERRAFORM_VERSION, terraform_wrapper: false },
+    };
   }
 
   /**
@@ -63,7 +71,11 @@ export class Steps {
    * deploy or release credentials, which must never restore a cache another run (a pull request's) could have written.
    */
   public static setupNodeWithoutCache(version: string): UsesStep {
-    return { name: `Set up Node.js ${version} (no cache)`, uses: ACTIONS.setupNode, with: { "node-version": version, "package-manager-cache": false } };
+    return {
+      name: `Set up Node.js ${version} (no cache)`,
+      uses: ACTIONS.setupNode,
+      with: { "node-version": version, "package-manager-cache": false },
+    };
   }
 
   public static uploadArtifact(upload: ArtifactUpload): UsesStep {
@@ -71,7 +83,12 @@ export class Steps {
       name: `Upload ${upload.description ?? upload.name}`,
       if: upload.if,
       uses: ACTIONS.uploadArtifact,
-      with: { name: upload.name, path: upload.path, "retention-days": upload.retentionDays, "if-no-files-found": upload.required === false ? "warn" : "error" },
+      with: {
+        name: upload.name,
+        path: upload.path,
+        "retention-days": upload.retentionDays,
+        "if-no-files-found": upload.required === false ? "warn" : "error",
+      },
     };
   }
 
@@ -82,7 +99,11 @@ export class Steps {
 
   /** Downloads the artifacts of another run (workflow_run) matching a pattern, each into its own directory: read as data, never executed. */
   public static downloadArtifactsOfRun(pattern: string, runId: string, path: string): UsesStep {
-    return { name: `Download the ${pattern} artifacts (data only)`, uses: ACTIONS.downloadArtifact, with: { pattern, "run-id": runId, "github-token": "${{ github.token }}", path } };
+    return {
+      name: `Download the ${pattern} artifacts (data only)`,
+      uses: ACTIONS.downloadArtifact,
+      with: { pattern, "run-id": runId, "github-token": "${{ github.token }}", path },
+    };
   }
 
   public static setupBuildx(): UsesStep {
@@ -95,7 +116,11 @@ export class Steps {
       name: `Log in to ${registry ?? "Docker Hub"}`,
       if: ifCondition,
       uses: ACTIONS.dockerLogin,
-      with: clean({ registry, username: "${{ secrets.REGISTRY_USERNAME }}", password: "${{ secrets.REGISTRY_PASSWORD }}" }),
+      with: clean({
+        registry,
+        username: "${{ secrets.REGISTRY_USERNAME }}",
+        password: "${{ secrets.REGISTRY_PASSWORD }}",
+      }),
     };
   }
 
@@ -108,9 +133,16 @@ export class Steps {
 /** The registry host of an image (`registry.example:5000/team/web`), or undefined for Docker Hub. */
 export function registryHost(image: string): string | undefined {
   const [first] = image.split("/");
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
+    ? first
+    : undefined;
 }
 
-function clean(record: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Record<string, string | number | boolean>;
+function clean(
+  record: Record<string, string | number | boolean | undefined>,
+): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
 }

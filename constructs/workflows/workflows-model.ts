@@ -85,7 +85,10 @@ export interface Triggers {
     readonly secrets?: Readonly<Record<string, CallSecret>>;
     readonly outputs?: Readonly<Record<string, CallOutput>>;
   };
-  readonly workflowRun?: { readonly workflows: readonly string[]; readonly types: ReadonlyArray<"completed" | "requested" | "in_progress"> };
+  readonly workflowRun?: {
+    readonly workflows: readonly string[];
+    readonly types: ReadonlyArray<"completed" | "requested" | "in_progress">;
+  };
   readonly repositoryDispatch?: { readonly types: readonly string[] };
   readonly schedule?: ReadonlyArray<{ readonly cron: string }>;
 }

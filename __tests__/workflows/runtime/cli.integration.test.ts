@@ -44,7 +44,10 @@ class FakeWorld {
     const variable = /^\/github\/repos\/wtfb\/wtfb-app\/environments\/(\w+)\/variables(?:\/(\w+))?$/.exec(url.pathname);
     if (variable) {
       const key = `${variable[1]}/${variable[2] ?? JSON.parse(text).name}`;
-      if (request.method === "GET") return this.variables.has(key) ? json(200, { name: variable[2], value: this.variables.get(key) }) : json(404, { message: "Not Found" });
+      if (request.method === "GET")
+        return this.variables.has(key)
+          ? json(200, { name: variable[2], value: this.variables.get(key) })
+          : json(404, { message: "Not Found" });
       if (request.method === "PATCH" && !this.variables.has(key)) return json(404, { message: "Not Found" });
       this.variables.set(key, JSON.parse(text).value);
       return json(request.method === "POST" ? 201 : 204, {});
@@ -165,12 +168,17 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       .map((block) => {
         const [command, ...lines] = block.trim().split("\n");
         expect(command).toBe("--no-install cdktf deploy production --auto-approve");
-        return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+        return Object.fromEntries(
+          lines.map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+        );
       });
   }
 
   function givenProductionServes(version: string, previousKnownGood?: string): void {
-    world.variables.set("production/WTFB_RELEASE_STATE", JSON.stringify({ web_stable_version: version, web_canary_version: version, web_canary_weight: "0" }));
+    world.variables.set(
+      "production/WTFB_RELEASE_STATE",
+      JSON.stringify({ web_stable_version: version, web_canary_version: version, web_canary_weight: "0" }),
+    );
     world.variables.set("production/KNOWN_GOOD_VERSION_WEB", version);
     if (previousKnownGood) world.variables.set("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB", previousKnownGood);
   }
@@ -187,7 +195,16 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     world.errorRate = 0.3;
     const verify = await cli(["verify", "--minutes", "0"]);
     expect((await cli(["apply", "rollback"])).code).toBe(0);
-    expect((await cli(["record"], { JOB_STATUS: "failure", ROLLBACK_OUTCOME: "success", STEP_OUTCOMES: "deploy=success verify=failure rollback=success", DEPLOYMENTS_TOKEN: "job-token" })).code).toBe(0);
+    expect(
+      (
+        await cli(["record"], {
+          JOB_STATUS: "failure",
+          ROLLBACK_OUTCOME: "success",
+          STEP_OUTCOMES: "deploy=success verify=failure rollback=success",
+          DEPLOYMENTS_TOKEN: "job-token",
+        })
+      ).code,
+    ).toBe(0);
     expect((await cli(["announce", "end"], { JOB_STATUS: "failure", ROLLBACK_OUTCOME: "success" })).code).toBe(0);
 
     // THEN: the verification failed on the error-rate rule
@@ -200,19 +217,57 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       { TF_VAR_web_canary_version: "1.5.0-abc1234", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
       { TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
     ]);
-    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({
+      web_stable_version: "1.4.2",
+      web_canary_version: "1.4.2",
+      web_canary_weight: "0",
+    });
     expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
     // the record: JSON log, deployment status, Pushgateway, summary
     const record = JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8"));
-    expect(record).toMatchObject({ kind: "deployment", environment: "production", status: "rolled-back", deployer: "alice", commit: "abc1234def5678abc1234def5678abc1234def56", applications: { web: { version: "1.5.0-abc1234", previousVersion: "1.4.2" } } });
-    expect(record.issues).toEqual(expect.arrayContaining([expect.stringContaining("ErrorRateHigh: web=0.3 above 0.01"), "rolled back to web 1.4.2", "step verify failed"]));
-    expect(world.deploymentStatuses).toEqual([expect.objectContaining({ state: "failure", description: "deployed web 1.5.0-abc1234: rolled-back", log_url: "https://github.com/wtfb/wtfb-app/actions/runs/7" })]);
-    expect(world.pushes).toEqual([{ path: "/pushgateway/metrics/job/wtfb_deployments/environment/production/application/web", body: expect.stringContaining(`${DEPLOYMENT_METRICS.lastRollback}{reason="automatic: `) }]);
-    expect(fs.readFileSync(path.join(directory, "summary.md"), "utf8")).toContain("| production | web | `1.5.0-abc1234` | `1.4.2` | `abc1234` | alice | rolled-back |");
+    expect(record).toMatchObject({
+      kind: "deployment",
+      environment: "production",
+      status: "rolled-back",
+      deployer: "alice",
+      commit: "abc1234def5678abc1234def5678abc1234def56",
+      applications: { web: { version: "1.5.0-abc1234", previousVersion: "1.4.2" } },
+    });
+    expect(record.issues).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("ErrorRateHigh: web=0.3 above 0.01"),
+        "rolled back to web 1.4.2",
+        "step verify failed",
+      ]),
+    );
+    expect(world.deploymentStatuses).toEqual([
+      expect.objectContaining({
+        state: "failure",
+        description: "deployed web 1.5.0-abc1234: rolled-back",
+        log_url: "https://github.com/wtfb/wtfb-app/actions/runs/7",
+      }),
+    ]);
+    expect(world.pushes).toEqual([
+      {
+        path: "/pushgateway/metrics/job/wtfb_deployments/environment/production/application/web",
+        body: expect.stringContaining(`${DEPLOYMENT_METRICS.lastRollback}{reason="automatic: `),
+      },
+    ]);
+    expect(fs.readFileSync(path.join(directory, "summary.md"), "utf8")).toContain(
+      "| production | web | `1.5.0-abc1234` | `1.4.2` | `abc1234` | alice | rolled-back |",
+    );
     // one Grafana region: opened at the start, closed with the outcome
     expect(world.annotations.map((annotation) => [annotation.method, annotation.path, annotation.body.tags])).toEqual([
-      ["POST", "/grafana/api/annotations", ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:started"]],
-      ["PATCH", "/grafana/api/annotations/4242", ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:rolled-back"]],
+      [
+        "POST",
+        "/grafana/api/annotations",
+        ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:started"],
+      ],
+      [
+        "PATCH",
+        "/grafana/api/annotations/4242",
+        ["deployment", "env:production", "app:web", "version:1.5.0-abc1234", "status:rolled-back"],
+      ],
     ]);
     expect(world.annotations[1].body.timeEnd).toBeGreaterThanOrEqual(world.annotations[1].body.time);
   });
@@ -231,14 +286,22 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect(failed.stdout).toContain("cdktf deploy production failed during the rollback step (apply 2 of 2)");
     const trafficOff = { web_stable_version: "1.4.2", web_canary_version: "1.5.0", web_canary_weight: "0" };
     expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual(trafficOff);
-    expect(JSON.parse(fs.readFileSync(path.join(directory, "wtfb-deploy-run.json"), "utf8")).releaseState).toEqual(trafficOff);
+    expect(JSON.parse(fs.readFileSync(path.join(directory, "wtfb-deploy-run.json"), "utf8")).releaseState).toEqual(
+      trafficOff,
+    );
 
     // WHEN: the rollback runs again
     expect((await cli(["apply", "rollback"])).code).toBe(0);
 
     // THEN: it starts from the recorded state: one apply, the versions only
-    expect(appliedVariables().slice(3)).toEqual([{ TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" }]);
-    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({ web_stable_version: "1.4.2", web_canary_version: "1.4.2", web_canary_weight: "0" });
+    expect(appliedVariables().slice(3)).toEqual([
+      { TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
+    ]);
+    expect(JSON.parse(world.variables.get("production/WTFB_RELEASE_STATE") as string)).toEqual({
+      web_stable_version: "1.4.2",
+      web_canary_version: "1.4.2",
+      web_canary_weight: "0",
+    });
   });
 
   test("a healthy deployment passes its smoke tests and verification, and becomes the known-good version", async () => {
@@ -256,7 +319,11 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     // THEN
     expect([smoke.code, verify.code, knownGood.code]).toEqual([0, 0, 0]);
     expect(smoke.stdout).toContain(`✔ health endpoint answers: GET ${world.url}/app/healthz`);
-    expect(appliedVariables()[1]).toEqual({ TF_VAR_web_canary_version: "1.5.0", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.5.0" });
+    expect(appliedVariables()[1]).toEqual({
+      TF_VAR_web_canary_version: "1.5.0",
+      TF_VAR_web_canary_weight: "0",
+      TF_VAR_web_stable_version: "1.5.0",
+    });
     expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.5.0");
     expect(world.variables.get("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
   });
@@ -274,7 +341,12 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     expect((await cli(["verify", "--minutes", "0"])).code).toBe(0);
     expect((await cli(["record-known-good"])).code).toBe(0);
     // and later an alert fires on what the application reports, its tag
-    const rollback = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.5.0", ROLLBACK_REASON: "error rate", GITHUB_EVENT_NAME: "workflow_dispatch" });
+    const rollback = await cli(["begin", "rollback"], {
+      ROLLBACK_APPLICATION: "web",
+      ROLLBACK_SEEN_VERSION: "1.5.0",
+      ROLLBACK_REASON: "error rate",
+      GITHUB_EVENT_NAME: "workflow_dispatch",
+    });
     expect((await cli(["apply", "rollback"])).code).toBe(0);
 
     // THEN: every apply named the digests, the known-good records held them, and the rollback ran the digest before
@@ -292,31 +364,51 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     givenProductionServes("1.5.0", "1.4.2");
 
     // WHEN
-    const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "all", ROLLBACK_REASON: "checkout broken", ROLLBACK_ALERT: "CheckoutFlowBroken", GITHUB_EVENT_NAME: "workflow_dispatch" });
+    const begin = await cli(["begin", "rollback"], {
+      ROLLBACK_APPLICATION: "all",
+      ROLLBACK_REASON: "checkout broken",
+      ROLLBACK_ALERT: "CheckoutFlowBroken",
+      GITHUB_EVENT_NAME: "workflow_dispatch",
+    });
     await cli(["apply", "rollback"]);
     await cli(["record-known-good"]);
     await cli(["record"], { JOB_STATUS: "success", WTFB_RUN_KIND: "rollback" });
 
     // THEN
     expect(begin.stdout).toContain("web: roll back to 1.4.2 (serving 1.5.0)");
-    expect(appliedVariables()).toEqual([{ TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" }]);
+    expect(appliedVariables()).toEqual([
+      { TF_VAR_web_canary_version: "1.4.2", TF_VAR_web_canary_weight: "0", TF_VAR_web_stable_version: "1.4.2" },
+    ]);
     expect(world.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
     const record = JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8"));
-    expect(record).toMatchObject({ kind: "rollback", status: "success", reason: "checkout broken", alertname: "CheckoutFlowBroken", trigger: "workflow_dispatch" });
+    expect(record).toMatchObject({
+      kind: "rollback",
+      status: "success",
+      reason: "checkout broken",
+      alertname: "CheckoutFlowBroken",
+      trigger: "workflow_dispatch",
+    });
     expect(world.pushes[0].body).toContain(`${DEPLOYMENT_METRICS.lastRollback}{reason="checkout broken"}`);
   });
 
   test("fails when a rollback has no known-good version to go to, saying how to give one", async () => {
-    world.variables.set("production/WTFB_RELEASE_STATE", JSON.stringify({ web_stable_version: "1.5.0", web_canary_version: "1.5.0", web_canary_weight: "0" }));
+    world.variables.set(
+      "production/WTFB_RELEASE_STATE",
+      JSON.stringify({ web_stable_version: "1.5.0", web_canary_version: "1.5.0", web_canary_weight: "0" }),
+    );
     const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::no known-good version of web other than the one serving is recorded in production; dispatch the rollback with a version");
+    expect(begin.stdout).toContain(
+      "::error::no known-good version of web other than the one serving is recorded in production; dispatch the rollback with a version",
+    );
   });
 
   test("fails when a requested version is not an image tag, before anything is applied", async () => {
     const begin = await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0$(touch pwned)" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::the version of web is not an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>");
+    expect(begin.stdout).toContain(
+      "::error::the version of web is not an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>",
+    );
     expect(appliedVariables()).toEqual([]);
   });
 
@@ -326,7 +418,13 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       givenProductionServes("1.4.1", "1.4.0");
 
       // WHEN: the alert, which saw 1.4.2, starts its rollback afterwards
-      const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.4.2", ROLLBACK_REASON: "error rate", ROLLBACK_ALERT: "ErrorRateHigh", GITHUB_EVENT_NAME: "workflow_dispatch" });
+      const begin = await cli(["begin", "rollback"], {
+        ROLLBACK_APPLICATION: "web",
+        ROLLBACK_SEEN_VERSION: "1.4.2",
+        ROLLBACK_REASON: "error rate",
+        ROLLBACK_ALERT: "ErrorRateHigh",
+        GITHUB_EVENT_NAME: "workflow_dispatch",
+      });
       const apply = await cli(["apply", "rollback"]);
       const knownGood = await cli(["record-known-good"]);
       await cli(["record"], { JOB_STATUS: "success", WTFB_RUN_KIND: "rollback" });
@@ -344,20 +442,32 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     test("after a rollback whose own verification failed, the next one never goes back to the version it left", async () => {
       // GIVEN: 1.5.0 serves and is known-good, 1.4.2 before it; an alert about 1.5.0 rolls back to 1.4.2, whose verification fails
       givenProductionServes("1.5.0", "1.4.2");
-      await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.5.0", ROLLBACK_REASON: "error rate" });
+      await cli(["begin", "rollback"], {
+        ROLLBACK_APPLICATION: "web",
+        ROLLBACK_SEEN_VERSION: "1.5.0",
+        ROLLBACK_REASON: "error rate",
+      });
       await cli(["apply", "rollback"]);
       world.errorRate = 0.3;
       expect((await cli(["verify", "--minutes", "0"])).code).toBe(1);
 
       // WHEN: an alert about 1.4.2 asks for the next rollback
       fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
-      const next = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: "1.4.2", ROLLBACK_REASON: "error rate" });
+      const next = await cli(["begin", "rollback"], {
+        ROLLBACK_APPLICATION: "web",
+        ROLLBACK_SEEN_VERSION: "1.4.2",
+        ROLLBACK_REASON: "error rate",
+      });
 
       // THEN: 1.5.0 (still "known-good") is refused as the version the first rollback left; nothing else is known
       expect(next.code).toBe(1);
-      expect(next.stdout).toContain("::error::no known-good version of web other than the one serving is recorded in production (earlier rollbacks left 1.5.0); dispatch the rollback with a version");
+      expect(next.stdout).toContain(
+        "::error::no known-good version of web other than the one serving is recorded in production (earlier rollbacks left 1.5.0); dispatch the rollback with a version",
+      );
       expect(appliedVariables().map((variables) => variables.TF_VAR_web_stable_version)).toEqual(["1.4.2"]);
-      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({ web: ["1.5.0"] });
+      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({
+        web: ["1.5.0"],
+      });
     });
 
     test("a version verified by a later deployment leaves the rejected list", async () => {
@@ -366,7 +476,9 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
       await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" });
       await cli(["apply", "deploy"]);
       expect((await cli(["record-known-good"])).code).toBe(0);
-      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({ web: ["1.3.0"] });
+      expect(JSON.parse(world.variables.get("production/WTFB_REJECTED_VERSIONS") as string)).toEqual({
+        web: ["1.3.0"],
+      });
     });
   });
 
@@ -378,15 +490,21 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
     givenProductionServes("1.4.2");
     const begin = await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0", GITHUB_ACTIONS: "true" });
     expect(begin.code).toBe(1);
-    expect(begin.stdout).toContain("::error::environments.production.backend is local, so this runner has no Terraform state of production and would apply from nothing. Set environments.production.backend to a remote backend");
+    expect(begin.stdout).toContain(
+      "::error::environments.production.backend is local, so this runner has no Terraform state of production and would apply from nothing. Set environments.production.backend to a remote backend",
+    );
     expect(appliedVariables()).toEqual([]);
   });
 
   test("a smoke test failing without a run state reports the failing test, not a missing state", async () => {
-    writeConfig((raw) => (raw.environments.production.deploy = { smokeTests: [{ name: "checkout answers", command: "exit 3" }] }));
+    writeConfig(
+      (raw) => (raw.environments.production.deploy = { smokeTests: [{ name: "checkout answers", command: "exit 3" }] }),
+    );
     const smoke = await cli(["smoke"]);
     expect(smoke.code).toBe(1);
-    expect(smoke.stdout).toContain('::error::1 smoke test(s) failed: smoke test "checkout answers" failed: the command exited with 3');
+    expect(smoke.stdout).toContain(
+      '::error::1 smoke test(s) failed: smoke test "checkout answers" failed: the command exited with 3',
+    );
     expect(smoke.stdout).not.toContain("no run state");
   });
 
@@ -420,11 +538,15 @@ describe("the pipeline CLI the deploy and rollback jobs run", () => {
 
       // THEN
       expect(refused.code).toBe(1);
-      expect(refused.stdout).toContain(`is outside production's deployment window (sun, mon, tue, wed, thu, fri, sat ${at(3)}–${at(5)} UTC)`);
+      expect(refused.stdout).toContain(
+        `is outside production's deployment window (sun, mon, tue, wed, thu, fri, sat ${at(3)}–${at(5)} UTC)`,
+      );
       expect(refused.stdout).toContain("dispatch the workflow with emergency: true");
       expect(emergency.code).toBe(0);
       await cli(["record"], { JOB_STATUS: "success" });
-      expect(JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8")).issues).toEqual([expect.stringMatching(/^emergency deployment at .* outside the deployment window/)]);
+      expect(JSON.parse(fs.readFileSync(path.join(directory, "deployment-record.json"), "utf8")).issues).toEqual([
+        expect.stringMatching(/^emergency deployment at .* outside the deployment window/),
+      ]);
     });
   });
 });

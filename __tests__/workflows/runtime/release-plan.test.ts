@@ -1,4 +1,12 @@
-import { isServing, planRelease, planReleaseApplies, releaseVariablesOf, ReleasePlanError, servingVersion, tagOf } from "../../../constructs/workflows/runtime/release-plan";
+import {
+  isServing,
+  planRelease,
+  planReleaseApplies,
+  releaseVariablesOf,
+  ReleasePlanError,
+  servingVersion,
+  tagOf,
+} from "../../../constructs/workflows/runtime/release-plan";
 
 describe("release plan: the Terraform release variables of each step", () => {
   describe("rolling", () => {
@@ -6,7 +14,11 @@ describe("release plan: the Terraform release variables of each step", () => {
 
     test("a deploy sets every application's version; a rollback restores the one asked for and leaves the others", () => {
       // WHEN
-      const deployed = planRelease(variables, { web_version: "1.0.0", billing_api_version: "3.1.0" }, { kind: "deploy", versions: { web: "1.1.0", "billing-api": "3.2.0" }, canaryWeight: 0 });
+      const deployed = planRelease(
+        variables,
+        { web_version: "1.0.0", billing_api_version: "3.1.0" },
+        { kind: "deploy", versions: { web: "1.1.0", "billing-api": "3.2.0" }, canaryWeight: 0 },
+      );
       const rolledBack = planRelease(variables, deployed, { kind: "rollback", versions: { web: "1.0.0" } });
 
       // THEN
@@ -21,7 +33,11 @@ describe("release plan: the Terraform release variables of each step", () => {
     const serving = { web_blue_version: "1.0.0", web_green_version: "0.9.0", web_active_slot: "blue" };
 
     test("the first deployment fills both slots and serves blue", () => {
-      expect(planRelease(variables, {}, { kind: "deploy", versions: { web: "1.0.0" }, canaryWeight: 0 })).toEqual({ web_blue_version: "1.0.0", web_green_version: "1.0.0", web_active_slot: "blue" });
+      expect(planRelease(variables, {}, { kind: "deploy", versions: { web: "1.0.0" }, canaryWeight: 0 })).toEqual({
+        web_blue_version: "1.0.0",
+        web_green_version: "1.0.0",
+        web_active_slot: "blue",
+      });
     });
 
     test("a deploy fills the idle slot while the active one keeps serving; the switch then routes to it", () => {
@@ -34,11 +50,18 @@ describe("release plan: the Terraform release variables of each step", () => {
 
     test("a rollback to the version the idle slot still runs is a switch back, nothing redeployed", () => {
       const switched = { web_blue_version: "1.0.0", web_green_version: "1.1.0", web_active_slot: "green" };
-      expect(planRelease(variables, switched, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual({ ...switched, web_active_slot: "blue" });
+      expect(planRelease(variables, switched, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual({
+        ...switched,
+        web_active_slot: "blue",
+      });
     });
 
     test("a rollback to an older version puts it into the idle slot and routes to it", () => {
-      expect(planRelease(variables, serving, { kind: "rollback", versions: { web: "0.8.0" } })).toEqual({ web_blue_version: "1.0.0", web_green_version: "0.8.0", web_active_slot: "green" });
+      expect(planRelease(variables, serving, { kind: "rollback", versions: { web: "0.8.0" } })).toEqual({
+        web_blue_version: "1.0.0",
+        web_green_version: "0.8.0",
+        web_active_slot: "green",
+      });
     });
 
     test("a rollback to what already serves changes nothing", () => {
@@ -69,32 +92,59 @@ describe("release plan: the Terraform release variables of each step", () => {
       // GIVEN the canary at 25%
       const raised = { web_stable_version: "1.0.0", web_canary_version: "1.1.0", web_canary_weight: "25" };
       // WHEN it is rolled back / THEN the first apply only takes the traffic off the canary, the second replaces it
-      expect(planReleaseApplies(variables, raised, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([{ ...raised, web_canary_weight: "0" }, stable]);
+      expect(planReleaseApplies(variables, raised, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([
+        { ...raised, web_canary_weight: "0" },
+        stable,
+      ]);
     });
 
     test("a rollback after promotion is one apply: both slots are replaced before the routing moves to them", () => {
       const promoted = { web_stable_version: "1.1.0", web_canary_version: "1.1.0", web_canary_weight: "0" };
-      expect(planReleaseApplies(variables, promoted, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([stable]);
+      expect(planReleaseApplies(variables, promoted, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([
+        stable,
+      ]);
     });
 
     test("every other step is the one apply planRelease gives", () => {
       const started = { web_stable_version: "1.0.0", web_canary_version: "1.1.0", web_canary_weight: "5" };
-      expect(planReleaseApplies(variables, started, { kind: "weight", canaryWeight: 25 })).toEqual([{ ...started, web_canary_weight: "25" }]);
-      expect(planReleaseApplies(variables, started, { kind: "promote", versions: { web: "1.1.0" } })).toEqual([{ web_stable_version: "1.1.0", web_canary_version: "1.1.0", web_canary_weight: "0" }]);
-      expect(planReleaseApplies(releaseVariablesOf(["web"], { type: "rolling", replicas: 1 }), { web_version: "1.1.0" }, { kind: "rollback", versions: { web: "1.0.0" } })).toEqual([{ web_version: "1.0.0" }]);
+      expect(planReleaseApplies(variables, started, { kind: "weight", canaryWeight: 25 })).toEqual([
+        { ...started, web_canary_weight: "25" },
+      ]);
+      expect(planReleaseApplies(variables, started, { kind: "promote", versions: { web: "1.1.0" } })).toEqual([
+        { web_stable_version: "1.1.0", web_canary_version: "1.1.0", web_canary_weight: "0" },
+      ]);
+      expect(
+        planReleaseApplies(
+          releaseVariablesOf(["web"], { type: "rolling", replicas: 1 }),
+          { web_version: "1.1.0" },
+          { kind: "rollback", versions: { web: "1.0.0" } },
+        ),
+      ).toEqual([{ web_version: "1.0.0" }]);
     });
 
     test("fails when a weight is not a whole percentage", () => {
-      expect(() => planRelease(variables, stable, { kind: "weight", canaryWeight: 120 })).toThrow("a canary weight is a whole percentage from 0 to 100, not 120");
+      expect(() => planRelease(variables, stable, { kind: "weight", canaryWeight: 120 })).toThrow(
+        "a canary weight is a whole percentage from 0 to 100, not 120",
+      );
     });
   });
 
   test("a version may carry the digest its build recorded (tag@sha256:…), and only a whole sha256 digest", () => {
     const variables = releaseVariablesOf(["web"], { type: "rolling", replicas: 1 });
     const pinned = `1.4.2-abc1234@sha256:${"3f".repeat(32)}`;
-    expect(planRelease(variables, {}, { kind: "deploy", versions: { web: pinned }, canaryWeight: 0 })).toEqual({ web_version: pinned });
-    for (const bad of ["1.4.2@sha256:abc", `1.4.2@md5:${"3f".repeat(32)}`, `@sha256:${"3f".repeat(32)}`, `1.4.2@sha256:${"3F".repeat(32)}`, `1.4.2@sha256:${"3f".repeat(32)} x`]) {
-      expect(() => planRelease(variables, {}, { kind: "deploy", versions: { web: bad }, canaryWeight: 0 })).toThrow(ReleasePlanError);
+    expect(planRelease(variables, {}, { kind: "deploy", versions: { web: pinned }, canaryWeight: 0 })).toEqual({
+      web_version: pinned,
+    });
+    for (const bad of [
+      "1.4.2@sha256:abc",
+      `1.4.2@md5:${"3f".repeat(32)}`,
+      `@sha256:${"3f".repeat(32)}`,
+      `1.4.2@sha256:${"3F".repeat(32)}`,
+      `1.4.2@sha256:${"3f".repeat(32)} x`,
+    ]) {
+      expect(() => planRelease(variables, {}, { kind: "deploy", versions: { web: bad }, canaryWeight: 0 })).toThrow(
+        ReleasePlanError,
+      );
     }
   });
 
@@ -110,11 +160,15 @@ describe("release plan: the Terraform release variables of each step", () => {
 
   test("fails when a version is not an image tag, before anything is applied", () => {
     const variables = releaseVariablesOf(["web"], { type: "rolling", replicas: 1 });
-    expect(() => planRelease(variables, {}, { kind: "deploy", versions: { web: "1.0.0; rm -rf /" }, canaryWeight: 0 })).toThrow(ReleasePlanError);
+    expect(() =>
+      planRelease(variables, {}, { kind: "deploy", versions: { web: "1.0.0; rm -rf /" }, canaryWeight: 0 }),
+    ).toThrow(ReleasePlanError);
   });
 
   test("fails when an application that does not move has never been deployed by the workflows, since Terraform needs its value", () => {
     const variables = releaseVariablesOf(["web", "billing-api"], { type: "rolling", replicas: 1 });
-    expect(() => planRelease(variables, { web_version: "1.0.0" }, { kind: "rollback", versions: { web: "0.9.0" } })).toThrow("no value is known for billing_api_version");
+    expect(() =>
+      planRelease(variables, { web_version: "1.0.0" }, { kind: "rollback", versions: { web: "0.9.0" } }),
+    ).toThrow("no value is known for billing_api_version");
   });
 });

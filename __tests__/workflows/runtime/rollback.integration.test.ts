@@ -52,7 +52,9 @@ class Application {
       if (request.url === "/probe") {
         // Like the blackbox exporter, scraped with honor_labels: the series names the probed URL.
         response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
-        response.end(this.probeReporting ? 'probe_success{instance="https://wtfb.example/checkout"} 1\n' : "# no probe result\n");
+        response.end(
+          this.probeReporting ? 'probe_success{instance="https://wtfb.example/checkout"} 1\n' : "# no probe result\n",
+        );
         return;
       }
       if (request.url === "/healthz") {
@@ -89,12 +91,16 @@ class GitHub {
       let text = "";
       request.on("data", (chunk) => (text += chunk));
       request.on("end", () => {
-        const json = (status: number, body: unknown) => response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+        const json = (status: number, body: unknown) =>
+          response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
         const url = new URL(request.url ?? "", "http://localhost");
         const variable = /^\/repos\/wtfb\/wtfb-app\/environments\/(\w+)\/variables(?:\/(\w+))?$/.exec(url.pathname);
         if (!variable) return json(404, { message: `no route ${url.pathname}` });
         const key = `${variable[1]}/${variable[2] ?? JSON.parse(text).name}`;
-        if (request.method === "GET") return this.variables.has(key) ? json(200, { value: this.variables.get(key) }) : json(404, { message: "Not Found" });
+        if (request.method === "GET")
+          return this.variables.has(key)
+            ? json(200, { value: this.variables.get(key) })
+            : json(404, { message: "Not Found" });
         if (request.method === "PATCH" && !this.variables.has(key)) return json(404, { message: "Not Found" });
         this.variables.set(key, JSON.parse(text).value);
         return json(request.method === "POST" ? 201 : 204, {});
@@ -119,173 +125,220 @@ async function freePort(): Promise<number> {
 
 const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
-describeWhen(prometheusBinary !== "", "prometheus is not installed (apt-get install -y prometheus)")("rollback and verification against a real Prometheus", () => {
-  const directory = temporaryDirectory("rollback-prometheus");
-  const application = new Application();
-  const github = new GitHub();
-  let prometheus: ChildProcess;
-  let prometheusUrl = "";
-  const applies = path.join(directory, "applies.log");
+describeWhen(prometheusBinary !== "", "prometheus is not installed (apt-get install -y prometheus)")(
+  "rollback and verification against a real Prometheus",
+  () => {
+    const directory = temporaryDirectory("rollback-prometheus");
+    const application = new Application();
+    const github = new GitHub();
+    let prometheus: ChildProcess;
+    let prometheusUrl = "";
+    const applies = path.join(directory, "applies.log");
 
-  beforeAll(async () => {
-    await Promise.all([application.start(), github.start()]);
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(
-      path.join(directory, "prometheus.yml"),
-      [
-        "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-        "scrape_configs:",
-        `  - { job_name: web, static_configs: [{ targets: ["127.0.0.1:${application.port}"] }] }`,
-        `  - { job_name: blackbox, metrics_path: /probe, honor_labels: true, static_configs: [{ targets: ["127.0.0.1:${application.port}"] }] }`,
-        "",
-      ].join("\n"),
-    );
-    prometheus = spawn(prometheusBinary, [`--config.file=${path.join(directory, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(directory, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
-    // Ready, then scraped a few times: rate() needs two samples inside its window.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const ready = await fetch(`${prometheusUrl}/-/ready`).then((response) => response.ok).catch(() => false);
-      if (ready) break;
-      await sleep(200);
-    }
-    await sleep(4_000);
-
-    const raw = shippedConfigJson();
-    raw.monitoring.metrics = { ...raw.monitoring.metrics, scrapeIntervalSeconds: 1 };
-    raw.environments.production.monitoring.prometheusUrl = prometheusUrl;
-    raw.environments.production.deploymentWindow = null;
-    raw.environments.production.settings.PUBLIC_URL = `http://127.0.0.1:${application.port}`;
-    fs.writeFileSync(path.join(directory, "pipeline.config.json"), JSON.stringify(raw));
-    fs.mkdirSync(path.join(directory, "bin"));
-    fs.writeFileSync(path.join(directory, "bin", "npx"), `#!/usr/bin/env bash\n{ env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n`, { mode: 0o755 });
-  }, 60_000);
-
-  afterAll(() => {
-    prometheus?.kill("SIGTERM");
-    application.stop();
-    github.stop();
-  });
-
-  beforeEach(() => {
-    github.variables.clear();
-    fs.rmSync(applies, { force: true });
-    fs.rmSync(path.join(directory, "wtfb-deploy-run.json"), { force: true });
-  });
-
-  function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(PROJECT_ROOT, PIPELINE_CLI), ...args],
-        {
-          cwd: directory,
-          env: {
-            PATH: `${path.join(directory, "bin")}:${process.env.PATH}`,
-            RUNNER_TEMP: directory,
-            GITHUB_OUTPUT: path.join(directory, "output"),
-            GITHUB_STEP_SUMMARY: path.join(directory, "summary.md"),
-            GITHUB_API_URL: github.url,
-            GITHUB_REPOSITORY: "wtfb/wtfb-app",
-            GITHUB_WORKSPACE: directory,
-            WTFB_ENVIRONMENT: "production",
-            GH_TOKEN: "deploy-token",
-            ...env,
-          },
-        },
-        (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    beforeAll(async () => {
+      await Promise.all([application.start(), github.start()]);
+      const port = await freePort();
+      prometheusUrl = `http://127.0.0.1:${port}`;
+      fs.writeFileSync(
+        path.join(directory, "prometheus.yml"),
+        [
+          "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+          "scrape_configs:",
+          `  - { job_name: web, static_configs: [{ targets: ["127.0.0.1:${application.port}"] }] }`,
+          `  - { job_name: blackbox, metrics_path: /probe, honor_labels: true, static_configs: [{ targets: ["127.0.0.1:${application.port}"] }] }`,
+          "",
+        ].join("\n"),
       );
+      prometheus = spawn(
+        prometheusBinary,
+        [
+          `--config.file=${path.join(directory, "prometheus.yml")}`,
+          `--storage.tsdb.path=${path.join(directory, "data")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { stdio: "ignore" },
+      );
+      // Ready, then scraped a few times: rate() needs two samples inside its window.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const ready = await fetch(`${prometheusUrl}/-/ready`)
+          .then((response) => response.ok)
+          .catch(() => false);
+        if (ready) break;
+        await sleep(200);
+      }
+      await sleep(4_000);
+
+      const raw = shippedConfigJson();
+      raw.monitoring.metrics = { ...raw.monitoring.metrics, scrapeIntervalSeconds: 1 };
+      raw.environments.production.monitoring.prometheusUrl = prometheusUrl;
+      raw.environments.production.deploymentWindow = null;
+      raw.environments.production.settings.PUBLIC_URL = `http://127.0.0.1:${application.port}`;
+      fs.writeFileSync(path.join(directory, "pipeline.config.json"), JSON.stringify(raw));
+      fs.mkdirSync(path.join(directory, "bin"));
+      fs.writeFileSync(
+        path.join(directory, "bin", "npx"),
+        `#!/usr/bin/env bash\n{ env | grep '^TF_VAR_web_' | sort; echo "--"; } >> "${applies}"\n`,
+        { mode: 0o755 },
+      );
+    }, 60_000);
+
+    afterAll(() => {
+      prometheus?.kill("SIGTERM");
+      application.stop();
+      github.stop();
     });
-  }
 
-  function appliedStableVersions(): string[] {
-    if (!fs.existsSync(applies)) return [];
-    return fs.readFileSync(applies, "utf8").split("--\n").filter(Boolean).map((block) => /TF_VAR_web_stable_version=(.*)/.exec(block)?.[1] ?? "");
-  }
+    beforeEach(() => {
+      github.variables.clear();
+      fs.rmSync(applies, { force: true });
+      fs.rmSync(path.join(directory, "wtfb-deploy-run.json"), { force: true });
+    });
 
-  function productionServes(version: string, previousKnownGood: string): void {
-    github.variables.set("production/WTFB_RELEASE_STATE", JSON.stringify({ web_stable_version: version, web_canary_version: version, web_canary_weight: "0" }));
-    github.variables.set("production/KNOWN_GOOD_VERSION_WEB", version);
-    github.variables.set("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB", previousKnownGood);
-  }
+    function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string }> {
+      return new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          [path.join(PROJECT_ROOT, PIPELINE_CLI), ...args],
+          {
+            cwd: directory,
+            env: {
+              PATH: `${path.join(directory, "bin")}:${process.env.PATH}`,
+              RUNNER_TEMP: directory,
+              GITHUB_OUTPUT: path.join(directory, "output"),
+              GITHUB_STEP_SUMMARY: path.join(directory, "summary.md"),
+              GITHUB_API_URL: github.url,
+              GITHUB_REPOSITORY: "wtfb/wtfb-app",
+              GITHUB_WORKSPACE: directory,
+              WTFB_ENVIRONMENT: "production",
+              GH_TOKEN: "deploy-token",
+              ...env,
+            },
+          },
+          (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+        );
+      });
+    }
 
-  /** The environment's ErrorRateHigh query, evaluated by Prometheus: the breaching series and their version label. */
-  async function alertingVersions(threshold: number): Promise<string[]> {
-    const query = `sum by (job, version) (rate(http_requests_total{job="web",status=~"5.."}[4s])) / sum by (job, version) (rate(http_requests_total{job="web"}[4s]))`;
-    const body = (await (await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-    return body.data.result.filter((series) => Number(series.value[1]) > threshold).map((series) => series.metric.version);
-  }
+    function appliedStableVersions(): string[] {
+      if (!fs.existsSync(applies)) return [];
+      return fs
+        .readFileSync(applies, "utf8")
+        .split("--\n")
+        .filter(Boolean)
+        .map((block) => /TF_VAR_web_stable_version=(.*)/.exec(block)?.[1] ?? "");
+    }
 
-  test("one alert, one rollback, to the version before the one the alert saw; the alert's repeat is skipped", async () => {
-    // GIVEN: production serves 1.5.0 (known-good, 1.4.2 before it), and 30% of its requests fail
-    productionServes("1.5.0", "1.4.2");
-    application.serve("1.5.0", 0.3);
-    await sleep(4_000);
+    function productionServes(version: string, previousKnownGood: string): void {
+      github.variables.set(
+        "production/WTFB_RELEASE_STATE",
+        JSON.stringify({ web_stable_version: version, web_canary_version: version, web_canary_weight: "0" }),
+      );
+      github.variables.set("production/KNOWN_GOOD_VERSION_WEB", version);
+      github.variables.set("production/PREVIOUS_KNOWN_GOOD_VERSION_WEB", previousKnownGood);
+    }
 
-    // WHEN: the alert fires on the version it sees, and its dispatch starts the rollback job
-    const seen = await alertingVersions(0.01);
-    expect(seen).toEqual(["1.5.0"]);
-    // (What the alert saw, the verification sees too.)
-    await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" });
-    const verifyBefore = await cli(["verify", "--minutes", "0"]);
-    fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
-    const begin = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: seen[0], ROLLBACK_REASON: "error rate", ROLLBACK_ALERT: "ErrorRateHigh" });
-    const apply = await cli(["apply", "rollback"]);
-    // The rolled-back version serves, healthy.
-    application.serve("1.4.2", 0);
-    await sleep(6_000);
-    const verifyAfter = await cli(["verify", "--minutes", "0"]);
-    const knownGood = await cli(["record-known-good"]);
-    // Grafana repeats the notification while the alert's last state holds: the same dispatch again.
-    fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
-    const repeat = await cli(["begin", "rollback"], { ROLLBACK_APPLICATION: "web", ROLLBACK_SEEN_VERSION: seen[0], ROLLBACK_REASON: "error rate", ROLLBACK_ALERT: "ErrorRateHigh" });
-    const repeatApply = await cli(["apply", "rollback"]);
+    /** The environment's ErrorRateHigh query, evaluated by Prometheus: the breaching series and their version label. */
+    async function alertingVersions(threshold: number): Promise<string[]> {
+      const query = `sum by (job, version) (rate(http_requests_total{job="web",status=~"5.."}[4s])) / sum by (job, version) (rate(http_requests_total{job="web"}[4s]))`;
+      const body = (await (await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query })}`)).json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+      return body.data.result
+        .filter((series) => Number(series.value[1]) > threshold)
+        .map((series) => series.metric.version);
+    }
 
-    // THEN
-    expect(verifyBefore.code).toBe(1);
-    expect(verifyBefore.stdout).toMatch(/ErrorRateHigh: web=0\.3 above 0\.01/);
-    expect([begin.code, apply.code, verifyAfter.code, knownGood.code, repeat.code, repeatApply.code]).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(begin.stdout).toContain("web: roll back to 1.4.2 (serving 1.5.0)");
-    expect(repeat.stdout).toContain("rollback skipped: the alert saw web 1.5.0, but 1.4.2 serves now");
-    expect(appliedStableVersions()).toEqual(["1.4.2"]);
-    expect(github.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
-  }, 60_000);
+    test("one alert, one rollback, to the version before the one the alert saw; the alert's repeat is skipped", async () => {
+      // GIVEN: production serves 1.5.0 (known-good, 1.4.2 before it), and 30% of its requests fail
+      productionServes("1.5.0", "1.4.2");
+      application.serve("1.5.0", 0.3);
+      await sleep(4_000);
 
-  test("fails verification when a rollback rule has no data: the checkout probe stopped reporting", async () => {
-    productionServes("1.4.2", "1.4.1");
-    application.serve("1.4.2", 0);
-    application.probeReporting = false;
-    await sleep(3_000);
-    try {
+      // WHEN: the alert fires on the version it sees, and its dispatch starts the rollback job
+      const seen = await alertingVersions(0.01);
+      expect(seen).toEqual(["1.5.0"]);
+      // (What the alert saw, the verification sees too.)
+      await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.5.0" });
+      const verifyBefore = await cli(["verify", "--minutes", "0"]);
+      fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
+      const begin = await cli(["begin", "rollback"], {
+        ROLLBACK_APPLICATION: "web",
+        ROLLBACK_SEEN_VERSION: seen[0],
+        ROLLBACK_REASON: "error rate",
+        ROLLBACK_ALERT: "ErrorRateHigh",
+      });
+      const apply = await cli(["apply", "rollback"]);
+      // The rolled-back version serves, healthy.
+      application.serve("1.4.2", 0);
+      await sleep(6_000);
+      const verifyAfter = await cli(["verify", "--minutes", "0"]);
+      const knownGood = await cli(["record-known-good"]);
+      // Grafana repeats the notification while the alert's last state holds: the same dispatch again.
+      fs.rmSync(path.join(directory, "wtfb-deploy-run.json"));
+      const repeat = await cli(["begin", "rollback"], {
+        ROLLBACK_APPLICATION: "web",
+        ROLLBACK_SEEN_VERSION: seen[0],
+        ROLLBACK_REASON: "error rate",
+        ROLLBACK_ALERT: "ErrorRateHigh",
+      });
+      const repeatApply = await cli(["apply", "rollback"]);
+
+      // THEN
+      expect(verifyBefore.code).toBe(1);
+      expect(verifyBefore.stdout).toMatch(/ErrorRateHigh: web=0\.3 above 0\.01/);
+      expect([begin.code, apply.code, verifyAfter.code, knownGood.code, repeat.code, repeatApply.code]).toEqual([
+        0, 0, 0, 0, 0, 0,
+      ]);
+      expect(begin.stdout).toContain("web: roll back to 1.4.2 (serving 1.5.0)");
+      expect(repeat.stdout).toContain("rollback skipped: the alert saw web 1.5.0, but 1.4.2 serves now");
+      expect(appliedStableVersions()).toEqual(["1.4.2"]);
+      expect(github.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
+    }, 60_000);
+
+    test("fails verification when a rollback rule has no data: the checkout probe stopped reporting", async () => {
+      productionServes("1.4.2", "1.4.1");
+      application.serve("1.4.2", 0);
+      application.probeReporting = false;
+      await sleep(3_000);
+      try {
+        await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
+        const verify = await cli(["verify", "--minutes", "0"]);
+        expect(verify.code).toBe(1);
+        expect(verify.stdout).toContain(
+          "::error::verification failed: CheckoutFlowBroken: no data for 1 check(s) in a row",
+        );
+      } finally {
+        application.probeReporting = true;
+      }
+    }, 30_000);
+
+    test("fails verification when the target is down: /metrics answers 503", async () => {
+      productionServes("1.4.2", "1.4.1");
+      application.serve("1.4.2", 0);
+      application.metricsDown = true;
+      await sleep(3_000);
+      try {
+        await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
+        const verify = await cli(["verify", "--minutes", "0"]);
+        expect(verify.code).toBe(1);
+        expect(verify.stdout).toContain(
+          "::error::verification failed: TargetDown: web=0 below 1 for 1 check(s) in a row",
+        );
+      } finally {
+        application.metricsDown = false;
+      }
+    }, 30_000);
+
+    test("a healthy service passes verification", async () => {
+      productionServes("1.4.2", "1.4.1");
+      application.serve("1.4.2", 0);
+      await sleep(3_000);
       await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
       const verify = await cli(["verify", "--minutes", "0"]);
-      expect(verify.code).toBe(1);
-      expect(verify.stdout).toContain("::error::verification failed: CheckoutFlowBroken: no data for 1 check(s) in a row");
-    } finally {
-      application.probeReporting = true;
-    }
-  }, 30_000);
-
-  test("fails verification when the target is down: /metrics answers 503", async () => {
-    productionServes("1.4.2", "1.4.1");
-    application.serve("1.4.2", 0);
-    application.metricsDown = true;
-    await sleep(3_000);
-    try {
-      await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
-      const verify = await cli(["verify", "--minutes", "0"]);
-      expect(verify.code).toBe(1);
-      expect(verify.stdout).toContain("::error::verification failed: TargetDown: web=0 below 1 for 1 check(s) in a row");
-    } finally {
-      application.metricsDown = false;
-    }
-  }, 30_000);
-
-  test("a healthy service passes verification", async () => {
-    productionServes("1.4.2", "1.4.1");
-    application.serve("1.4.2", 0);
-    await sleep(3_000);
-    await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
-    const verify = await cli(["verify", "--minutes", "0"]);
-    expect({ code: verify.code, stdout: verify.stdout }).toEqual({ code: 0, stdout: expect.stringContaining("TargetDown: web=1") });
-  }, 30_000);
-});
+      expect({ code: verify.code, stdout: verify.stdout }).toEqual({
+        code: 0,
+        stdout: expect.stringContaining("TargetDown: web=1"),
+      });
+    }, 30_000);
+  },
+);

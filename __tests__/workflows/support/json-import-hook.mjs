@@ -3,7 +3,10 @@
 import { register } from "node:module";
 
 export async function load(url, context, nextLoad) {
-  return nextLoad(url, url.endsWith(".json") ? { ...context, importAttributes: { ...context.importAttributes, type: "json" } } : context);
+  return nextLoad(
+    url,
+    url.endsWith(".json") ? { ...context, importAttributes: { ...context.importAttributes, type: "json" } } : context,
+  );
 }
 
 if (!import.meta.url.endsWith("?hooks")) register(`${import.meta.url}?hooks`);

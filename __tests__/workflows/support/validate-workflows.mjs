@@ -5,11 +5,13 @@
 import { validate, registerLogger } from "@actions/languageservice";
 import { TextDocument } from "vscode-languageserver-textdocument";
 
-const files = JSON.parse(await new Promise((resolve) => {
-  let text = "";
-  process.stdin.on("data", (chunk) => (text += chunk));
-  process.stdin.on("end", () => resolve(text));
-}));
+const files = JSON.parse(
+  await new Promise((resolve) => {
+    let text = "";
+    process.stdin.on("data", (chunk) => (text += chunk));
+    process.stdin.on("end", () => resolve(text));
+  }),
+);
 
 // The validator logs (and swallows) internal errors; report them as failures instead.
 const internalErrors = [];
@@ -18,7 +20,8 @@ registerLogger({ error: (message) => internalErrors.push(message), warn: () => {
 const fileProvider = {
   async getFileContent(reference) {
     const name = reference.path?.replace(/^(\.\/)?\.github\/workflows\//, "");
-    if (reference.repository !== undefined || !(name in files)) throw new Error(`unknown workflow ${JSON.stringify(reference)}`);
+    if (reference.repository !== undefined || !(name in files))
+      throw new Error(`unknown workflow ${JSON.stringify(reference)}`);
     return { name: `.github/workflows/${name}`, content: files[name] };
   },
 };
@@ -27,7 +30,11 @@ const results = {};
 for (const [name, content] of Object.entries(files)) {
   const document = TextDocument.create(`file:///repository/.github/workflows/${name}`, "yaml", 1, content);
   const diagnostics = await validate(document, { fileProvider });
-  results[name] = diagnostics.map((diagnostic) => ({ message: diagnostic.message, severity: diagnostic.severity ?? 1, line: diagnostic.range.start.line + 1 }));
+  results[name] = diagnostics.map((diagnostic) => ({
+    message: diagnostic.message,
+    severity: diagnostic.severity ?? 1,
+    line: diagnostic.range.start.line + 1,
+  }));
 }
 results["(validator)"] = internalErrors.map((message) => ({ message, severity: 1, line: 0 }));
 process.stdout.write(JSON.stringify(results));

@@ -34,11 +34,15 @@ export interface Diagnostic {
 /** Runs GitHub's workflow parser and validator (@actions/languageservice) on a set of workflow files. */
 export function validateWithGitHub(files: Record<string, string>): Record<string, Diagnostic[]> {
   const here = __dirname;
-  const result = spawnSync(process.execPath, ["--import", path.join(here, "json-import-hook.mjs"), path.join(here, "validate-workflows.mjs")], {
-    input: JSON.stringify(files),
-    encoding: "utf8",
-    cwd: path.resolve(here, "../../.."),
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--import", path.join(here, "json-import-hook.mjs"), path.join(here, "validate-workflows.mjs")],
+    {
+      input: JSON.stringify(files),
+      encoding: "utf8",
+      cwd: path.resolve(here, "../../.."),
+    },
+  );
   if (result.status !== 0) throw new Error(`the validator crashed: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
@@ -48,11 +52,19 @@ export function validateWithGitHub(files: Record<string, string>): Record<string
 export function checkNames(workflow: any): string[] {
   return Object.values<any>(workflow.jobs)
     .filter((job) => job.name !== "Collect the built versions")
-    .flatMap((job) => (job.strategy ? job.strategy.matrix.include.map((entry: Record<string, string>) => job.name.replace(/\$\{\{ matrix\.([\w-]+) \}\}/g, (_: string, key: string) => entry[key])) : [job.name]));
+    .flatMap((job) =>
+      job.strategy
+        ? job.strategy.matrix.include.map((entry: Record<string, string>) =>
+            job.name.replace(/\$\{\{ matrix\.([\w-]+) \}\}/g, (_: string, key: string) => entry[key]),
+          )
+        : [job.name],
+    );
 }
 
 export function allSteps(parsed: any): Array<{ job: string; step: any }> {
-  return Object.entries<any>(parsed.jobs).flatMap(([job, definition]) => (definition.steps ?? []).map((step: any) => ({ job, step })));
+  return Object.entries<any>(parsed.jobs).flatMap(([job, definition]) =>
+    (definition.steps ?? []).map((step: any) => ({ job, step })),
+  );
 }
 
 /** The index of the step with this id in a job, failing loudly when it is missing. */
@@ -83,7 +95,10 @@ export interface ScriptRun {
 }
 
 /** Runs a generated `run:` script with bash as a runner would (-e -o pipefail), with GITHUB_OUTPUT and RUNNER_TEMP set. */
-export function runScript(script: string, options: { env?: Record<string, string>; cwd?: string; pathPrepend?: string } = {}): ScriptRun {
+export function runScript(
+  script: string,
+  options: { env?: Record<string, string>; cwd?: string; pathPrepend?: string } = {},
+): ScriptRun {
   // The module object itself, whose tmpdir the test setup points at the test file's own folder.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const temp = fs.mkdtempSync(path.join(require("os").tmpdir(), "wtfb-script-"));
@@ -103,7 +118,13 @@ export function runScript(script: string, options: { env?: Record<string, string
       ...options.env,
     },
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs: parseOutputs(fs.readFileSync(output, "utf8")), summary: fs.readFileSync(summary, "utf8") };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseOutputs(fs.readFileSync(output, "utf8")),
+    summary: fs.readFileSync(summary, "utf8"),
+  };
 }
 
 function parseOutputs(text: string): Record<string, string> {

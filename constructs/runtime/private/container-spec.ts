@@ -38,13 +38,17 @@ export function labelsOf(labels: Readonly<Record<string, string>>): ContainerLab
 export const LOG_DRIVER = "json-file";
 
 /** json-file logging with rotation (SOP §8.1: logs stay bounded on the host). */
-export function rotatedLogs(maxSizeMb: number, maxFiles: number): { logDriver: string; logOpts: Record<string, string> } {
+export function rotatedLogs(
+  maxSizeMb: number,
+  maxFiles: number,
+): { logDriver: string; logOpts: Record<string, string> } {
   return { logDriver: LOG_DRIVER, logOpts: { "max-size": `${maxSizeMb}m`, "max-file": String(maxFiles) } };
 }
 
 /** Docker health check block (exec form). */
 export function healthcheckOf(check: HealthCheck): ContainerHealthcheck {
-  if (check.command.length === 0) throw new Error("health check command is empty; give the command that exits 0 when the container is healthy");
+  if (check.command.length === 0)
+    throw new Error("health check command is empty; give the command that exits 0 when the container is healthy");
   return {
     test: ["CMD", ...check.command],
     interval: `${check.intervalSeconds ?? 10}s`,

@@ -19,7 +19,12 @@ export class ReplacementGeneration extends TerraformResource {
   private readonly triggersReplace: unknown;
 
   constructor(scope: Construct, id: string, props: ReplacementGenerationProps) {
-    super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, lifecycle: props.lifecycle, forEach: props.forEach });
+    super(scope, id, {
+      terraformResourceType: "terraform_data",
+      terraformGeneratorMetadata: { providerName: "terraform" },
+      lifecycle: props.lifecycle,
+      forEach: props.forEach,
+    });
     this.triggersReplace = props.triggersReplace;
   }
 

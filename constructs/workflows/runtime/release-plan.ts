@@ -32,7 +32,8 @@ export type ReleaseStep =
 export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[0-9a-f]{64})?$/;
 
 /** What VERSION_PATTERN accepts, for messages. */
-export const VERSION_DESCRIPTION = "an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>";
+export const VERSION_DESCRIPTION =
+  "an image tag (letters, digits, . _ -; at most 128), optionally followed by @sha256:<64 hex digits>";
 
 /** Whether a version an alert saw (a tag, as the application reports it, or tag@digest) is the one serving. */
 export function isServing(seen: string, serving: string | undefined): boolean {
@@ -49,12 +50,19 @@ export function tagOf(version: string): string {
 export class ReleasePlanError extends Error {}
 
 /** The release variables of the environment's applications under its strategy. */
-export function releaseVariablesOf(applications: readonly string[], strategy: Strategy): Record<string, ReleaseVariables> {
+export function releaseVariablesOf(
+  applications: readonly string[],
+  strategy: Strategy,
+): Record<string, ReleaseVariables> {
   return Object.fromEntries(applications.map((application) => [application, releaseVariables(application, strategy)]));
 }
 
 /** The next state after a step. Throws ReleasePlanError when a value is missing or malformed. */
-export function planRelease(variables: Readonly<Record<string, ReleaseVariables>>, current: ReleaseState, step: ReleaseStep): Record<string, string> {
+export function planRelease(
+  variables: Readonly<Record<string, ReleaseVariables>>,
+  current: ReleaseState,
+  step: ReleaseStep,
+): Record<string, string> {
   const next: Record<string, string> = { ...current };
   for (const [application, names] of Object.entries(variables)) {
     const version = "versions" in step ? step.versions[application] : undefined;
@@ -63,7 +71,8 @@ export function planRelease(variables: Readonly<Record<string, ReleaseVariables>
     }
     switch (names.strategy) {
       case "rolling":
-        if (version !== undefined && (step.kind === "deploy" || step.kind === "rollback")) next[names.version] = version;
+        if (version !== undefined && (step.kind === "deploy" || step.kind === "rollback"))
+          next[names.version] = version;
         break;
       case "blue-green":
         planBlueGreen(names, next, step, version);
@@ -74,7 +83,9 @@ export function planRelease(variables: Readonly<Record<string, ReleaseVariables>
     }
     for (const name of variableNames(names)) {
       if (next[name] === undefined || next[name] === "") {
-        throw new ReleasePlanError(`no value is known for ${name} (${application} has not been deployed by the workflows yet): deploy it with a version first`);
+        throw new ReleasePlanError(
+          `no value is known for ${name} (${application} has not been deployed by the workflows yet): deploy it with a version first`,
+        );
       }
     }
   }
@@ -87,14 +98,20 @@ export function planRelease(variables: Readonly<Record<string, ReleaseVariables>
  * serving at once), then the versions change, so the slot being replaced never serves during its replacement and
  * no apply waits for a new container while the bad one still takes requests. Every other step is one apply.
  */
-export function planReleaseApplies(variables: Readonly<Record<string, ReleaseVariables>>, current: ReleaseState, step: ReleaseStep): Array<Record<string, string>> {
+export function planReleaseApplies(
+  variables: Readonly<Record<string, ReleaseVariables>>,
+  current: ReleaseState,
+  step: ReleaseStep,
+): Array<Record<string, string>> {
   const final = planRelease(variables, current, step);
   if (step.kind !== "rollback") return [final];
   const trafficOff: Record<string, string> = { ...current };
   let canaryServes = false;
   for (const names of Object.values(variables)) {
     if (names.strategy !== "canary") continue;
-    const versionsChange = final[names.canaryVersion] !== current[names.canaryVersion] || final[names.stableVersion] !== current[names.stableVersion];
+    const versionsChange =
+      final[names.canaryVersion] !== current[names.canaryVersion] ||
+      final[names.stableVersion] !== current[names.stableVersion];
     if (versionsChange && current[names.canaryWeight] !== undefined && current[names.canaryWeight] !== "0") {
       trafficOff[names.canaryWeight] = "0";
       canaryServes = true;
@@ -130,7 +147,12 @@ export function variableNames(names: ReleaseVariables): string[] {
 type BlueGreen = Extract<ReleaseVariables, { strategy: "blue-green" }>;
 type Canary = Extract<ReleaseVariables, { strategy: "canary" }>;
 
-function planBlueGreen(names: BlueGreen, next: Record<string, string>, step: ReleaseStep, version: string | undefined): void {
+function planBlueGreen(
+  names: BlueGreen,
+  next: Record<string, string>,
+  step: ReleaseStep,
+  version: string | undefined,
+): void {
   const active = next[names.activeSlot] === "green" ? "green" : "blue";
   const idle = active === "blue" ? "green" : "blue";
   const slotVariable = (slot: "blue" | "green") => (slot === "blue" ? names.blueVersion : names.greenVersion);
@@ -180,6 +202,7 @@ function planCanary(names: Canary, next: Record<string, string>, step: ReleaseSt
 }
 
 function weight(value: number): string {
-  if (!Number.isInteger(value) || value < 0 || value > 100) throw new ReleasePlanError(`a canary weight is a whole percentage from 0 to 100, not ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 100)
+    throw new ReleasePlanError(`a canary weight is a whole percentage from 0 to 100, not ${value}`);
   return String(value);
 }
