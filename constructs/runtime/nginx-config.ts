@@ -132,11 +132,7 @@ http {
             error_page 502 504 = @wtfb_unavailable;
         }
 
-        location @wtfb_unavailable {
-            default_type text/plain;
-            add_header Retry-After ${retryAfter} always;
-            return 503 "${config.applicationName} is being deployed; retry in a few seconds\\n";
-        }
+${unavailableLocation(config.applicationName, retryAfter)}
     }
 }
 `);
@@ -207,14 +203,19 @@ http {
             error_page 502 504 = @wtfb_unavailable;
         }
 
-        location @wtfb_unavailable {
-            default_type text/plain;
-            add_header Retry-After ${retryAfter} always;
-            return 503 "${config.applicationName} is being deployed; retry in a few seconds\\n";
-        }
+${unavailableLocation(config.applicationName, retryAfter)}
     }
 }
 `);
+}
+
+/** The named location both the edge and the router answer with when nothing behind them is reachable. */
+function unavailableLocation(applicationName: string, retryAfter: number): string {
+  return `        location @wtfb_unavailable {
+            default_type text/plain;
+            add_header Retry-After ${retryAfter} always;
+            return 503 "${applicationName} is being deployed; retry in a few seconds\\n";
+        }`;
 }
 
 function retryAfterOf(config: ProxyConfig): number {
