@@ -51,6 +51,15 @@ const rollback = (environment: E2eEnvironment, version: string) => async () => (
   apply: await environment.apply({ kind: "rollback", versions: environment.versions(version) }),
 });
 
+/** A release whose migration fails, measured; each row notes the backups left in the volume. */
+const failingMigration = async (environment: E2eEnvironment, label: string): Promise<ScenarioResult[]> => {
+  const migration = await environment.measure(label, failingDeploy(environment, "9.9.9-migration-fails"));
+  return migration.results.map((result) => ({
+    ...result,
+    note: `backups in the volume: ${environment.backups().length}`,
+  }));
+};
+
 export const GROUPS: Record<string, Group> = {
   async rolling(options, environments) {
     const environment = new E2eEnvironment("development", { type: "rolling", replicas: 1 }, 18181, options);
@@ -81,16 +90,7 @@ export const GROUPS: Record<string, Group> = {
         )
       ).results,
     );
-    const migration = await environment.measure(
-      "rolling (1 replica): failing migration",
-      failingDeploy(environment, "9.9.9-migration-fails"),
-    );
-    results.push(
-      ...migration.results.map((result) => ({
-        ...result,
-        note: `backups in the volume: ${environment.backups().length}`,
-      })),
-    );
+    results.push(...(await failingMigration(environment, "rolling (1 replica): failing migration")));
     return results;
   },
 
@@ -139,16 +139,7 @@ export const GROUPS: Record<string, Group> = {
         })
       ).results,
     );
-    const migration = await environment.measure(
-      "blue-green: failing migration",
-      failingDeploy(environment, "9.9.9-migration-fails"),
-    );
-    results.push(
-      ...migration.results.map((result) => ({
-        ...result,
-        note: `backups in the volume: ${environment.backups().length}`,
-      })),
-    );
+    results.push(...(await failingMigration(environment, "blue-green: failing migration")));
     return results;
   },
 
