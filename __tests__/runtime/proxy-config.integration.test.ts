@@ -60,19 +60,22 @@ withNginx("the synthesized proxy configuration passes the real nginx -t", () => 
   });
 
   it.each([
-    [0, "weight=100", "backup"],
-    [5, "weight=95", "weight=5"],
-    [25, "weight=75", "weight=25"],
-    [100, "backup", "weight=100"],
-  ])("canary with weight %i", (weight, stable, canaryShare) => {
+    [0, ""],
+    [5, "    5% wtfb_canary;\n"],
+    [25, "    25% wtfb_canary;\n"],
+    [100, "    100% wtfb_canary;\n"],
+  ])("canary with weight %i", (weight, canaryLine) => {
     // GIVEN the proxy of a canary deployment at a weight the workflow may set
     const files = publishedProxyFiles(canary.json, { ...NAMES, web_canary_weight: weight });
     // WHEN nginx checks it
     const result = nginxTest(files.nginxConf, files.routingConf);
-    // THEN it is valid, and the slots get exactly those weights (a slot without a share is the fallback: nginx has no weight 0)
+    // THEN it is valid: the weight is the canary's share of request ids (none at 0: split_clients has no 0%), and
+    // each slot's group falls back to the other slot
     expect(result).toEqual({ ok: true, output: expect.stringContaining("test is successful") });
     expect(files.routingConf).toContain(
-      `    server 127.0.0.2:3000 ${stable} max_fails=1 fail_timeout=1s;\n    server 127.0.0.3:3000 ${canaryShare} max_fails=1 fail_timeout=1s;\n`,
+      `split_clients $request_id $wtfb_upstream {\n${canaryLine}    * wtfb_stable;\n}\n` +
+        "upstream wtfb_stable {\n    server 127.0.0.2:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server 127.0.0.3:3000 backup max_fails=1 fail_timeout=1s;\n}\n" +
+        "upstream wtfb_canary {\n    server 127.0.0.3:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server 127.0.0.2:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
     );
   });
 
@@ -115,7 +118,7 @@ describe("renderNginxConfig", () => {
     const text = renderNginxConfig(config);
     // THEN the upstream is the routing file's, a failed attempt goes to the next container, and no bare 502/504 reaches a client
     expect(text).toContain(`include ${ROUTING_INCLUDE};`);
-    expect(text).toContain("proxy_pass http://wtfb_application;");
+    expect(text).toContain("proxy_pass http://$wtfb_upstream;");
     expect(text).toContain("proxy_next_upstream error timeout http_502 http_503 http_504;");
     expect(text).toContain("proxy_connect_timeout 1s;");
     expect(text).toContain("error_page 502 504 = @wtfb_unavailable;");
@@ -160,22 +163,23 @@ describe("renderRoutingConfig", () => {
         port: 3000,
       }),
     ).toBe(
-      "# Every request goes to the active slot; the other slot serves only when the active one fails.\nupstream wtfb_application {\n" +
-        "    server web-green:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-blue:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
+      '# Every request goes to the active slot; the other slot serves only when the active one fails.\nmap "" $wtfb_upstream {\n    default wtfb_application;\n}\n' +
+        "upstream wtfb_application {\n    server web-green:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-blue:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
     );
   });
 
-  it("weights stable and canary, with the slot without a share as fallback at 0 and 100", () => {
+  it("sends the weight's share of request ids to the canary, the rest to stable, each slot the other's fallback", () => {
     const weighted = (canaryWeightPercent: number) =>
       renderRoutingConfig({ kind: "weighted", canaryWeightPercent, stableHost: "s", canaryHost: "c", port: 80 });
+    const groups =
+      "upstream wtfb_stable {\n    server s:80 weight=1 max_fails=1 fail_timeout=1s;\n    server c:80 backup max_fails=1 fail_timeout=1s;\n}\n" +
+      "upstream wtfb_canary {\n    server c:80 weight=1 max_fails=1 fail_timeout=1s;\n    server s:80 backup max_fails=1 fail_timeout=1s;\n}\n";
     expect(weighted(25)).toContain(
-      "    server s:80 weight=75 max_fails=1 fail_timeout=1s;\n    server c:80 weight=25 max_fails=1 fail_timeout=1s;",
+      `split_clients $request_id $wtfb_upstream {\n    25% wtfb_canary;\n    * wtfb_stable;\n}\n${groups}`,
     );
-    expect(weighted(0)).toContain(
-      "    server s:80 weight=100 max_fails=1 fail_timeout=1s;\n    server c:80 backup max_fails=1 fail_timeout=1s;",
-    );
+    expect(weighted(0)).toContain(`split_clients $request_id $wtfb_upstream {\n    * wtfb_stable;\n}\n${groups}`);
     expect(weighted(100)).toContain(
-      "    server s:80 backup max_fails=1 fail_timeout=1s;\n    server c:80 weight=100 max_fails=1 fail_timeout=1s;",
+      `split_clients $request_id $wtfb_upstream {\n    100% wtfb_canary;\n    * wtfb_stable;\n}\n${groups}`,
     );
   });
 

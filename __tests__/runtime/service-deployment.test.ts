@@ -240,10 +240,13 @@ describe("ServiceDeployment with the canary strategy", () => {
     ).toEqual(["web_canary_version"]);
     const routing = uploadedFile(containerNamed(json, "web-production-routing"), "/wtfb/check/routing.conf");
     expect(routing).toContain(
-      'server ${docker_container.web_stable.name}:3000 ${(var.web_canary_weight >= 100) ? "backup" : "weight=${(100 - var.web_canary_weight)}"} max_fails=1 fail_timeout=1s;',
+      'split_clients $request_id $wtfb_upstream {\n${(var.web_canary_weight >= 1) ? "    ${var.web_canary_weight}% wtfb_canary;\\n" : ""}    * wtfb_stable;\n}\n',
     );
     expect(routing).toContain(
-      'server ${docker_container.web_canary.name}:3000 ${(var.web_canary_weight < 1) ? "backup" : "weight=${var.web_canary_weight}"} max_fails=1 fail_timeout=1s;',
+      "upstream wtfb_stable {\n    server ${docker_container.web_stable.name}:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server ${docker_container.web_canary.name}:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
+    );
+    expect(routing).toContain(
+      "upstream wtfb_canary {\n    server ${docker_container.web_canary.name}:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server ${docker_container.web_stable.name}:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
     );
     expect(json.variable!.web_canary_weight).toMatchObject({
       type: "number",

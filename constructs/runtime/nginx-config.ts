@@ -27,8 +27,8 @@ export interface ProxyConfig {
  * apply time, as may the active slot and the canary weight.
  * - `replicas`: round-robin over every replica (rolling).
  * - `active`: every request to the active slot, the other slot only when the active one fails (blue-green).
- * - `weighted`: the canary's share by smooth weighted round-robin, the rest to stable; at 0 or 100 the other slot
- *   is the fallback only (canary).
+ * - `weighted`: each request goes to the canary with the canary's weight as its probability (a hash of the request's
+ *   id), the rest to stable; each slot falls back to the other when it fails (canary).
  */
 export type ProxyRouting =
   | { readonly kind: "replicas"; readonly hosts: readonly string[]; readonly port: number }
@@ -58,8 +58,10 @@ export const PROXY_LISTEN_PORT = 8080;
 export const ROUTER_ADDRESS = "127.0.0.1:8081";
 /** Path the proxy answers its own health check on, without touching the application. */
 export const PROXY_HEALTH_PATH = "/__wtfb/proxy-health";
-/** Name of the upstream the routing file defines and the main file proxies to. */
+/** Name of the upstream the routing file defines for rolling and blue-green. */
 export const UPSTREAM_NAME = "wtfb_application";
+/** The variable naming the upstream of a request: the routing file defines it, the router proxies to it. */
+export const UPSTREAM_VARIABLE = "$wtfb_upstream";
 /**
  * A server that failed once (refused, timed out, or answered 502/503/504) gets no request for this long, then one
  * request to probe it: a killed container costs its share of requests at most one retry each, never a failure.
@@ -113,7 +115,8 @@ http {
         }
 
         location / {
-            proxy_pass http://${UPSTREAM_NAME};
+            # The routing file names the upstream group of each request (an upstream name, so no resolver is used).
+            proxy_pass http://${UPSTREAM_VARIABLE};
             proxy_http_version 1.1;
             proxy_set_header Host $host;
             proxy_set_header Upgrade $http_upgrade;
@@ -227,18 +230,20 @@ function retryAfterOf(config: ProxyConfig): number {
   return retryAfter;
 }
 
-/** Renders `routing.conf`: the upstream every request goes to. */
+/** Renders `routing.conf`: the upstream groups, and which of them each request goes to. */
 export function renderRoutingConfig(routing: ProxyRouting): string {
   if (!Number.isInteger(routing.port) || routing.port < 1 || routing.port > 65535)
     throw new Error(`routing: port ${routing.port} is not a TCP port`);
   const server = (host: string, parameters: string) =>
     `    server ${checkedHost(host)}:${routing.port} ${parameters} max_fails=1 fail_timeout=${SERVER_FAIL_TIMEOUT};`;
-  const upstream = (comment: string, servers: readonly string[]) =>
-    `${checkedTemplateText(`# ${comment}\nupstream ${UPSTREAM_NAME} {\n`)}${servers.join("\n")}\n}\n`;
+  const upstream = (name: string, servers: readonly string[]) =>
+    `${checkedTemplateText(`upstream ${name} {\n`)}${servers.join("\n")}\n}\n`;
+  const single = (comment: string, servers: readonly string[]) =>
+    `${checkedTemplateText(`# ${comment}\nmap "" ${UPSTREAM_VARIABLE} {\n    default ${UPSTREAM_NAME};\n}\n`)}${upstream(UPSTREAM_NAME, servers)}`;
   switch (routing.kind) {
     case "replicas":
       if (routing.hosts.length === 0) throw new Error("routing: replicas needs at least one host");
-      return upstream(
+      return single(
         "Round-robin over the replicas; a replica that fails is skipped.",
         routing.hosts.map((host) => server(host, "weight=1")),
       );
@@ -253,36 +258,43 @@ export function renderRoutingConfig(routing: ProxyRouting): string {
             ? whenBlue
             : whenGreen
           : Token.asString(Fn.conditional(blueActive, whenBlue, whenGreen));
-      return upstream("Every request goes to the active slot; the other slot serves only when the active one fails.", [
+      return single("Every request goes to the active slot; the other slot serves only when the active one fails.", [
         server(pick(blueHost, greenHost), "weight=1"),
         server(pick(greenHost, blueHost), "backup"),
       ]);
     }
     case "weighted": {
       const weight = routing.canaryWeightPercent;
-      let stableParameters: string;
-      let canaryParameters: string;
+      // split_clients has no 0%: at weight 0 the canary line is left out, and every request goes to stable.
+      let canaryLine: string;
       if (Token.isUnresolved(weight)) {
-        // nginx has no weight 0: a slot without a share is the fallback (`backup`) instead (decided at apply time).
-        stableParameters = Token.asString(
-          Fn.conditional(Op.gte(weight, 100), "backup", `weight=${Token.asString(Op.sub(100, weight))}`),
-        );
-        canaryParameters = Token.asString(
-          Fn.conditional(Op.lt(weight, 1), "backup", `weight=${Token.asString(weight)}`),
+        canaryLine = Token.asString(
+          Fn.conditional(Op.gte(weight, 1), `    ${Token.asString(weight)}% ${CANARY_UPSTREAM};\n`, ""),
         );
       } else {
         if (!Number.isInteger(weight) || weight < 0 || weight > 100)
           throw new Error(`canary weight ${weight} is not a whole percentage from 0 to 100`);
-        stableParameters = weight >= 100 ? "backup" : `weight=${100 - weight}`;
-        canaryParameters = weight <= 0 ? "backup" : `weight=${weight}`;
+        canaryLine = weight >= 1 ? `    ${weight}% ${CANARY_UPSTREAM};\n` : "";
       }
-      return upstream(
-        "The canary's share by smooth weighted round-robin (exact per worker), the rest to stable; a failing slot is skipped.",
-        [server(routing.stableHost, stableParameters), server(routing.canaryHost, canaryParameters)],
+      const { stableHost, canaryHost } = routing;
+      return (
+        checkedTemplateText(
+          "# Each request goes to the canary with the weight as its probability (a hash of its random id, so every client\n" +
+            "# sees the weight), the rest to stable; each slot falls back to the other when it fails.\n" +
+            `split_clients $request_id ${UPSTREAM_VARIABLE} {\n`,
+        ) +
+        canaryLine +
+        `    * ${STABLE_UPSTREAM};\n}\n` +
+        upstream(STABLE_UPSTREAM, [server(stableHost, "weight=1"), server(canaryHost, "backup")]) +
+        upstream(CANARY_UPSTREAM, [server(canaryHost, "weight=1"), server(stableHost, "backup")])
       );
     }
   }
 }
+
+/** The upstream groups of a canary deployment: each slot first, the other as its fallback. */
+const STABLE_UPSTREAM = "wtfb_stable";
+const CANARY_UPSTREAM = "wtfb_canary";
 
 function checkedHost(host: string): string {
   if (!Token.isUnresolved(host) && !HOST_NAME.test(host))
