@@ -95,7 +95,8 @@ export const DEPLOYMENT_METRICS = {
 } as const;
 
 /** Slots a container can fill; names carry them so operators can read `docker ps`. */
-export type Slot = "blue" | "green" | "stable" | "canary" | "proxy" | "routing" | "backup" | "migrate" | number;
+export type Slot =
+  "blue" | "green" | "stable" | "canary" | "proxy" | "port" | "routing" | "backup" | "migrate" | number;
 
 /**
  * Container name: `<app>-<env>-<slot>` (`web-production-canary`, `web-development-1`), optionally qualified by the

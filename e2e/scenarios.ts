@@ -127,18 +127,30 @@ export class E2eEnvironment {
     this.synth();
   }
 
-  /** Removes every container and volume of this environment's test application (found by label and name) and its state. */
+  /**
+   * Removes every container and volume of this environment's test application (found by label and name) and its
+   * state; the proxies' logs (the router logs every request with its upstream and timings) stay in the workspace.
+   */
   public teardown(): void {
-    const containers = docker([
-      "ps",
-      "-aq",
-      "--filter",
-      `label=wtfb.application=${this.application}`,
-      "--filter",
-      `label=wtfb.environment=${this.environment}`,
-    ])
-      .stdout.split("\n")
-      .filter(Boolean);
+    const labelled = (...filters: string[]) =>
+      docker([
+        "ps",
+        "-a",
+        "--format",
+        "{{.Names}}",
+        "--filter",
+        `label=wtfb.application=${this.application}`,
+        "--filter",
+        `label=wtfb.environment=${this.environment}`,
+        ...filters.flatMap((filter) => ["--filter", filter]),
+      ])
+        .stdout.split("\n")
+        .filter(Boolean);
+    for (const proxy of labelled("label=wtfb.role=proxy")) {
+      const logs = docker(["logs", proxy], true);
+      fs.writeFileSync(path.join(this.workspace.directory, `${proxy}.log`), `${logs.stdout}${logs.stderr}`);
+    }
+    const containers = labelled();
     if (containers.length > 0) docker(["rm", "-f", ...containers]);
     const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${this.application}-${this.environment}-`])
       .stdout.split("\n")

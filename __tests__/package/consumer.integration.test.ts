@@ -192,13 +192,18 @@ describe("the published package", () => {
         "ledger_api_stable",
         "ledger_api_canary",
         "ledger_api_proxy",
+        "ledger_api_port",
         "webhook_worker_2",
         "webhook_worker_proxy",
+        "webhook_worker_port",
       ]),
     );
     const containerNames = values("docker_container").map((container) => String(container.name));
     expect(containerNames).toEqual(
-      expect.arrayContaining(["ledger-api-payments-staging-proxy", "webhook-worker-payments-staging-proxy"]),
+      expect.arrayContaining([
+        "ledger-api-payments-staging-proxy-${substr(terraform_data.ledger_api_proxy_generation.id, 0, 8)}",
+        "webhook-worker-payments-staging-proxy-${substr(terraform_data.webhook_worker_proxy_generation.id, 0, 8)}",
+      ]),
     );
     expect(
       containerNames.some((name: string) =>

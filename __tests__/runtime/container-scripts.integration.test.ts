@@ -109,7 +109,7 @@ describe("routing publisher", () => {
     WTFB_ROUTING_DIR: path.join(scratch, "routing"),
     WTFB_CHECK_DIR: path.join(scratch, "check"),
     WTFB_ROUTING_TIMEOUT_SECONDS: "2",
-    WTFB_PROXY_CONTAINER: "web-staging-proxy",
+    WTFB_PROXY_CONTAINER: "web-staging-proxy-",
   });
   const published = () => fs.readFileSync(path.join(scratch, "routing", "published"), "utf8").trim();
   beforeEach(() => {
@@ -165,7 +165,7 @@ describe("routing publisher", () => {
     const result = runScript(ROUTING_PUBLISH_SCRIPT, [], env());
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
-      "wtfb: web-staging-proxy did not load the new routing within 2 seconds; see: docker logs web-staging-proxy",
+      "wtfb: the proxy did not load the new routing within 2 seconds; see its logs: docker ps --filter name=web-staging-proxy-, then docker logs <name>",
     );
   });
 });
@@ -193,6 +193,8 @@ describe("proxy supervisor", () => {
     const routingDir = path.join(scratch, "routing");
     fs.mkdirSync(routingDir);
     fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    // AND a handover file an earlier run of the container left (Docker restarted it after a stop)
+    fs.writeFileSync(path.join(scratch, "handover"), "");
     const calls = path.join(scratch, "nginx.calls");
     stub(
       "nginx",
@@ -207,6 +209,8 @@ esac`,
         WTFB_ROUTING_DIR: routingDir,
         WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
         WTFB_RESOLVE_EVERY_SECONDS: "1",
+        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
+        WTFB_HANDOVER_SECONDS: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
@@ -226,14 +230,19 @@ esac`,
       expect(fs.readFileSync(calls, "utf8")).toContain(`HUP ${routingDir}/nginx.conf\n`);
       // AND the edge, holding the clients' connections, is never reloaded
       expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP /etc/wtfb/edge.conf");
+      expect(fs.existsSync(path.join(scratch, "handover"))).toBe(false);
     } finally {
-      // WHEN the container is stopped / THEN nginx quits gracefully and the acknowledgement is withdrawn
+      // WHEN the container is stopped / THEN the edge is told to hand over (Connection: close on every answer) a
+      // second before nginx quits gracefully; the acknowledgement stays, since the proxy that takes over the port (a
+      // new proxy image) runs and acknowledges the same configuration
       supervisor.kill("SIGTERM");
     }
+    await eventually(() => fs.existsSync(path.join(scratch, "handover")), "the handover is announced");
+    expect(fs.readFileSync(calls, "utf8")).not.toContain("QUIT");
     expect(await exited).toBe(0);
     expect(fs.readFileSync(calls, "utf8")).toContain(`QUIT ${routingDir}/nginx.conf\n`);
     expect(fs.readFileSync(calls, "utf8")).toContain("QUIT /etc/wtfb/edge.conf\n");
-    expect(fs.existsSync(path.join(routingDir, "applied"))).toBe(false);
+    expect(applied()).toBe("two");
   });
 
   it("reloads the router when a routed container's address changes, and not otherwise", async () => {
@@ -256,6 +265,8 @@ esac`,
         WTFB_ROUTING_DIR: routingDir,
         WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
         WTFB_RESOLVE_EVERY_SECONDS: "1",
+        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
+        WTFB_HANDOVER_SECONDS: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
@@ -303,6 +314,8 @@ esac`,
         WTFB_ROUTING_DIR: routingDir,
         WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
         WTFB_RESOLVE_EVERY_SECONDS: "1",
+        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
+        WTFB_HANDOVER_SECONDS: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));

@@ -123,7 +123,7 @@ describe("renderNginxConfig", () => {
     expect(text).toContain("proxy_connect_timeout 1s;");
     expect(text).toContain("error_page 502 504 = @wtfb_unavailable;");
     expect(text).toContain("add_header Retry-After 5 always;\n            return 503");
-    expect(text).toContain(`listen ${ROUTER_ADDRESS};`);
+    expect(text).toContain(`listen ${ROUTER_ADDRESS} reuseport;`);
     // AND nothing nginx writes depends on the image's paths
     expect(text).toContain("pid /tmp/wtfb-nginx.pid;");
   });
@@ -136,13 +136,19 @@ describe("renderNginxConfig", () => {
 
   it("puts an edge on the application's port in front of the router, keeping clients' connections and retrying on a new connection to the router", () => {
     const edge = renderEdgeConfig(config);
-    expect(edge).toContain("listen 8080;");
+    // reuseport: the proxy container taking over the port (a new image) listens beside this one
+    expect(edge).toContain("listen 8080 reuseport;");
     expect(edge).toContain("proxy_pass http://wtfb_router;");
     expect(edge).toContain("keepalive 64;");
     expect(edge).toContain("proxy_next_upstream error timeout non_idempotent;");
     expect(edge).toContain("add_header Retry-After 5 always;\n            return 503");
     // The edge logs no access: the router does, with the container each request went to.
     expect(edge).toContain("access_log off;");
+    // While its container stops, every answer closes its connection (kept-alive clients move to the new proxy)
+    expect(edge).toContain("if (-f /tmp/wtfb-handover) {\n            rewrite ^ /__wtfb/handover last;\n        }");
+    expect(edge).toContain(
+      "location = /__wtfb/handover {\n            internal;\n            keepalive_timeout 0;\n            proxy_pass http://wtfb_router$request_uri;\n        }",
+    );
   });
 
   it("fails when Retry-After is not a whole number of seconds", () => {

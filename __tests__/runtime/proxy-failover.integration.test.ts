@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { PROXY_LISTEN_PORT, ROUTER_ADDRESS } from "../../constructs/runtime/nginx-config";
+import { HANDOVER_FILE, PROXY_LISTEN_PORT, ROUTER_ADDRESS } from "../../constructs/runtime/nginx-config";
 import { EDGE_CONFIG_FILE } from "../../constructs/runtime/private/shell-scripts";
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
@@ -140,21 +140,25 @@ function freePort(): Promise<number> {
 class RunningProxy {
   public static async start(json: TerraformJson, variables: TemplateVariables): Promise<RunningProxy> {
     const proxy = new RunningProxy(json, fs.mkdtempSync(path.join(os.tmpdir(), "wtfb-proxy-")), await freePort());
+    // nginx's workers (nobody, when the test runs as root) look for the handover file in it, as in /tmp of the
+    // container: they need to pass through it and the test's temporary directory.
+    for (const directory of [os.tmpdir(), proxy.directory]) fs.chmodSync(directory, 0o711);
     const routerAddress = `127.0.0.1:${await freePort()}`;
     const nginxConf = uploadedFile(containerNamed(json, "web-staging-routing"), "/wtfb/check/nginx.conf");
     const edgeConf = uploadedFile(containerNamed(json, "web-staging-proxy"), EDGE_CONFIG_FILE);
-    expect(edgeConf).toContain(`listen ${PROXY_LISTEN_PORT};`);
-    expect(nginxConf).toContain(`listen ${ROUTER_ADDRESS};`);
+    expect(edgeConf).toContain(`listen ${PROXY_LISTEN_PORT} reuseport;`);
+    expect(nginxConf).toContain(`listen ${ROUTER_ADDRESS} reuseport;`);
     fs.writeFileSync(
       path.join(proxy.directory, "nginx.conf"),
       nginxConf
-        .replace(`listen ${ROUTER_ADDRESS};`, `listen ${routerAddress};`)
+        .replace(`listen ${ROUTER_ADDRESS} reuseport;`, `listen ${routerAddress};`)
         .replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`),
     );
     fs.writeFileSync(
       path.join(proxy.directory, "edge.conf"),
       edgeConf
-        .replace(`listen ${PROXY_LISTEN_PORT};`, `listen 127.0.0.1:${proxy.port};`)
+        .replace(`listen ${PROXY_LISTEN_PORT} reuseport;`, `listen 127.0.0.1:${proxy.port};`)
+        .replace(`-f ${HANDOVER_FILE}`, `-f ${proxy.handoverFile}`)
         .replace(`server ${ROUTER_ADDRESS} `, `server ${routerAddress} `)
         .replace("pid /tmp/wtfb-edge.pid;", `pid ${path.join(proxy.directory, "edge.pid")};`),
     );
@@ -178,6 +182,11 @@ class RunningProxy {
   ) {}
 
   /** Publishes routing for new values and reloads nginx gracefully (SIGHUP), as the routing container and supervisor do. */
+  /** The edge's handover flag, in the test's directory: present while the proxy container is stopping. */
+  public get handoverFile(): string {
+    return path.join(this.directory, "handover");
+  }
+
   public reroute(variables: TemplateVariables): void {
     this.writeRouting(variables);
     this.reload();
@@ -314,6 +323,33 @@ describeTraffic("the synthesized proxy under real requests", () => {
       retryAfter: "5",
       body: "web is being deployed; retry in a few seconds\n",
     });
+  });
+
+  it("handing the port over: every answer closes its connection, none fails, and the answer is the same", async () => {
+    // GIVEN a client keeping its connection alive
+    proxy = await RunningProxy.start(blueGreen(), { ...blueGreenNames, web_active_slot: "blue" });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const connectionHeader = () =>
+      new Promise<string | undefined>((resolve, reject) =>
+        http
+          .get({ host: "127.0.0.1", port: proxy!.port, path: "/", agent }, (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.headers.connection));
+          })
+          .on("error", reject),
+      );
+    try {
+      expect(await connectionHeader()).toBe("keep-alive");
+      // WHEN the supervisor marks the edge as handing over (its container is being stopped)
+      fs.writeFileSync(proxy.handoverFile, "");
+      // THEN each answer tells the client to close the connection, so it never meets a connection closed under it
+      expect(await connectionHeader()).toBe("close");
+      const responses = await load(proxy.port, 100, 4, agent);
+      expect(failed(responses)).toEqual([]);
+      expect(share(responses, "A")).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it.each([5, 25, 50])(

@@ -167,7 +167,45 @@ describe("ServiceDeployment with the blue-green strategy", () => {
       dependencyOn(json, "web-staging-green"),
     ]);
     expect(proxy.depends_on).toEqual([dependencyOn(json, "web-staging-routing")]);
-    expect(proxy.ports).toEqual([{ internal: 8080, external: 8080 }]);
+  });
+
+  it("publishes the port from a container that only holds it, which each proxy joins, so a new proxy starts beside the old", () => {
+    // GIVEN the port container and the proxy
+    const port = containerNamed(json, "web-staging-port");
+    const proxy = containerNamed(json, "web-staging-proxy");
+    // THEN the port container publishes the host port on the environment network, moves waiting connections to the
+    // proxy that stays when one closes its sockets, and is replaced for nothing but another host port
+    expect(port).toMatchObject({
+      ports: [{ internal: 8080, external: 8080 }],
+      networks_advanced: [{ name: expect.stringMatching(/^\$\{docker_network\..*\.name\}$/) }],
+      sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+      lifecycle: {
+        create_before_destroy: true,
+        ignore_changes: "all",
+        replace_triggered_by: ["terraform_data.web_port_generation"],
+      },
+    });
+    expect(json.resource!.terraform_data.web_port_generation.triggers_replace).toEqual({
+      hostPort: 8080,
+      network: (port.networks_advanced as Array<{ name: string }>)[0].name,
+    });
+    // AND the proxy runs in its network, publishes nothing itself, and is replaced create-before-destroy under a new
+    // generation whenever its image or edge configuration changes
+    expect(proxy).toMatchObject({
+      network_mode: "container:${docker_container.web_port.id}",
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(proxy.ports).toBeUndefined();
+    expect(proxy.networks_advanced).toBeUndefined();
+    expect(json.resource!.terraform_data.web_proxy_generation.triggers_replace).toMatchObject({
+      image: proxy.image,
+      edge: uploadedFile(proxy, "/etc/wtfb/edge.conf"),
+      port: "${docker_container.web_port.id}",
+    });
+    // AND it is healthy only when its own two nginx run (the port's health path may be answered by the proxy it replaces)
+    expect((proxy.healthcheck as { test: string[] }).test[1]).toMatch(
+      /^kill -0 "\$\(cat \/tmp\/wtfb-edge.pid\)" && kill -0 "\$\(cat \/tmp\/wtfb-nginx.pid\)" && /,
+    );
   });
 
   it("backs up, then migrates, then starts each slot, one slot's migration after the other's", () => {
@@ -330,7 +368,12 @@ describe("ServiceDeployment with the rolling strategy", () => {
   it("starts new replicas before removing old ones, under names made unique by a generation", () => {
     // GIVEN the generation every name of the release carries
     const generations = resourcesOf(json, "terraform_data");
-    expect(Object.keys(generations)).toEqual(["web_generation"]);
+    expect(Object.keys(generations).sort()).toEqual([
+      "web_generation",
+      "web_port_generation",
+      "web_proxy_generation",
+      "web_routing_generation",
+    ]);
     expect(generations.web_generation.triggers_replace).toMatchObject({
       image: "${docker_image.web.image_id}",
       version: "${var.web_version}",
@@ -416,7 +459,16 @@ describe("ServiceDeployment with scaleDownDuringMigration", () => {
     expect(containerNamed(json, "web-development-1").depends_on).toEqual([
       dependencyOn(json, "web-development-migrate"),
     ]);
-    expect(resourcesOf(json, "terraform_data")).toEqual({});
+    // AND nothing that depends on the replicas is create-before-destroy, which Terraform would extend to them: the
+    // routing container and the proxy keep plain names and are replaced destroy-first
+    for (const name of ["web-development-routing", "web-development-proxy", "web-development-port"]) {
+      const container = containerNamed(json, name);
+      expect(container.name).toBe(name);
+      expect((container.lifecycle as Record<string, unknown> | undefined)?.create_before_destroy).toBeUndefined();
+    }
+    expect(resourcesOf(json, "terraform_data")).toEqual({
+      web_port_generation: { triggers_replace: expect.objectContaining({ hostPort: 8080 }) },
+    });
   });
 });
 
@@ -426,15 +478,16 @@ describe("ServiceDeployment without a database", () => {
   it("has no backup, migration or backup volume, and the slots depend on nothing", () => {
     const names = Object.values(resourcesOf(json, "docker_container")).map((container) =>
       String(container.name).replace(
-        /-\$\{substr\(terraform_data\.web_(blue|green)_generation\.id, 0, 8\)\}$/,
+        /-\$\{substr\(terraform_data\.web_(blue|green|port|proxy|routing)_generation\.id, 0, 8\)\}$/,
         "-<generation>",
       ),
     );
     expect(names.sort()).toEqual([
       "web-staging-blue-<generation>",
       "web-staging-green-<generation>",
-      "web-staging-proxy",
-      "web-staging-routing",
+      "web-staging-port-<generation>",
+      "web-staging-proxy-<generation>",
+      "web-staging-routing-<generation>",
     ]);
     expect(containerNamed(json, "web-staging-blue").depends_on).toBeUndefined();
     expect(Object.values(resourcesOf(json, "docker_volume")).map((volume) => volume.name)).toEqual([
@@ -523,6 +576,7 @@ describe("ServiceDeployments sharing a Docker host", () => {
     expect(Object.keys(json.resource!.docker_container).sort()).toEqual([
       "api_blue",
       "api_green",
+      "api_port",
       "api_proxy",
       "api_routing",
       "web_blue",
@@ -531,6 +585,7 @@ describe("ServiceDeployments sharing a Docker host", () => {
       "web_green",
       "web_green_backup",
       "web_green_migrate",
+      "web_port",
       "web_proxy",
       "web_routing",
     ]);
@@ -542,8 +597,8 @@ describe("ServiceDeployments sharing a Docker host", () => {
     expect(uploadedFile(containerNamed(json, "api-staging-routing"), "/wtfb/check/routing.conf")).toContain(
       'server ${(var.api_active_slot == "blue") ? docker_container.api_blue.name : docker_container.api_green.name}:8000 weight=1',
     );
-    expect(containerNamed(json, "web-staging-proxy").ports).toEqual([{ internal: 8080, external: 8080 }]);
-    expect(containerNamed(json, "api-staging-proxy").ports).toBeUndefined();
+    expect(containerNamed(json, "web-staging-port").ports).toEqual([{ internal: 8080, external: 8080 }]);
+    expect(containerNamed(json, "api-staging-port").ports).toBeUndefined();
   });
 
   it("order nothing of one application after another's, so one's failed health gate never holds up the other", () => {
@@ -642,9 +697,11 @@ describe("Docker hosts in one stack", () => {
     const json = deploy([{ environmentName: "eu" }, { environmentName: "us", addressPrefix: "us_" }]);
     expect(Object.keys(json.resource!.docker_container).sort()).toEqual([
       "us_web_us_1",
+      "us_web_us_port",
       "us_web_us_proxy",
       "us_web_us_routing",
       "web_eu_1",
+      "web_eu_port",
       "web_eu_proxy",
       "web_eu_routing",
     ]);

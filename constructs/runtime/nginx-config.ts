@@ -56,6 +56,16 @@ export const PROXY_LISTEN_PORT = 8080;
  * not a unix socket, whose file the workers of the other nginx (another user than the master) may not open.
  */
 export const ROUTER_ADDRESS = "127.0.0.1:8081";
+/**
+ * File whose presence tells the edge that its proxy container is handing the port over to another: the supervisor
+ * creates it when the container is stopped, a moment before nginx quits.
+ */
+export const HANDOVER_FILE = "/tmp/wtfb-handover";
+/** The edge's internal location for requests answered while handing over. */
+const HANDOVER_LOCATION = "/__wtfb/handover";
+/** Where the router and the edge nginx write their master's pid, inside the proxy container. */
+export const ROUTER_PID_FILE = "/tmp/wtfb-nginx.pid";
+export const EDGE_PID_FILE = "/tmp/wtfb-edge.pid";
 /** Path the proxy answers its own health check on, without touching the application. */
 export const PROXY_HEALTH_PATH = "/__wtfb/proxy-health";
 /** Name of the upstream the routing file defines for rolling and blue-green. */
@@ -79,7 +89,7 @@ export function renderNginxConfig(config: ProxyConfig): string {
 worker_processes auto;
 error_log /dev/stderr notice;
 # Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
-pid /tmp/wtfb-nginx.pid;
+pid ${ROUTER_PID_FILE};
 # A reload lets old workers finish their requests; long-lived connections (websockets) get this long.
 worker_shutdown_timeout 60s;
 
@@ -107,7 +117,8 @@ http {
     }
 
     server {
-        listen ${ROUTER_ADDRESS};
+        # reuseport: the router of the proxy container taking over (a new proxy image) listens beside this one.
+        listen ${ROUTER_ADDRESS} reuseport;
 
         location = ${PROXY_HEALTH_PATH} {
             access_log off;
@@ -148,7 +159,7 @@ export function renderEdgeConfig(config: ProxyConfig): string {
 # Holds the clients' connections and is never reloaded; the router behind ${ROUTER_ADDRESS} is reloaded on every deployment.
 worker_processes auto;
 error_log /dev/stderr notice;
-pid /tmp/wtfb-edge.pid;
+pid ${EDGE_PID_FILE};
 worker_shutdown_timeout 60s;
 
 events {
@@ -186,24 +197,40 @@ http {
     }
 
     server {
-        listen ${config.listenPort};
+        # reuseport: while a new proxy container takes over (a new proxy image), both edges listen on the port, and the
+        # connections waiting on this one's sockets when it closes them move to the new one's (tcp_migrate_req).
+        listen ${config.listenPort} reuseport;
+
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $wtfb_connection;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $wtfb_forwarded_proto;
+        proxy_set_header X-Request-Id $request_id;
+        # A connection the reloading router closed while idle fails before the router read the request, so the
+        # request is sent again on a new connection, whatever its method.
+        proxy_next_upstream error timeout non_idempotent;
+        proxy_next_upstream_tries 3;
+        proxy_connect_timeout 1s;
+        # The router not running (the container starting or stopping): a retryable 503, never a bare 502 or 504.
+        error_page 502 504 = @wtfb_unavailable;
+
+        # Handing the port over (this proxy container is stopping): every answer closes its connection, so each
+        # client moves to a new connection after its next request, instead of meeting a kept-alive connection that
+        # closes under it when this nginx quits.
+        if (-f ${HANDOVER_FILE}) {
+            rewrite ^ ${HANDOVER_LOCATION} last;
+        }
 
         location / {
             proxy_pass http://wtfb_router;
-            proxy_http_version 1.1;
-            proxy_set_header Host $host;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $wtfb_connection;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $wtfb_forwarded_proto;
-            proxy_set_header X-Request-Id $request_id;
-            # A connection the reloading router closed while idle fails before the router read the request, so the
-            # request is sent again on a new connection, whatever its method.
-            proxy_next_upstream error timeout non_idempotent;
-            proxy_next_upstream_tries 3;
-            proxy_connect_timeout 1s;
-            # The router not running (the container starting or stopping): a retryable 503, never a bare 502 or 504.
-            error_page 502 504 = @wtfb_unavailable;
+        }
+
+        location = ${HANDOVER_LOCATION} {
+            internal;
+            keepalive_timeout 0;
+            proxy_pass http://wtfb_router$request_uri;
         }
 
 ${unavailableLocation(config.applicationName, retryAfter)}

@@ -216,6 +216,7 @@ export class ServiceDeployment extends Construct {
       proxyImage: props.proxyImage,
       // New routing is published only once every container it names is healthy.
       after: this.containers,
+      createBeforeDestroy: !database?.scaleDownDuringMigration,
     });
     this.volumes = backupVolume ? [this.proxy.routingVolume, backupVolume] : [this.proxy.routingVolume];
     this.nginxConfig = this.proxy.nginxConfig;

@@ -16,10 +16,10 @@ import {
   rotatedLogs,
   type HealthCheck,
 } from "./private/container-spec";
-import { ReplacementGeneration } from "./private/replacement-generation";
+import { ReplacementGeneration, generationSuffixOf } from "./private/replacement-generation";
 import { DIGEST_IN_VERSION, type ReleaseVersion } from "./release-inputs";
 import { RuntimeContainer } from "./private/runtime-container";
-import { attributeOf, dependenciesOf, plainReference } from "./private/references";
+import { attributeOf, dependenciesOf } from "./private/references";
 
 /** How every application container of a deployment runs, whatever its slot. */
 export interface ApplicationContainerSpec {
@@ -158,9 +158,7 @@ export class ServiceRelease extends Construct {
         lifecycle: { createBeforeDestroy: true },
       });
       this.generation.overrideLogicalId(`${addressStem}_generation`);
-      const generationId = plainReference(this, this.generation, "id");
-      generationSuffix =
-        generationId === undefined ? Fn.substr(this.generation.id, 0, 8) : `\${substr(${generationId}, 0, 8)}`;
+      generationSuffix = generationSuffixOf(this, this.generation);
     }
 
     if (props.migration) {

@@ -3,7 +3,7 @@ import { Fn, Token, type Postcondition } from "cdktf";
 import type { ContainerHealthcheck, ContainerLabels } from "@cdktf/provider-docker/lib/container";
 
 /** What a container is for; the `wtfb.role` label. */
-export type ContainerRole = "app" | "proxy" | "routing" | "backup" | "migration";
+export type ContainerRole = "app" | "proxy" | "port" | "routing" | "backup" | "migration";
 
 /** A container health check, in the config's words. */
 export interface HealthCheck {

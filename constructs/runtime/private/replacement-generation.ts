@@ -1,5 +1,6 @@
 import type { Construct } from "constructs";
-import { TerraformResource, type ITerraformIterator, type TerraformResourceLifecycle } from "cdktf";
+import { Fn, TerraformResource, type ITerraformIterator, type TerraformResourceLifecycle } from "cdktf";
+import { plainReference } from "./references";
 
 export interface ReplacementGenerationProps {
   /** Values whose change replaces this resource, and with it everything named after its id. */
@@ -36,4 +37,13 @@ export class ReplacementGeneration extends TerraformResource {
   protected synthesizeAttributes(): Record<string, unknown> {
     return { triggers_replace: this.triggersReplace };
   }
+}
+
+/**
+ * The first 8 characters of a generation's id, for a container name: a name Docker has not given out before each
+ * time the generation is replaced. The generation's Terraform name must be final (`overrideLogicalId` first).
+ */
+export function generationSuffixOf(scope: Construct, generation: ReplacementGeneration): string {
+  const id = plainReference(scope, generation, "id");
+  return id === undefined ? Fn.substr(generation.id, 0, 8) : `\${substr(${id}, 0, 8)}`;
 }

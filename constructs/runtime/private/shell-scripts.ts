@@ -17,8 +17,24 @@ export const PUBLISHED_FILE = "published";
 /** File in the routing volume where the proxy acknowledges the configuration it has loaded. */
 export const APPLIED_FILE = "applied";
 
+/**
+ * Seconds a stopping proxy answers every request with Connection: close before nginx quits, so kept-alive clients
+ * move to new connections first (see PROXY_SUPERVISOR_SCRIPT).
+ */
+export const HANDOVER_SECONDS = 2;
 /** Seconds between the proxy supervisor's checks of the routed containers' addresses. */
 export const RESOLVE_EVERY_SECONDS = 5;
+/**
+ * Command of the port container, which only holds the network namespace (and the published host port) the proxy
+ * containers join: it sleeps until it is stopped.
+ */
+export const PORT_HOLDER_SCRIPT = `trap 'exit 0' TERM INT
+while :; do
+  sleep 3600 &
+  wait $!
+done
+`;
+
 /** Where the proxy container holds the edge nginx's configuration (part of the container, never reloaded). */
 export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
 
@@ -30,9 +46,12 @@ export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
  * the previous one keeps serving. nginx resolves the routing's container names when it loads them, so every 5 s the
  * supervisor resolves them again (getent or nslookup, where the image has one; every WTFB_RESOLVE_EVERY_SECONDS) and reloads the router when an address
  * changed (a container Docker restarted elsewhere on the network). When either nginx exits, the other is stopped and
- * the container exits (Docker restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG, WTFB_RESOLVE_EVERY_SECONDS.
+ * the container exits (Docker restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG, WTFB_RESOLVE_EVERY_SECONDS,
+ * WTFB_HANDOVER_FILE, WTFB_HANDOVER_SECONDS.
  */
 export const PROXY_SUPERVISOR_SCRIPT = `set -u
+# Left by an earlier run of this container (Docker restarted it after a stop): this run hands nothing over yet.
+rm -f "$WTFB_HANDOVER_FILE"
 conf="$WTFB_ROUTING_DIR/nginx.conf"
 published="$WTFB_ROUTING_DIR/${PUBLISHED_FILE}"
 applied="$WTFB_ROUTING_DIR/${APPLIED_FILE}"
@@ -55,7 +74,10 @@ nginx -c "$conf" -g 'daemon off;' &
 router_pid=$!
 nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
 edge_pid=$!
-trap 'rm -f "$applied"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
+# Stopped: first the edge answers every request with Connection: close for WTFB_HANDOVER_SECONDS, so kept-alive
+# clients move to new connections (on the proxy taking over the port, if there is one); then both nginx quit
+# gracefully, finishing the requests in flight.
+trap ': > "$WTFB_HANDOVER_FILE"; sleep "$WTFB_HANDOVER_SECONDS"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
 echo "$loaded" > "$applied"
 ticks=0
 while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
@@ -83,7 +105,6 @@ while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
   fi
 done
 echo "wtfb: nginx exited" >&2
-rm -f "$applied"
 kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null
 exit 1
 `;
@@ -92,7 +113,8 @@ exit 1
  * Command of the one-off routing container: checks the new nginx.conf and routing.conf with nginx -t (on the
  * environment's network, so every upstream container name must resolve), moves each atomically into the routing
  * volume, names the pair in `published`, then waits until a running proxy has loaded it (none yet: nothing to wait
- * for). Environment: WTFB_ROUTING_DIR, WTFB_CHECK_DIR, WTFB_ROUTING_TIMEOUT_SECONDS, WTFB_PROXY_CONTAINER (for messages).
+ * for). Environment: WTFB_ROUTING_DIR, WTFB_CHECK_DIR, WTFB_ROUTING_TIMEOUT_SECONDS, WTFB_PROXY_CONTAINER (the proxy containers' name
+ * before their generation, for messages).
  */
 export const ROUTING_PUBLISH_SCRIPT = `set -eu
 nginx -t -q -c "$WTFB_CHECK_DIR/nginx.conf"
@@ -109,13 +131,13 @@ if [ -f "$WTFB_ROUTING_DIR/${APPLIED_FILE}" ]; then
   waited=0
   until [ "$(cat "$WTFB_ROUTING_DIR/${APPLIED_FILE}" 2>/dev/null)" = "$want" ]; do
     if [ "$waited" -ge "$WTFB_ROUTING_TIMEOUT_SECONDS" ]; then
-      echo "wtfb: $WTFB_PROXY_CONTAINER did not load the new routing within $WTFB_ROUTING_TIMEOUT_SECONDS seconds; see: docker logs $WTFB_PROXY_CONTAINER" >&2
+      echo "wtfb: the proxy did not load the new routing within $WTFB_ROUTING_TIMEOUT_SECONDS seconds; see its logs: docker ps --filter name=$WTFB_PROXY_CONTAINER, then docker logs <name>" >&2
       exit 1
     fi
     sleep 1
     waited=$((waited + 1))
   done
-  echo "wtfb: $WTFB_PROXY_CONTAINER serves the new routing"
+  echo "wtfb: the proxy serves the new routing"
 fi
 `;
 
