@@ -6,7 +6,7 @@
  *   filesystem (`/bin/sh`, `timeout`, `wget`, `date`… for the runtime's backup and migration scripts). One tag per
  *   version; a version's behaviour (broken health, failing migration) is in the image's environment.
  * - the proxy, `<registry>/wtfb-e2e/proxy:<tag>`: Debian's own nginx binary with its shared libraries, coreutils'
- *   `cksum`, glibc's `getent` and busybox (`/bin/sh`, `wget`), which is what the runtime's proxy and routing scripts
+ *   `cksum`, glibc's `getent` and busybox (`/bin/sh`, `wget`, `tail`, `find`…), which is what the runtime's proxy and routing scripts
  *   need (nginx:1.27-alpine, the default proxy image, has getent too).
  *
  * Each root filesystem is a deterministic tar (`docker import`); images are labelled with the hash of everything they

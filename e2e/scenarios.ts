@@ -132,25 +132,11 @@ export class E2eEnvironment {
    * state; the proxies' logs (the router logs every request with its upstream and timings) stay in the workspace.
    */
   public teardown(): void {
-    const labelled = (...filters: string[]) =>
-      docker([
-        "ps",
-        "-a",
-        "--format",
-        "{{.Names}}",
-        "--filter",
-        `label=wtfb.application=${this.application}`,
-        "--filter",
-        `label=wtfb.environment=${this.environment}`,
-        ...filters.flatMap((filter) => ["--filter", filter]),
-      ])
-        .stdout.split("\n")
-        .filter(Boolean);
-    for (const proxy of labelled("label=wtfb.role=proxy")) {
+    for (const proxy of this.containerNames({ stopped: true }, "wtfb.role=proxy")) {
       const logs = docker(["logs", proxy], true);
       fs.writeFileSync(path.join(this.workspace.directory, `${proxy}.log`), `${logs.stdout}${logs.stderr}`);
     }
-    const containers = labelled();
+    const containers = this.containerNames({ stopped: true });
     if (containers.length > 0) docker(["rm", "-f", ...containers]);
     const volumes = docker(["volume", "ls", "-q", "--filter", `name=^${this.application}-${this.environment}-`])
       .stdout.split("\n")
@@ -235,18 +221,18 @@ export class E2eEnvironment {
 
   /** Names of the running application containers in a slot (`canary`, `blue`, a replica number). */
   public containersInSlot(slot: string): string[] {
+    return this.containerNames({ stopped: false }, "wtfb.role=app", `wtfb.slot=${slot}`);
+  }
+
+  /** Names of this environment's test application containers with these labels (`key=value`), running or not. */
+  private containerNames(options: { readonly stopped: boolean }, ...labels: string[]): string[] {
+    const filters = [`wtfb.application=${this.application}`, `wtfb.environment=${this.environment}`, ...labels];
     return docker([
       "ps",
+      ...(options.stopped ? ["-a"] : []),
       "--format",
       "{{.Names}}",
-      "--filter",
-      `label=wtfb.application=${this.application}`,
-      "--filter",
-      `label=wtfb.environment=${this.environment}`,
-      "--filter",
-      "label=wtfb.role=app",
-      "--filter",
-      `label=wtfb.slot=${slot}`,
+      ...filters.flatMap((label) => ["--filter", `label=${label}`]),
     ])
       .stdout.split("\n")
       .filter(Boolean);

@@ -183,7 +183,7 @@ function checksumOf(text: string): string {
  * a program (nginx, node) can handle.
  */
 function daemonStub(calls: string): string {
-  const program = `const fs = require("fs"); const config = process.argv[1]; process.on("SIGHUP", () => fs.appendFileSync(${JSON.stringify(calls)}, "HUP " + config + "\\n")); process.on("SIGQUIT", () => { fs.appendFileSync(${JSON.stringify(calls)}, "QUIT " + config + "\\n"); process.exit(0); }); setInterval(() => {}, 1000);`;
+  const program = `const fs = require("fs"); const config = process.argv[1]; process.on("SIGHUP", () => fs.appendFileSync(${JSON.stringify(calls)}, "HUP " + config + "\\n")); process.on("SIGUSR1", () => fs.appendFileSync(${JSON.stringify(calls)}, "USR1 " + config + "\\n")); process.on("SIGQUIT", () => { fs.appendFileSync(${JSON.stringify(calls)}, "QUIT " + config + "\\n"); process.exit(0); }); setInterval(() => {}, 1000);`;
   return `"${process.execPath}" -e '${program}' "$2"`;
 }
 
@@ -211,6 +211,9 @@ esac`,
         WTFB_RESOLVE_EVERY_SECONDS: "1",
         WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
         WTFB_HANDOVER_SECONDS: "1",
+        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
+        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
+        WTFB_LOG_ROTATE_KB: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
@@ -245,6 +248,63 @@ esac`,
     expect(applied()).toBe("two");
   });
 
+  it("copies nginx's log files to its output, errors to stderr, and rotates a file that outgrew its size", async () => {
+    // GIVEN a supervisor whose nginx logs to files (a stand-in daemon that records signals), rotating at 1 KiB
+    const routingDir = path.join(scratch, "routing");
+    fs.mkdirSync(routingDir);
+    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    fs.writeFileSync(path.join(routingDir, "routing.conf"), "");
+    const calls = path.join(scratch, "nginx.calls");
+    stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+    const access = path.join(scratch, "access.log");
+    const edgeError = path.join(scratch, "edge-error.log");
+    fs.writeFileSync(access, "a line an earlier run wrote\n");
+    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
+      env: {
+        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
+        WTFB_ROUTING_DIR: routingDir,
+        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
+        WTFB_RESOLVE_EVERY_SECONDS: "60",
+        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
+        WTFB_HANDOVER_SECONDS: "0",
+        WTFB_ACCESS_LOG: access,
+        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${edgeError}`,
+        WTFB_LOG_ROTATE_KB: "1",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    supervisor.stdout.on("data", (chunk) => (stdout += chunk));
+    supervisor.stderr.on("data", (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
+    try {
+      await eventually(
+        () => fs.existsSync(calls) && fs.readFileSync(calls, "utf8").includes("edge.conf -g"),
+        "nginx runs",
+      );
+      // WHEN nginx writes an access line and an error line
+      fs.appendFileSync(access, '{"status":200}\n');
+      fs.appendFileSync(edgeError, "connect() failed\n");
+      // THEN they reach the container's output and error output; the earlier run's line is not repeated
+      await eventually(() => stdout.includes('{"status":200}\n'), "the access line is copied to stdout");
+      await eventually(() => stderr.includes("connect() failed\n"), "the error line is copied to stderr");
+      expect(stdout).not.toContain("a line an earlier run wrote");
+      // WHEN the access log outgrows its size / THEN it is moved aside and both nginx reopen their files (USR1)
+      fs.appendFileSync(access, `${"x".repeat(2048)}\n`);
+      await eventually(() => fs.existsSync(`${access}.1`), "the access log is rotated");
+      await eventually(
+        () =>
+          fs.readFileSync(calls, "utf8").includes(`USR1 ${routingDir}/nginx.conf`) &&
+          fs.readFileSync(calls, "utf8").includes("USR1 /etc/wtfb/edge.conf"),
+        "nginx reopens its logs",
+      );
+      expect(fs.readFileSync(calls, "utf8")).not.toContain("HUP");
+    } finally {
+      supervisor.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+
   it("reloads the router when a routed container's address changes, and not otherwise", async () => {
     // GIVEN a routing that names two containers, and a getent answering from a file
     const routingDir = path.join(scratch, "routing");
@@ -267,6 +327,9 @@ esac`,
         WTFB_RESOLVE_EVERY_SECONDS: "1",
         WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
         WTFB_HANDOVER_SECONDS: "1",
+        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
+        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
+        WTFB_LOG_ROTATE_KB: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
@@ -316,6 +379,9 @@ esac`,
         WTFB_RESOLVE_EVERY_SECONDS: "1",
         WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
         WTFB_HANDOVER_SECONDS: "1",
+        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
+        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
+        WTFB_LOG_ROTATE_KB: "1",
       },
     });
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));

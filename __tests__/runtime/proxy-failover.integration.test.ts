@@ -15,7 +15,14 @@ import * as os from "os";
 import * as path from "path";
 import { describeWhen } from "../helpers";
 import { DeploymentStrategy } from "../../constructs/runtime/deployment-strategy";
-import { HANDOVER_FILE, PROXY_LISTEN_PORT, ROUTER_ADDRESS } from "../../constructs/runtime/nginx-config";
+import {
+  EDGE_ERROR_LOG,
+  HANDOVER_FILE,
+  PROXY_LISTEN_PORT,
+  ROUTER_ACCESS_LOG,
+  ROUTER_ADDRESS,
+  ROUTER_ERROR_LOG,
+} from "../../constructs/runtime/nginx-config";
 import { EDGE_CONFIG_FILE } from "../../constructs/runtime/private/shell-scripts";
 import { NGINX, containerNamed, synthDeployment, uploadedFile, type TerraformJson } from "./fixtures";
 import { renderTerraformTemplate, type TemplateVariables } from "./terraform-template";
@@ -152,7 +159,9 @@ class RunningProxy {
       path.join(proxy.directory, "nginx.conf"),
       nginxConf
         .replace(`listen ${ROUTER_ADDRESS} reuseport;`, `listen ${routerAddress};`)
-        .replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`),
+        .replace("pid /tmp/wtfb-nginx.pid;", `pid ${path.join(proxy.directory, "router.pid")};`)
+        .replace(ROUTER_ACCESS_LOG, path.join(proxy.directory, "router-access.log"))
+        .replace(ROUTER_ERROR_LOG, path.join(proxy.directory, "router-error.log")),
     );
     fs.writeFileSync(
       path.join(proxy.directory, "edge.conf"),
@@ -160,7 +169,8 @@ class RunningProxy {
         .replace(`listen ${PROXY_LISTEN_PORT} reuseport;`, `listen 127.0.0.1:${proxy.port};`)
         .replace(`-f ${HANDOVER_FILE}`, `-f ${proxy.handoverFile}`)
         .replace(`server ${ROUTER_ADDRESS} `, `server ${routerAddress} `)
-        .replace("pid /tmp/wtfb-edge.pid;", `pid ${path.join(proxy.directory, "edge.pid")};`),
+        .replace("pid /tmp/wtfb-edge.pid;", `pid ${path.join(proxy.directory, "edge.pid")};`)
+        .replace(EDGE_ERROR_LOG, path.join(proxy.directory, "edge-error.log")),
     );
     proxy.writeRouting(variables);
     proxy.router = proxy.spawnNginx("nginx.conf", "router.log");
@@ -239,7 +249,8 @@ class RunningProxy {
     const deadline = Date.now() + 10000;
     while (!(await condition())) {
       if (Date.now() > deadline) {
-        const logs = ["router.log", "edge.log"]
+        const logs = ["router.log", "edge.log", "router-error.log", "edge-error.log"]
+          .filter((file) => fs.existsSync(path.join(this.directory, file)))
           .map((file) => `${file}:\n${fs.readFileSync(path.join(this.directory, file), "utf8")}`)
           .join("\n");
         throw new Error(`timed out waiting until ${what}; nginx logs:\n${logs}`);

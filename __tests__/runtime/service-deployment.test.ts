@@ -174,11 +174,12 @@ describe("ServiceDeployment with the blue-green strategy", () => {
     const port = containerNamed(json, "web-staging-port");
     const proxy = containerNamed(json, "web-staging-proxy");
     // THEN the port container publishes the host port on the environment network, moves waiting connections to the
-    // proxy that stays when one closes its sockets, and is replaced for nothing but another host port
+    // proxy that stays when one closes its sockets, lets the router reuse local ports in TIME_WAIT, and is replaced
+    // for nothing but another host port
     expect(port).toMatchObject({
       ports: [{ internal: 8080, external: 8080 }],
       networks_advanced: [{ name: expect.stringMatching(/^\$\{docker_network\..*\.name\}$/) }],
-      sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+      sysctls: { "net.ipv4.tcp_migrate_req": "1", "net.ipv4.tcp_tw_reuse": "1" },
       lifecycle: {
         create_before_destroy: true,
         ignore_changes: "all",

@@ -63,6 +63,13 @@ export const ROUTER_ADDRESS = "127.0.0.1:8081";
 export const HANDOVER_FILE = "/tmp/wtfb-handover";
 /** The edge's internal location for requests answered while handing over. */
 const HANDOVER_LOCATION = "/__wtfb/handover";
+/**
+ * The proxy's log files, inside the proxy container; its supervisor copies them to the container's output (`docker
+ * logs`) and rotates them.
+ */
+export const ROUTER_ACCESS_LOG = "/tmp/wtfb-router-access.log";
+export const ROUTER_ERROR_LOG = "/tmp/wtfb-router-error.log";
+export const EDGE_ERROR_LOG = "/tmp/wtfb-edge-error.log";
 /** Where the router and the edge nginx write their master's pid, inside the proxy container. */
 export const ROUTER_PID_FILE = "/tmp/wtfb-nginx.pid";
 export const EDGE_PID_FILE = "/tmp/wtfb-edge.pid";
@@ -87,7 +94,9 @@ export function renderNginxConfig(config: ProxyConfig): string {
 # The containers serving requests are listed in ${ROUTING_INCLUDE}; deployments rewrite that file and nginx reloads it.
 # Clients connect to the edge nginx on port ${config.listenPort}, which passes requests on to this router at ${ROUTER_ADDRESS}.
 worker_processes auto;
-error_log /dev/stderr notice;
+# Logs go to files the supervisor copies to the container's output: nginx writes a log line without waiting for
+# anything, where a write to the container's stdout blocks the whole worker whenever Docker is slow to read it.
+error_log ${ROUTER_ERROR_LOG} notice;
 # Everything nginx writes lives under /tmp, so the image's own paths and user do not matter.
 pid ${ROUTER_PID_FILE};
 # A reload lets old workers finish their requests; long-lived connections (websockets) get this long.
@@ -100,7 +109,7 @@ events {
 
 http {
     log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$http_x_request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
-    access_log /dev/stdout wtfb;
+    access_log ${ROUTER_ACCESS_LOG} wtfb;
     server_tokens off;
     client_body_temp_path /tmp/wtfb-nginx-client-body;
     proxy_temp_path /tmp/wtfb-nginx-proxy;
@@ -158,7 +167,7 @@ export function renderEdgeConfig(config: ProxyConfig): string {
   return checkedTemplateText(`# edge.conf of the ${config.applicationName} proxy in ${config.environmentName}, rendered by wtfb-deploy.
 # Holds the clients' connections and is never reloaded; the router behind ${ROUTER_ADDRESS} is reloaded on every deployment.
 worker_processes auto;
-error_log /dev/stderr notice;
+error_log ${EDGE_ERROR_LOG} notice;
 pid ${EDGE_PID_FILE};
 worker_shutdown_timeout 60s;
 

@@ -6,6 +6,7 @@ import { DEFAULT_PROXY_IMAGE } from "../../config/runtime-schema";
 import { containerName } from "../contract";
 import type { DockerHost } from "./docker-host";
 import {
+  EDGE_ERROR_LOG,
   EDGE_PID_FILE,
   HANDOVER_FILE,
   PROXY_HEALTH_PATH,
@@ -14,6 +15,8 @@ import {
   renderEdgeConfig,
   renderNginxConfig,
   renderRoutingConfig,
+  ROUTER_ACCESS_LOG,
+  ROUTER_ERROR_LOG,
   ROUTER_PID_FILE,
   type ProxyRouting,
 } from "./nginx-config";
@@ -21,6 +24,7 @@ import { exitedCleanly, labelsOf, rotatedLogs } from "./private/container-spec";
 import {
   EDGE_CONFIG_FILE,
   HANDOVER_SECONDS,
+  LOG_ROTATE_KB,
   PORT_HOLDER_SCRIPT,
   PROXY_SUPERVISOR_SCRIPT,
   RESOLVE_EVERY_SECONDS,
@@ -61,10 +65,18 @@ export interface ServiceProxyProps {
 }
 
 /**
- * Kernel setting of the port container's network namespace: when the proxy being replaced closes its listening
- * sockets, the connections waiting in them move to the new proxy's sockets instead of being reset (Linux ≥ 5.14).
+ * Kernel settings of the port container's network namespace, which the proxy shares:
+ * - `tcp_migrate_req`: when the proxy being replaced closes its listening sockets, the connections waiting in them
+ *   move to the new proxy's sockets instead of being reset (Linux ≥ 5.14).
+ * - `tcp_tw_reuse`: the router opens a connection to the application per request and closes it, leaving it in
+ *   TIME_WAIT for 60 s; at a few hundred requests a second to one container that fills the 28,232 local ports, and
+ *   every new connection waits for the kernel to find a free one. With reuse, a port whose connection closed more
+ *   than a second ago is taken again (the Linux default allows that only on the loopback).
  */
-export const PORT_SYSCTLS: Readonly<Record<string, string>> = { "net.ipv4.tcp_migrate_req": "1" };
+export const PORT_SYSCTLS: Readonly<Record<string, string>> = {
+  "net.ipv4.tcp_migrate_req": "1",
+  "net.ipv4.tcp_tw_reuse": "1",
+};
 
 /**
  * The reverse proxy in front of an application's releases (SOP §4.2), in three containers:
@@ -224,6 +236,9 @@ export class ServiceProxy extends Construct {
         `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`,
         `WTFB_HANDOVER_FILE=${HANDOVER_FILE}`,
         `WTFB_HANDOVER_SECONDS=${HANDOVER_SECONDS}`,
+        `WTFB_ACCESS_LOG=${ROUTER_ACCESS_LOG}`,
+        `WTFB_ERROR_LOGS=${ROUTER_ERROR_LOG} ${EDGE_ERROR_LOG}`,
+        `WTFB_LOG_ROTATE_KB=${LOG_ROTATE_KB}`,
       ],
       upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],

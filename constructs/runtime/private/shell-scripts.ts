@@ -22,6 +22,8 @@ export const APPLIED_FILE = "applied";
  * move to new connections first (see PROXY_SUPERVISOR_SCRIPT).
  */
 export const HANDOVER_SECONDS = 2;
+/** Size at which the proxy supervisor rotates a log file inside the container (one rotated file is kept), in KiB. */
+export const LOG_ROTATE_KB = 10240;
 /** Seconds between the proxy supervisor's checks of the routed containers' addresses. */
 export const RESOLVE_EVERY_SECONDS = 5;
 /**
@@ -47,7 +49,7 @@ export const EDGE_CONFIG_FILE = "/etc/wtfb/edge.conf";
  * supervisor resolves them again (getent or nslookup, where the image has one; every WTFB_RESOLVE_EVERY_SECONDS) and reloads the router when an address
  * changed (a container Docker restarted elsewhere on the network). When either nginx exits, the other is stopped and
  * the container exits (Docker restarts it). Environment: WTFB_ROUTING_DIR, WTFB_EDGE_CONFIG, WTFB_RESOLVE_EVERY_SECONDS,
- * WTFB_HANDOVER_FILE, WTFB_HANDOVER_SECONDS.
+ * WTFB_HANDOVER_FILE, WTFB_HANDOVER_SECONDS, WTFB_ACCESS_LOG, WTFB_ERROR_LOGS (space-separated), WTFB_LOG_ROTATE_KB.
  */
 export const PROXY_SUPERVISOR_SCRIPT = `set -u
 # Left by an earlier run of this container (Docker restarted it after a stop): this run hands nothing over yet.
@@ -70,6 +72,24 @@ addresses() {
 }
 loaded=$(cat "$published")
 resolved=$(addresses || true)
+# nginx logs to files and tail copies them to the container's output: a slow reader of that output (Docker) then
+# holds up tail, never nginx. Each run starts them empty (what an earlier run wrote is in the container's log).
+for log in "$WTFB_ACCESS_LOG" $WTFB_ERROR_LOGS; do : > "$log"; done
+tail -q -n +1 -F "$WTFB_ACCESS_LOG" &
+access_tail=$!
+tail -q -n +1 -F $WTFB_ERROR_LOGS >&2 &
+error_tail=$!
+rotate_logs() {
+  rotated=""
+  for log in "$WTFB_ACCESS_LOG" $WTFB_ERROR_LOGS; do
+    if [ -n "$(find "$log" -size +"$WTFB_LOG_ROTATE_KB"k 2>/dev/null)" ]; then
+      mv -f "$log" "$log.1"
+      rotated=yes
+    fi
+  done
+  # USR1: nginx reopens its log files (no reload, no connection closed).
+  if [ -n "$rotated" ]; then kill -USR1 "$router_pid" "$edge_pid" 2>/dev/null; fi
+}
 nginx -c "$conf" -g 'daemon off;' &
 router_pid=$!
 nginx -c "$WTFB_EDGE_CONFIG" -g 'daemon off;' &
@@ -77,13 +97,14 @@ edge_pid=$!
 # Stopped: first the edge answers every request with Connection: close for WTFB_HANDOVER_SECONDS, so kept-alive
 # clients move to new connections (on the proxy taking over the port, if there is one); then both nginx quit
 # gracefully, finishing the requests in flight.
-trap ': > "$WTFB_HANDOVER_FILE"; sleep "$WTFB_HANDOVER_SECONDS"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; exit 0' TERM INT QUIT
+trap ': > "$WTFB_HANDOVER_FILE"; sleep "$WTFB_HANDOVER_SECONDS"; kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null; wait "$edge_pid"; wait "$router_pid"; sleep 1; kill "$access_tail" "$error_tail" 2>/dev/null; exit 0' TERM INT QUIT
 echo "$loaded" > "$applied"
 ticks=0
 while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
   sleep 1 &
   wait $!
   ticks=$((ticks + 1))
+  rotate_logs
   current=$(cat "$published" 2>/dev/null || true)
   if [ -n "$current" ] && [ "$current" != "$loaded" ]; then
     if nginx -t -q -c "$conf" && kill -HUP "$router_pid"; then
@@ -106,6 +127,8 @@ while kill -0 "$router_pid" 2>/dev/null && kill -0 "$edge_pid" 2>/dev/null; do
 done
 echo "wtfb: nginx exited" >&2
 kill -QUIT "$edge_pid" "$router_pid" 2>/dev/null
+sleep 1
+kill "$access_tail" "$error_tail" 2>/dev/null
 exit 1
 `;
 
