@@ -4,7 +4,7 @@
  * the local registry, load through the proxy on 127.0.0.1 with and without keep-alive. Asserts what a deployment
  * promises, never timings: the new version serves once its apply returns; a release that never becomes healthy and a
  * failing migration fail the apply, serve nothing and leave the previous version serving (and the backup in place);
- * a killed canary's traffic goes to stable.
+ * a new proxy image takes over the port without a failed request; a killed canary's traffic goes to stable.
  *
  * Needs root, dockerd, the registry on 127.0.0.1:5000, terraform and the real Docker provider (.ci/run provides them).
  */
@@ -16,7 +16,7 @@ import { buildImages } from "../../e2e/images";
 import type { RequestRecord } from "../../e2e/load";
 import { failed } from "../../e2e/report";
 import { e2eMissing } from "../../e2e/requirements";
-import { E2eEnvironment, killSlot, MODES, type BenchOptions, type Measured } from "../../e2e/scenarios";
+import { docker, E2eEnvironment, killSlot, MODES, type BenchOptions, type Measured } from "../../e2e/scenarios";
 
 const missing = e2eMissing();
 const describeE2e = describeWhen(missing === undefined, `${missing}: the runtime e2e tests are skipped`);
@@ -122,6 +122,38 @@ describeE2e("the runtime applied for real under load", () => {
       expect(after.length).toBeGreaterThan(100);
       expect(versionsOf(after)).toEqual(["1.1.0"]);
       expect(after.filter(failed)).toEqual([]);
+    });
+
+    it("hands the port over to a new proxy image without a failed request", async () => {
+      const proxies = () =>
+        docker([
+          "ps",
+          "--format",
+          "{{.Names}}",
+          "--filter",
+          `label=wtfb.application=${APPLICATION}`,
+          "--filter",
+          "label=wtfb.role=proxy",
+        ])
+          .stdout.split("\n")
+          .filter(Boolean);
+      const before = proxies();
+      expect(before).toHaveLength(1);
+      // WHEN the proxy image changes under load
+      const measured = await environment.measure("new proxy image", async () => {
+        environment.proxyTag = "2";
+        environment.synth();
+        return { apply: await environment.reapply() };
+      });
+
+      // THEN a new proxy container took over, and every request, kept-alive or not, was answered by 1.1.0
+      expect(measured.apply?.ok).toBe(true);
+      const after = proxies();
+      expect(after).toHaveLength(1);
+      expect(after).not.toEqual(before);
+      const records = allRecords(measured);
+      expect(versionsOf(records)).toEqual(["1.1.0"]);
+      expect(records.filter(failed)).toEqual([]);
     });
   });
 

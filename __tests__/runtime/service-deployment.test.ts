@@ -198,10 +198,11 @@ describe("ServiceDeployment with the blue-green strategy", () => {
     });
     expect(proxy.ports).toBeUndefined();
     expect(proxy.networks_advanced).toBeUndefined();
-    expect(json.resource!.terraform_data.web_proxy_generation.triggers_replace).toMatchObject({
+    expect(json.resource!.terraform_data.web_proxy_generation.triggers_replace).toEqual({
       image: proxy.image,
-      edge: uploadedFile(proxy, "/etc/wtfb/edge.conf"),
       port: "${docker_container.web_port.id}",
+      // the edge configuration, the supervisor and its environment, as one hash
+      fixed: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     // AND it is healthy only when its own two nginx run (the port's health path may be answered by the proxy it replaces)
     expect((proxy.healthcheck as { test: string[] }).test[1]).toMatch(

@@ -33,7 +33,7 @@ import {
   ROUTING_DIR,
   ROUTING_PUBLISH_SCRIPT,
 } from "./private/shell-scripts";
-import { ReplacementGeneration, generationSuffixOf } from "./private/replacement-generation";
+import { ReplacementGeneration, fingerprint, generationSuffixOf } from "./private/replacement-generation";
 import { RuntimeContainer } from "./private/runtime-container";
 import { attributeOf, dependenciesOf } from "./private/references";
 
@@ -160,9 +160,9 @@ export class ServiceProxy extends Construct {
       provider: host.provider,
       name: nameOf("routing", () => ({
         image: imageId,
-        nginx: this.nginxConfig,
+        // The routing holds Terraform references (names, slot, weight); the fixed texts go in as one hash.
         routing: routingConfig,
-        script: ROUTING_PUBLISH_SCRIPT,
+        fixed: fingerprint([this.nginxConfig, ROUTING_PUBLISH_SCRIPT]),
       })),
       image: imageId,
       entrypoint: ["/bin/sh", "-c", ROUTING_PUBLISH_SCRIPT],
@@ -220,26 +220,26 @@ export class ServiceProxy extends Construct {
     const portId = attributeOf(this, this.port, "id");
 
     const healthUrl = `http://127.0.0.1:${PROXY_LISTEN_PORT}${PROXY_HEALTH_PATH}`;
+    const proxyEnvironment = [
+      `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
+      `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`,
+      `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`,
+      `WTFB_HANDOVER_FILE=${HANDOVER_FILE}`,
+      `WTFB_HANDOVER_SECONDS=${HANDOVER_SECONDS}`,
+      `WTFB_ACCESS_LOG=${ROUTER_ACCESS_LOG}`,
+      `WTFB_ERROR_LOGS=${ROUTER_ERROR_LOG} ${EDGE_ERROR_LOG}`,
+      `WTFB_LOG_ROTATE_KB=${LOG_ROTATE_KB}`,
+    ];
     this.proxy = new RuntimeContainer(this, "proxy", {
       provider: host.provider,
       name: nameOf("proxy", () => ({
         image: imageId,
-        edge: this.edgeConfig,
-        script: PROXY_SUPERVISOR_SCRIPT,
         port: portId,
+        fixed: fingerprint([this.edgeConfig, PROXY_SUPERVISOR_SCRIPT, proxyEnvironment]),
       })),
       image: imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
-      env: [
-        `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
-        `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`,
-        `WTFB_RESOLVE_EVERY_SECONDS=${RESOLVE_EVERY_SECONDS}`,
-        `WTFB_HANDOVER_FILE=${HANDOVER_FILE}`,
-        `WTFB_HANDOVER_SECONDS=${HANDOVER_SECONDS}`,
-        `WTFB_ACCESS_LOG=${ROUTER_ACCESS_LOG}`,
-        `WTFB_ERROR_LOGS=${ROUTER_ERROR_LOG} ${EDGE_ERROR_LOG}`,
-        `WTFB_LOG_ROTATE_KB=${LOG_ROTATE_KB}`,
-      ],
+      env: proxyEnvironment,
       upload: [{ file: EDGE_CONFIG_FILE, content: this.edgeConfig }],
       mounts: [routingMount],
       // The port container's network: its published port, its address on the environment network.

@@ -1,4 +1,3 @@
-import { createHash } from "crypto";
 import { Construct } from "constructs";
 import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Container } from "@cdktf/provider-docker/lib/container";
@@ -16,7 +15,7 @@ import {
   rotatedLogs,
   type HealthCheck,
 } from "./private/container-spec";
-import { ReplacementGeneration, generationSuffixOf } from "./private/replacement-generation";
+import { ReplacementGeneration, fingerprint, generationSuffixOf } from "./private/replacement-generation";
 import { DIGEST_IN_VERSION, type ReleaseVersion } from "./release-inputs";
 import { RuntimeContainer } from "./private/runtime-container";
 import { attributeOf, dependenciesOf } from "./private/references";
@@ -237,11 +236,6 @@ export class ServiceRelease extends Construct {
     }
     this.containers = containers;
   }
-}
-
-/** Short stable hash of plain config values (no Terraform references), for replacement triggers. */
-function fingerprint(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { Construct } from "constructs";
 import { Fn, TerraformResource, type ITerraformIterator, type TerraformResourceLifecycle } from "cdktf";
 import { plainReference } from "./references";
@@ -46,4 +47,9 @@ export class ReplacementGeneration extends TerraformResource {
 export function generationSuffixOf(scope: Construct, generation: ReplacementGeneration): string {
   const id = plainReference(scope, generation, "id");
   return id === undefined ? Fn.substr(generation.id, 0, 8) : `\${substr(${id}, 0, 8)}`;
+}
+
+/** Short stable hash of plain config values (no Terraform references), for replacement triggers. */
+export function fingerprint(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
