@@ -2,7 +2,7 @@
  * The scripts the runtime's containers run, executed by the real /bin/sh with stub `nginx` and `pg_dump` binaries
  * on PATH, in scratch directories standing in for the containers' volumes.
  */
-import { spawn, spawnSync, type SpawnSyncReturns } from "child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -187,35 +187,50 @@ function daemonStub(calls: string): string {
   return `"${process.execPath}" -e '${program}' "$2"`;
 }
 
+/**
+ * Runs the proxy supervisor with the stand-ins in the test's bin directory first on PATH: the published configuration
+ * in `routingDir`, the handover file and the log files in the scratch directory (`access.log`, `router-error.log`,
+ * `edge-error.log`, rotated at 1 KiB); names resolved again every second and a 1 s handover unless overridden.
+ */
+function startSupervisor(routingDir: string, overrides: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
+    env: {
+      PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
+      WTFB_ROUTING_DIR: routingDir,
+      WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
+      WTFB_RESOLVE_EVERY_SECONDS: "1",
+      WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
+      WTFB_HANDOVER_SECONDS: "1",
+      WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
+      WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
+      WTFB_LOG_ROTATE_KB: "1",
+      ...overrides,
+    },
+  });
+}
+
+/** The routing volume as the routing container leaves it: a configuration published as "one". */
+function publishedRouting(): string {
+  const routingDir = path.join(scratch, "routing");
+  fs.mkdirSync(routingDir);
+  fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+  return routingDir;
+}
+
+/** An nginx stand-in recording its arguments in `calls`; run as a daemon, it records the signals it gets there too. */
+function stubNginx(calls: string): void {
+  stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+}
+
 describe("proxy supervisor", () => {
   it("runs the router on the published configuration and the edge in front, reloads only the router on a new publication, acknowledges it, and quits both gracefully", async () => {
     // GIVEN a published configuration and an nginx stub: the daemon records the signals it gets
-    const routingDir = path.join(scratch, "routing");
-    fs.mkdirSync(routingDir);
-    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    const routingDir = publishedRouting();
     // AND a handover file an earlier run of the container left (Docker restarted it after a stop)
     fs.writeFileSync(path.join(scratch, "handover"), "");
     const calls = path.join(scratch, "nginx.calls");
-    stub(
-      "nginx",
-      `echo "$@" >> "${calls}"
-case "$*" in
-  *"daemon off;"*) exec ${daemonStub(calls)} ;;
-esac`,
-    );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
-      env: {
-        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
-        WTFB_ROUTING_DIR: routingDir,
-        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
-        WTFB_RESOLVE_EVERY_SECONDS: "1",
-        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
-        WTFB_HANDOVER_SECONDS: "1",
-        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
-        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
-        WTFB_LOG_ROTATE_KB: "1",
-      },
-    });
+    stubNginx(calls);
+    const supervisor = startSupervisor(routingDir);
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     const applied = () =>
       fs.existsSync(path.join(routingDir, "applied"))
@@ -250,28 +265,14 @@ esac`,
 
   it("copies nginx's log files to its output, errors to stderr, and rotates a file that outgrew its size", async () => {
     // GIVEN a supervisor whose nginx logs to files (a stand-in daemon that records signals), rotating at 1 KiB
-    const routingDir = path.join(scratch, "routing");
-    fs.mkdirSync(routingDir);
-    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    const routingDir = publishedRouting();
     fs.writeFileSync(path.join(routingDir, "routing.conf"), "");
     const calls = path.join(scratch, "nginx.calls");
-    stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+    stubNginx(calls);
     const access = path.join(scratch, "access.log");
     const edgeError = path.join(scratch, "edge-error.log");
     fs.writeFileSync(access, "a line an earlier run wrote\n");
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
-      env: {
-        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
-        WTFB_ROUTING_DIR: routingDir,
-        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
-        WTFB_RESOLVE_EVERY_SECONDS: "60",
-        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
-        WTFB_HANDOVER_SECONDS: "0",
-        WTFB_ACCESS_LOG: access,
-        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${edgeError}`,
-        WTFB_LOG_ROTATE_KB: "1",
-      },
-    });
+    const supervisor = startSupervisor(routingDir, { WTFB_RESOLVE_EVERY_SECONDS: "60", WTFB_HANDOVER_SECONDS: "0" });
     let stdout = "";
     let stderr = "";
     supervisor.stdout.on("data", (chunk) => (stdout += chunk));
@@ -307,9 +308,7 @@ esac`,
 
   it("reloads the router when a routed container's address changes, and not otherwise", async () => {
     // GIVEN a routing that names two containers, and a getent answering from a file
-    const routingDir = path.join(scratch, "routing");
-    fs.mkdirSync(routingDir);
-    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    const routingDir = publishedRouting();
     fs.writeFileSync(
       path.join(routingDir, "routing.conf"),
       "upstream wtfb_application {\n    server web-staging-blue-1a2b3c4d:3000 weight=1 max_fails=1 fail_timeout=1s;\n    server web-staging-green-5e6f7a8b:3000 backup max_fails=1 fail_timeout=1s;\n}\n",
@@ -317,21 +316,9 @@ esac`,
     const hosts = path.join(scratch, "hosts");
     fs.writeFileSync(hosts, "172.18.0.5");
     const calls = path.join(scratch, "nginx.calls");
-    stub("nginx", `echo "$@" >> "${calls}"\ncase "$*" in\n  *"daemon off;"*) exec ${daemonStub(calls)} ;;\nesac`);
+    stubNginx(calls);
     stub("getent", `echo "getent $*" >> "${calls}"; echo "$(cat "${hosts}") $2"`);
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
-      env: {
-        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
-        WTFB_ROUTING_DIR: routingDir,
-        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
-        WTFB_RESOLVE_EVERY_SECONDS: "1",
-        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
-        WTFB_HANDOVER_SECONDS: "1",
-        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
-        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
-        WTFB_LOG_ROTATE_KB: "1",
-      },
-    });
+    const supervisor = startSupervisor(routingDir);
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     try {
       // WHEN the addresses stay the same for a check / THEN the router is not reloaded
@@ -359,9 +346,7 @@ esac`,
   }, 30000);
 
   it("keeps serving the previous configuration when nginx -t rejects a new one", async () => {
-    const routingDir = path.join(scratch, "routing");
-    fs.mkdirSync(routingDir);
-    fs.writeFileSync(path.join(routingDir, "published"), "one\n");
+    const routingDir = publishedRouting();
     const calls = path.join(scratch, "nginx.calls");
     stub(
       "nginx",
@@ -371,19 +356,7 @@ case "$*" in
   *-t*) exit 1 ;;
 esac`,
     );
-    const supervisor = spawn("/bin/sh", ["-c", PROXY_SUPERVISOR_SCRIPT], {
-      env: {
-        PATH: `${path.join(scratch, "bin")}:${process.env.PATH}`,
-        WTFB_ROUTING_DIR: routingDir,
-        WTFB_EDGE_CONFIG: "/etc/wtfb/edge.conf",
-        WTFB_RESOLVE_EVERY_SECONDS: "1",
-        WTFB_HANDOVER_FILE: path.join(scratch, "handover"),
-        WTFB_HANDOVER_SECONDS: "1",
-        WTFB_ACCESS_LOG: path.join(scratch, "access.log"),
-        WTFB_ERROR_LOGS: `${path.join(scratch, "router-error.log")} ${path.join(scratch, "edge-error.log")}`,
-        WTFB_LOG_ROTATE_KB: "1",
-      },
-    });
+    const supervisor = startSupervisor(routingDir);
     const exited = new Promise<number | null>((resolve) => supervisor.on("exit", resolve));
     let stderr = "";
     supervisor.stderr.on("data", (chunk) => (stderr += chunk));
