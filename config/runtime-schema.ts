@@ -229,7 +229,7 @@ export const environmentRuntimeSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        "nginx image of the applications' reverse proxies (needs /bin/sh, cksum and wget or curl). Pin it with a digest for reproducible proxies.",
+        "nginx image of the applications' reverse proxies (needs /bin/sh, cksum, tail, find and wget or curl; the full list is in docs/runtime.md). Pin it with a digest for reproducible proxies.",
     }),
 });
 
