@@ -156,22 +156,23 @@ export class ServiceProxy extends Construct {
     this.routingVolume.overrideLogicalId(`${addressStem}_routing`);
     const routingMount = { type: "volume", source: attributeOf(this, this.routingVolume, "name"), target: ROUTING_DIR };
 
+    const routingEnvironment = [
+      `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
+      `WTFB_CHECK_DIR=${ROUTING_CHECK_DIR}`,
+      `WTFB_ROUTING_TIMEOUT_SECONDS=${ROUTING_ACK_TIMEOUT_SECONDS}`,
+      `WTFB_PROXY_CONTAINER=${containerName(applicationName, environmentName, "proxy")}-`,
+    ];
     this.routingPublisher = new RuntimeContainer(this, "routing", {
       provider: host.provider,
       name: nameOf("routing", () => ({
         image: imageId,
         // The routing holds Terraform references (names, slot, weight); the fixed texts go in as one hash.
         routing: routingConfig,
-        fixed: fingerprint([this.nginxConfig, ROUTING_PUBLISH_SCRIPT]),
+        fixed: fingerprint([this.nginxConfig, ROUTING_PUBLISH_SCRIPT, routingEnvironment, logs]),
       })),
       image: imageId,
       entrypoint: ["/bin/sh", "-c", ROUTING_PUBLISH_SCRIPT],
-      env: [
-        `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
-        `WTFB_CHECK_DIR=${ROUTING_CHECK_DIR}`,
-        `WTFB_ROUTING_TIMEOUT_SECONDS=${ROUTING_ACK_TIMEOUT_SECONDS}`,
-        `WTFB_PROXY_CONTAINER=${containerName(applicationName, environmentName, "proxy")}-`,
-      ],
+      env: routingEnvironment,
       // Checked with nginx -t on the environment network (every upstream name must resolve) before anything is published.
       upload: [
         { file: `${ROUTING_CHECK_DIR}/nginx.conf`, content: this.nginxConfig },
@@ -220,6 +221,17 @@ export class ServiceProxy extends Construct {
     const portId = attributeOf(this, this.port, "id");
 
     const healthUrl = `http://127.0.0.1:${PROXY_LISTEN_PORT}${PROXY_HEALTH_PATH}`;
+    const proxyHealthcheck = {
+      // Its own two nginx must run: the port's health path may be answered by the proxy it replaces.
+      test: [
+        "CMD-SHELL",
+        `kill -0 "$(cat ${EDGE_PID_FILE})" && kill -0 "$(cat ${ROUTER_PID_FILE})" && { wget -q -O /dev/null ${healthUrl} || curl -fsS -o /dev/null ${healthUrl}; }`,
+      ],
+      interval: "10s",
+      timeout: "3s",
+      retries: 3,
+      startPeriod: "5s",
+    };
     const proxyEnvironment = [
       `WTFB_ROUTING_DIR=${ROUTING_DIR}`,
       `WTFB_EDGE_CONFIG=${EDGE_CONFIG_FILE}`,
@@ -235,7 +247,8 @@ export class ServiceProxy extends Construct {
       name: nameOf("proxy", () => ({
         image: imageId,
         port: portId,
-        fixed: fingerprint([this.edgeConfig, PROXY_SUPERVISOR_SCRIPT, proxyEnvironment]),
+        // Whatever else the container is made of, as one hash: a change of any replaces the container.
+        fixed: fingerprint([this.edgeConfig, PROXY_SUPERVISOR_SCRIPT, proxyEnvironment, proxyHealthcheck, logs]),
       })),
       image: imageId,
       entrypoint: ["/bin/sh", "-c", PROXY_SUPERVISOR_SCRIPT],
@@ -245,17 +258,7 @@ export class ServiceProxy extends Construct {
       // The port container's network: its published port, its address on the environment network.
       networkMode: `container:${portId}`,
       labels: labels("proxy"),
-      healthcheck: {
-        // Its own two nginx must run: the port's health path may be answered by the proxy it replaces.
-        test: [
-          "CMD-SHELL",
-          `kill -0 "$(cat ${EDGE_PID_FILE})" && kill -0 "$(cat ${ROUTER_PID_FILE})" && { wget -q -O /dev/null ${healthUrl} || curl -fsS -o /dev/null ${healthUrl}; }`,
-        ],
-        interval: "10s",
-        timeout: "3s",
-        retries: 3,
-        startPeriod: "5s",
-      },
+      healthcheck: proxyHealthcheck,
       wait: true,
       waitTimeout: 60,
       restart: "unless-stopped",
