@@ -111,11 +111,7 @@ http {
     log_format wtfb escape=json '{"time":"$time_iso8601","request_id":"$http_x_request_id","method":"$request_method","uri":"$request_uri","status":$status,"request_time":$request_time,"upstream":"$upstream_addr","upstream_status":"$upstream_status","upstream_response_time":"$upstream_response_time"}';
     access_log ${ROUTER_ACCESS_LOG} wtfb;
     server_tokens off;
-    client_body_temp_path /tmp/wtfb-nginx-client-body;
-    proxy_temp_path /tmp/wtfb-nginx-proxy;
-    fastcgi_temp_path /tmp/wtfb-nginx-fastcgi;
-    uwsgi_temp_path /tmp/wtfb-nginx-uwsgi;
-    scgi_temp_path /tmp/wtfb-nginx-scgi;
+${temporaryPaths("nginx")}
     keepalive_timeout 65s;
 
     include ${ROUTING_INCLUDE};
@@ -180,11 +176,7 @@ http {
     # The router logs every request with its upstream; the edge logs only errors.
     access_log off;
     server_tokens off;
-    client_body_temp_path /tmp/wtfb-edge-client-body;
-    proxy_temp_path /tmp/wtfb-edge-proxy;
-    fastcgi_temp_path /tmp/wtfb-edge-fastcgi;
-    uwsgi_temp_path /tmp/wtfb-edge-uwsgi;
-    scgi_temp_path /tmp/wtfb-edge-scgi;
+${temporaryPaths("edge")}
     keepalive_timeout 65s;
 
     upstream wtfb_router {
@@ -246,6 +238,13 @@ ${unavailableLocation(config.applicationName, retryAfter)}
     }
 }
 `);
+}
+
+/** Where an nginx of the proxy container keeps its temporary files: under /tmp, whatever the image's own paths. */
+function temporaryPaths(name: string): string {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    .map((kind) => `    ${kind}_temp_path /tmp/wtfb-${name}-${kind.replace("_", "-")};`)
+    .join("\n");
 }
 
 /** The named location both the edge and the router answer with when nothing behind them is reachable. */

@@ -295,38 +295,30 @@ describeWhen(prometheusBinary !== "", "prometheus is not installed (apt-get inst
       expect(github.variables.get("production/KNOWN_GOOD_VERSION_WEB")).toBe("1.4.2");
     }, 60_000);
 
-    test("fails verification when a rollback rule has no data: the checkout probe stopped reporting", async () => {
+    /** 1.4.2 serving with `fault` on, once Prometheus has scraped it: `verify` must fail with `error`. */
+    async function verificationFailsWith(fault: "probeReporting" | "metricsDown", error: string): Promise<void> {
       productionServes("1.4.2", "1.4.1");
       application.serve("1.4.2", 0);
-      application.probeReporting = false;
+      if (fault === "probeReporting") application.probeReporting = false;
+      else application.metricsDown = true;
       await sleep(3_000);
       try {
         await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
         const verify = await cli(["verify", "--minutes", "0"]);
         expect(verify.code).toBe(1);
-        expect(verify.stdout).toContain(
-          "::error::verification failed: CheckoutFlowBroken: no data for 1 check(s) in a row",
-        );
+        expect(verify.stdout).toContain(`::error::verification failed: ${error}`);
       } finally {
         application.probeReporting = true;
+        application.metricsDown = false;
       }
+    }
+
+    test("fails verification when a rollback rule has no data: the checkout probe stopped reporting", async () => {
+      await verificationFailsWith("probeReporting", "CheckoutFlowBroken: no data for 1 check(s) in a row");
     }, 30_000);
 
     test("fails verification when the target is down: /metrics answers 503", async () => {
-      productionServes("1.4.2", "1.4.1");
-      application.serve("1.4.2", 0);
-      application.metricsDown = true;
-      await sleep(3_000);
-      try {
-        await cli(["begin", "deployment"], { REQUESTED_VERSION: "1.4.2" });
-        const verify = await cli(["verify", "--minutes", "0"]);
-        expect(verify.code).toBe(1);
-        expect(verify.stdout).toContain(
-          "::error::verification failed: TargetDown: web=0 below 1 for 1 check(s) in a row",
-        );
-      } finally {
-        application.metricsDown = false;
-      }
+      await verificationFailsWith("metricsDown", "TargetDown: web=0 below 1 for 1 check(s) in a row");
     }, 30_000);
 
     test("a healthy service passes verification", async () => {
